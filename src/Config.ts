@@ -1,0 +1,180 @@
+/**
+ * `SyncConfig` is what a host tells the library about itself: which relay URLs are its own,
+ * which relays it always connects to, whether it only syncs repositories that list it, and which
+ * kinds are root events.
+ *
+ * Hosts pass a plain object. The library resolves it once ({@link resolveConfig}, memoised per
+ * object) into canonical relay URLs and host names; a value that is not usable is left out and
+ * reported as an `invalid-config` {@link Rejection} (every `applyBatch` result repeats them, and
+ * {@link validateConfig} returns them up front), never silently ignored.
+ *
+ * @since 0.1.0
+ */
+import { either as E, readonlyArray as RA, type readonlyNonEmptyArray as RNEA } from 'fp-ts'
+import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
+import { ANNOUNCEMENT_KIND } from './RepoRef.js'
+import { rejection, type Rejection } from './Rejection.js'
+import { show } from './internal/sorted.js'
+
+/**
+ * How announcements are accepted.
+ *
+ * - `'listed'` (GRASP-01, the default): a repository is synced only while its live announcement
+ *   lists one of our hosts in both a `relays` value and a `clone` URL.
+ * - `'all'` (GRASP-05 archive mode): every announcement is synced.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type Acceptance = 'listed' | 'all'
+
+/**
+ * The configuration a host passes to {@link applyBatch} and {@link deriveTargets}.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SyncConfig {
+  /** This server's own relay URLs: never sync targets, and the hosts announcements must list. */
+  readonly ownRelays: ReadonlyArray<string>
+  /** Relays always present in the targets (discovery), with no repos unless a repo lists them. */
+  readonly bootstrapRelays?: ReadonlyArray<string>
+  /** `'listed'` (default) or `'all'`. */
+  readonly acceptance?: Acceptance
+  /** Kinds treated as root events. Default {@link DEFAULT_ROOT_KINDS}. */
+  readonly rootKinds?: ReadonlyArray<number>
+}
+
+/**
+ * The default root kinds: patch 1617, pull request 1618, pull request update 1619, issue 1621.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_ROOT_KINDS: ReadonlyArray<number> = [1617, 1618, 1619, 1621]
+
+/**
+ * A configuration with every value checked and canonical.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ResolvedConfig {
+  readonly ownRelays: ReadonlyArray<RelayUrl>
+  /** Host names of `ownRelays`: a relay or clone URL on one of these hosts is "us". */
+  readonly ownHosts: ReadonlySet<string>
+  readonly bootstrapRelays: ReadonlyArray<RelayUrl>
+  readonly acceptance: Acceptance
+  readonly rootKinds: ReadonlySet<number>
+  /** What was wrong with the input (empty when nothing was). */
+  readonly problems: ReadonlyArray<Rejection>
+}
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+const relayList = (
+  field: string,
+  u: unknown,
+  problems: Array<Rejection>
+): ReadonlyArray<RelayUrl> => {
+  if (u === undefined) return []
+  if (!Array.isArray(u)) {
+    problems.push(rejection('invalid-config', `${field} must be an array of relay URLs`, { value: show(u) }))
+    return []
+  }
+  const out = new Set<RelayUrl>()
+  u.forEach((v: unknown, i) => {
+    if (typeof v !== 'string') {
+      problems.push(rejection('invalid-config', `${field}[${i}] is not a string`, { value: show(v) }))
+      return
+    }
+    const r = relayUrl(v)
+    if (E.isLeft(r)) problems.push(rejection('invalid-config', `${field}[${i}]: ${r.left.reason}`, { value: v }))
+    else out.add(r.right)
+  })
+  return [...out].sort()
+}
+
+const resolveUncached = (input: unknown): ResolvedConfig => {
+  const problems: Array<Rejection> = []
+  const o: Record<string, unknown> = isObject(input) ? input : {}
+  if (!isObject(input)) problems.push(rejection('invalid-config', 'the configuration is not an object'))
+  if (o['ownRelays'] === undefined) problems.push(rejection('invalid-config', 'ownRelays is required'))
+  const ownRelays = relayList('ownRelays', o['ownRelays'], problems)
+  const bootstrapRelays = relayList('bootstrapRelays', o['bootstrapRelays'], problems)
+  let acceptance: Acceptance = 'listed'
+  const acc = o['acceptance']
+  if (acc === 'all' || acc === 'listed') acceptance = acc
+  else if (acc !== undefined)
+    problems.push(rejection('invalid-config', 'acceptance must be "listed" or "all"; using "listed"', { value: show(acc) }))
+  let rootKinds: ReadonlySet<number> = new Set(DEFAULT_ROOT_KINDS)
+  const rk = o['rootKinds']
+  if (rk !== undefined) {
+    if (!Array.isArray(rk)) {
+      problems.push(rejection('invalid-config', 'rootKinds must be an array of kinds; using the default', { value: show(rk) }))
+    } else {
+      const kinds = new Set<number>()
+      rk.forEach((k: unknown, i) => {
+        if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 65535)
+          problems.push(rejection('invalid-config', `rootKinds[${i}] is not a kind (an integer 0..65535)`, { value: show(k) }))
+        else if (k === ANNOUNCEMENT_KIND || k === 5)
+          problems.push(rejection('invalid-config', `rootKinds[${i}]: kind ${k} cannot be a root kind`, { value: show(k) }))
+        else kinds.add(k)
+      })
+      rootKinds = kinds
+    }
+  }
+  const ownHosts = new Set<string>()
+  for (const r of ownRelays) {
+    const h = hostOf(r)
+    if (h !== undefined) ownHosts.add(h)
+  }
+  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, problems }
+}
+
+const cache = new WeakMap<object, ResolvedConfig>()
+
+/**
+ * Resolves a configuration: canonical relay URLs, own host names, defaults filled in, and the list
+ * of problems. Total: any input gives a value. The result is memoised per config object, so
+ * passing the same object to every call costs nothing after the first.
+ *
+ * @example
+ * import { resolveConfig } from 'nip34-sync'
+ *
+ * const c = resolveConfig({ ownRelays: ['WSS://Grasp.Example.com/', 'not a url'] })
+ * assert.deepStrictEqual(c.ownRelays, ['wss://grasp.example.com'])
+ * assert.strictEqual(c.problems[0]?.code, 'invalid-config')
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const resolveConfig = (input: SyncConfig | unknown): ResolvedConfig => {
+  if (typeof input !== 'object' || input === null) return resolveUncached(input)
+  const hit = cache.get(input)
+  if (hit !== undefined) return hit
+  const resolved = resolveUncached(input)
+  cache.set(input, resolved)
+  return resolved
+}
+
+/**
+ * Checks a configuration up front: `Right` with the resolved configuration when every value is
+ * usable, `Left` with the problems otherwise.
+ *
+ * @example
+ * import { validateConfig } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isRight(validateConfig({ ownRelays: ['wss://grasp.example.com'] })), true)
+ * assert.strictEqual(E.isLeft(validateConfig({ ownRelays: ['https://grasp.example.com'] })), true)
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const validateConfig = (
+  input: SyncConfig | unknown
+): E.Either<RNEA.ReadonlyNonEmptyArray<Rejection>, ResolvedConfig> => {
+  const resolved = resolveConfig(input)
+  return RA.isNonEmpty(resolved.problems) ? E.left(resolved.problems) : E.right(resolved)
+}

@@ -1,0 +1,154 @@
+/**
+ * A `Rejection` says why a piece of input was not used. Reducers never throw and never drop input
+ * silently: everything they refuse comes back as a `Rejection` beside the new value.
+ *
+ * A rejection is either *whole* (`partial: false`: the event changed nothing) or *partial*
+ * (`partial: true`: one value of the event, such as one relay URL or one `a` tag, was refused and
+ * the rest of the event still applied). `position` is the event's index in the batch;
+ * configuration problems have no position.
+ *
+ * @since 0.1.0
+ */
+import type { Errors } from 'io-ts'
+
+/**
+ * The closed set of rejection codes.
+ *
+ * | code | what was wrong |
+ * | --- | --- |
+ * | `not-an-object` | the input is not a JSON object |
+ * | `invalid-event` | a NIP-01 field is missing or has the wrong type or form (id, pubkey, sig hex; created_at, kind integers; tags an array of string arrays) |
+ * | `unsupported-kind` | the kind is neither an announcement nor one of the configured root kinds |
+ * | `missing-d` | an announcement has no `d` tag, or an empty one |
+ * | `invalid-repo-ref` | an `a` tag that starts with `30617:` is not a valid repository address (partial) |
+ * | `no-repo-ref` | a root event names no repository in its `a` tags |
+ * | `invalid-relay-url` | a `relays` value is not a usable relay URL (partial) |
+ * | `invalid-config` | a configuration value is unusable (it is left out) |
+ * | `invalid-batch` | the batch itself is not an array |
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type RejectionCode =
+  | 'not-an-object'
+  | 'invalid-event'
+  | 'unsupported-kind'
+  | 'missing-d'
+  | 'invalid-repo-ref'
+  | 'no-repo-ref'
+  | 'invalid-relay-url'
+  | 'invalid-config'
+  | 'invalid-batch'
+
+/**
+ * Every rejection code, in a fixed order.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const rejectionCodes: ReadonlyArray<RejectionCode> = [
+  'not-an-object',
+  'invalid-event',
+  'unsupported-kind',
+  'missing-d',
+  'invalid-repo-ref',
+  'no-repo-ref',
+  'invalid-relay-url',
+  'invalid-config',
+  'invalid-batch'
+]
+
+/**
+ * One refused input, with enough context to find it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Rejection {
+  readonly code: RejectionCode
+  /** A readable reason. */
+  readonly message: string
+  /** `true` when only `value` was refused and the rest of the event applied. */
+  readonly partial: boolean
+  /** The event's index in the batch (absent for configuration problems). */
+  readonly position?: number
+  /** The event id, when it could be read. */
+  readonly eventId?: string
+  /** The repository concerned, when known. */
+  readonly repo?: string
+  /** The refused value (a URL, an `a` tag value, a config entry), cut to 200 characters. */
+  readonly value?: string
+}
+
+const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)
+
+/**
+ * Builds a {@link Rejection}; optional context fields that are `undefined` are left out.
+ *
+ * @example
+ * import { rejection } from 'nip34-sync'
+ *
+ * const r = rejection('missing-d', 'announcement has no d tag', { position: 3 })
+ * assert.deepStrictEqual(r, { code: 'missing-d', message: 'announcement has no d tag', partial: false, position: 3 })
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const rejection = (
+  code: RejectionCode,
+  message: string,
+  context: {
+    readonly partial?: boolean | undefined
+    readonly position?: number | undefined
+    readonly eventId?: string | undefined
+    readonly repo?: string | undefined
+    readonly value?: string | undefined
+  } = {}
+): Rejection => ({
+  code,
+  message,
+  partial: context.partial ?? false,
+  ...(context.position === undefined ? {} : { position: context.position }),
+  ...(context.eventId === undefined ? {} : { eventId: context.eventId }),
+  ...(context.repo === undefined ? {} : { repo: context.repo }),
+  ...(context.value === undefined ? {} : { value: cut(context.value) })
+})
+
+const describeValue = (u: unknown): string => {
+  if (u === undefined) return 'undefined'
+  try {
+    const s = JSON.stringify(u)
+    return s === undefined ? typeof u : cut(s)
+  } catch {
+    return typeof u
+  }
+}
+
+/**
+ * Turns io-ts decode errors into one readable sentence that says where and what:
+ * `tags.0.1: expected string, got 42`.
+ *
+ * @example
+ * import { formatDecodeErrors } from 'nip34-sync'
+ * import * as t from 'io-ts'
+ * import { either as E } from 'fp-ts'
+ *
+ * const result = t.type({ kind: t.number }).decode({ kind: 'x' })
+ * assert.strictEqual(E.isLeft(result) && formatDecodeErrors(result.left), 'kind: expected number, got "x"')
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const formatDecodeErrors = (errors: Errors): string => {
+  const lines = errors.map((e) => {
+    const path = e.context
+      .map((c) => c.key)
+      .filter((k) => k !== '')
+      .join('.')
+    const expected = e.context[e.context.length - 1]?.type.name ?? 'value'
+    const what = e.message ?? `expected ${expected}, got ${describeValue(e.value)}`
+    return path === '' ? what : `${path}: ${what}`
+  })
+  const unique = [...new Set(lines)]
+  return unique.length > 3 ? `${unique.slice(0, 3).join('; ')}; and ${unique.length - 3} more` : unique.join('; ')
+}

@@ -1,0 +1,252 @@
+/**
+ * A `RelayAction` is one change a host must make to its relay connections so that what it has
+ * asked relays for (the *applied* {@link RelayIndex}) becomes what it should ask for (the
+ * *desired* one). {@link diff} computes the actions; {@link applyActions} records them.
+ *
+ * Actions are plain JSON data (no `Map`, no `Set`): every array sorted, `rootEvents` keyed by
+ * repository with a key only for a repository with at least one id, so an action can be logged,
+ * sent to another process or stored, and `JSON.parse(JSON.stringify(a))` deep-equals `a`.
+ * {@link RelayAction} is also an io-ts codec, to decode actions read back from storage.
+ *
+ * | action | when | effect of {@link applyActions} |
+ * | --- | --- | --- |
+ * | `SpawnRelay` | relay desired, not applied | the relay's target becomes exactly `repos` + `rootEvents` |
+ * | `RemoveFilters` | both, something applied is no longer desired | subtract `repos` and the (repo, id) pairs |
+ * | `AddFilters` | both, something desired is not applied | add `repos` and the (repo, id) pairs |
+ * | `CloseRelay` | relay applied, not desired | the relay leaves the index |
+ *
+ * Laws: `diff(a)(a)` is empty; `applyActions(diff(d)(a))(a)` equals `d`; applying actions one at
+ * a time equals applying them all at once.
+ *
+ * @since 0.1.0
+ */
+import * as t from 'io-ts'
+import { either as E } from 'fp-ts'
+import { Set as ISet, is } from 'immutable'
+import { relayData, targetToJson, wrapRelayIndex, type RelayIndex } from './RelayIndex.js'
+import { relayUrl, type RelayUrl } from './RelayUrl.js'
+import { repoRef, type RepoRef } from './RepoRef.js'
+import * as internal from './internal/relayIndex.js'
+import { compareStrings } from './internal/sorted.js'
+
+const canonical = <A extends string>(name: string, parse: (s: string) => E.Either<unknown, A>) =>
+  new t.Type<A, string, unknown>(
+    name,
+    (u): u is A => typeof u === 'string' && E.isRight(parse(u)) && (parse(u) as E.Right<A>).right === u,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, `expected a ${name} string`)
+      const r = parse(u)
+      return E.isRight(r) && r.right === u ? t.success(r.right) : t.failure(u, c, `expected a canonical ${name}, got ${JSON.stringify(u.slice(0, 100))}`)
+    },
+    (a) => a
+  )
+
+/**
+ * io-ts codec of a relay URL in canonical form (what {@link relayUrl} returns).
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const RelayUrlCodec = canonical<RelayUrl>('RelayUrl', relayUrl)
+
+/**
+ * io-ts codec of a repository address.
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const RepoRefCodec = canonical<RepoRef>('RepoRef', repoRef)
+
+const EventIdCodec = new t.Type<string, string, unknown>(
+  'EventId',
+  (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
+  (u, c) => (typeof u === 'string' && /^[0-9a-f]{64}$/.test(u) ? t.success(u) : t.failure(u, c, 'expected 64 lower-case hex characters')),
+  t.identity
+)
+
+const Filters = {
+  relay: RelayUrlCodec,
+  repos: t.readonlyArray(RepoRefCodec),
+  rootEvents: t.record(RepoRefCodec, t.readonlyArray(EventIdCodec))
+}
+
+/**
+ * io-ts codecs of each action.
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const SpawnRelay = t.readonly(t.type({ _tag: t.literal('SpawnRelay'), ...Filters }), 'SpawnRelay')
+/** @category codecs @since 0.1.0 */
+export const AddFilters = t.readonly(t.type({ _tag: t.literal('AddFilters'), ...Filters }), 'AddFilters')
+/** @category codecs @since 0.1.0 */
+export const RemoveFilters = t.readonly(t.type({ _tag: t.literal('RemoveFilters'), ...Filters }), 'RemoveFilters')
+/** @category codecs @since 0.1.0 */
+export const CloseRelay = t.readonly(t.type({ _tag: t.literal('CloseRelay'), relay: RelayUrlCodec }), 'CloseRelay')
+
+/**
+ * io-ts codec of any {@link RelayAction}.
+ *
+ * @example
+ * import { RelayAction } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isRight(RelayAction.decode({ _tag: 'CloseRelay', relay: 'wss://r.example' })), true)
+ * assert.strictEqual(E.isLeft(RelayAction.decode({ _tag: 'CloseRelay', relay: 'WSS://R.example/' })), true)
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const RelayAction = t.union([SpawnRelay, AddFilters, RemoveFilters, CloseRelay], 'RelayAction')
+
+/**
+ * One change to a host's relay subscriptions.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type RelayAction =
+  | { readonly _tag: 'SpawnRelay'; readonly relay: string; readonly repos: ReadonlyArray<string>; readonly rootEvents: { readonly [repoRef: string]: ReadonlyArray<string> } }
+  | { readonly _tag: 'AddFilters'; readonly relay: string; readonly repos: ReadonlyArray<string>; readonly rootEvents: { readonly [repoRef: string]: ReadonlyArray<string> } }
+  | { readonly _tag: 'RemoveFilters'; readonly relay: string; readonly repos: ReadonlyArray<string>; readonly rootEvents: { readonly [repoRef: string]: ReadonlyArray<string> } }
+  | { readonly _tag: 'CloseRelay'; readonly relay: string }
+
+/**
+ * Decodes a list of actions read from storage or another process: `Right` when every element is
+ * a valid action, `Left` with the io-ts errors otherwise.
+ *
+ * @example
+ * import { decodeRelayActions } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isLeft(decodeRelayActions([{ _tag: 'Explode' }])), true)
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const decodeRelayActions = (u: unknown): E.Either<t.Errors, ReadonlyArray<RelayAction>> =>
+  t.readonlyArray(RelayAction).decode(u)
+
+type Pairs = Array<readonly [RepoRef, ISet<string>]>
+
+const pairsJson = (pairs: Pairs): Record<string, ReadonlyArray<string>> => {
+  const out: Record<string, ReadonlyArray<string>> = {}
+  for (const [repo, ids] of [...pairs].sort((a, b) => compareStrings(a[0], b[0])))
+    out[repo] = ids.toArray().sort(compareStrings)
+  return out
+}
+
+const pairDifference = (x: internal.Target, y: internal.Target): Pairs => {
+  const out: Pairs = []
+  for (const [repo, ids] of x.roots) {
+    const other = y.roots.get(repo)
+    const left = other === undefined ? ids : ids.subtract(other)
+    if (left.size > 0) out.push([repo, left])
+  }
+  return out
+}
+
+/**
+ * The actions that turn `applied` into `desired`, in a deterministic order: by relay, and for one
+ * relay `RemoveFilters` before `AddFilters`. Empty when they are equal.
+ *
+ * @example
+ * import { diff, emptyRelayIndex, fromRelayTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }])
+ * assert.deepStrictEqual(F.pipe(emptyRelayIndex, diff(desired)), [
+ *   { _tag: 'SpawnRelay', relay: 'wss://r.example', repos: [], rootEvents: {} }
+ * ])
+ * assert.deepStrictEqual(F.pipe(desired, diff(desired)), [])
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const diff =
+  (desired: RelayIndex) =>
+  (applied: RelayIndex): ReadonlyArray<RelayAction> => {
+    const d = relayData(desired).relays
+    const a = relayData(applied).relays
+    if (d === a) return []
+    const keys = new Set<RelayUrl>(d.keys())
+    for (const k of a.keys()) keys.add(k)
+    const actions: Array<RelayAction> = []
+    for (const relay of [...keys].sort(compareStrings)) {
+      const dt = d.get(relay)
+      const at = a.get(relay)
+      if (dt !== undefined && at === undefined) {
+        actions.push({ _tag: 'SpawnRelay', ...targetToJson(relay, dt) })
+      } else if (dt === undefined) {
+        actions.push({ _tag: 'CloseRelay', relay })
+      } else if (at !== undefined && !is(dt, at)) {
+        const removeRepos = at.repos.subtract(dt.repos)
+        const removePairs = pairDifference(at, dt)
+        if (removeRepos.size > 0 || removePairs.length > 0)
+          actions.push({ _tag: 'RemoveFilters', relay, repos: removeRepos.toArray().sort(compareStrings), rootEvents: pairsJson(removePairs) })
+        const addRepos = dt.repos.subtract(at.repos)
+        const addPairs = pairDifference(dt, at)
+        if (addRepos.size > 0 || addPairs.length > 0)
+          actions.push({ _tag: 'AddFilters', relay, repos: addRepos.toArray().sort(compareStrings), rootEvents: pairsJson(addPairs) })
+      }
+    }
+    return actions
+  }
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null
+
+const stringsOf = (u: unknown): Array<string> => (Array.isArray(u) ? u.filter((x): x is string => typeof x === 'string') : [])
+
+const pairsOf = (u: unknown): Array<[RepoRef, Array<string>]> =>
+  isObject(u) && !Array.isArray(u)
+    ? Object.keys(u).map((k): [RepoRef, Array<string>] => [k as RepoRef, stringsOf(u[k])])
+    : []
+
+/**
+ * Records actions in an applied index, in order. `SpawnRelay` sets the relay's target,
+ * `AddFilters` adds to it (creating the relay if needed), `RemoveFilters` subtracts from it (the
+ * relay stays, possibly empty), `CloseRelay` removes the relay. A value that is not an action
+ * (validate untrusted input with {@link decodeRelayActions} first) changes nothing. Total.
+ *
+ * @example
+ * import { applyActions, diff, emptyRelayIndex, eqRelayIndex, fromRelayTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }])
+ * const next = F.pipe(emptyRelayIndex, applyActions(F.pipe(emptyRelayIndex, diff(desired))))
+ * assert.strictEqual(eqRelayIndex.equals(next, desired), true)
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const applyActions =
+  (actions: ReadonlyArray<RelayAction>) =>
+  (applied: RelayIndex): RelayIndex => {
+    if (!Array.isArray(actions) || actions.length === 0) return applied
+    const before = relayData(applied).relays
+    const relays = before.withMutations((m) => {
+      for (const action of actions as ReadonlyArray<unknown>) {
+        if (!isObject(action) || typeof action['relay'] !== 'string') continue
+        const relay = action['relay'] as RelayUrl
+        const repos = stringsOf(action['repos']) as Array<RepoRef>
+        const pairs = pairsOf(action['rootEvents'])
+        switch (action['_tag']) {
+          case 'SpawnRelay':
+            m.set(relay, internal.addTo(internal.emptyTarget, repos, pairs))
+            break
+          case 'AddFilters':
+            m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, repos, pairs))
+            break
+          case 'RemoveFilters': {
+            const current = m.get(relay)
+            if (current !== undefined) m.set(relay, internal.removeFrom(current, repos, pairs))
+            break
+          }
+          case 'CloseRelay':
+            m.delete(relay)
+            break
+        }
+      }
+    })
+    return relays === before ? applied : wrapRelayIndex(internal.make(relays))
+  }

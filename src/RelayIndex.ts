@@ -1,0 +1,277 @@
+/**
+ * `RelayIndex` says, for each relay, which repositories and which root events to sync from it.
+ * The same type serves twice: the *desired* targets, derived from a {@link RepoIndex} by
+ * {@link deriveTargets}, and the *applied* targets, what the host has actually asked relays for,
+ * kept up to date with {@link applyActions}. {@link diff} compares the two.
+ *
+ * A relay's target is a set of repositories R and a set of (repository, root event id) pairs P.
+ * A relay may be present with empty R and P: bootstrap relays are always connected, for
+ * discovery, even when no repository lists them.
+ *
+ * Immutable and opaque: read it with {@link relays}, {@link relayTarget}, {@link relayRepos},
+ * {@link relayRootEvents}; compare with {@link eqRelayIndex}.
+ *
+ * @since 0.1.0
+ */
+import { eq as Eq, option as O } from 'fp-ts'
+import { Map as IMap, Set as ISet } from 'immutable'
+import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js'
+import { hostOf, type RelayUrl } from './RelayUrl.js'
+import type { RepoIndex } from './RepoIndex.js'
+import type { RepoRef } from './RepoRef.js'
+import * as internal from './internal/relayIndex.js'
+import type { AnnouncementFacts, RepoIndexData } from './internal/repoIndex.js'
+import { compareStrings } from './internal/sorted.js'
+
+/**
+ * Per-relay sync targets. Opaque: use the functions of this module to read it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RelayIndex {
+  readonly _tag: 'RelayIndex'
+}
+
+/**
+ * One relay's target as plain JSON data: every array sorted; `rootEvents` has a key only for a
+ * repository with at least one root event id.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RelayTarget {
+  readonly relay: RelayUrl
+  readonly repos: ReadonlyArray<RepoRef>
+  readonly rootEvents: { readonly [repoRef: string]: ReadonlyArray<string> }
+}
+
+/** @internal */
+export const relayData = (index: RelayIndex): internal.RelayIndexData => index as unknown as internal.RelayIndexData
+/** @internal */
+export const wrapRelayIndex = (d: internal.RelayIndexData): RelayIndex => d as unknown as RelayIndex
+
+/**
+ * The index with no relays.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const emptyRelayIndex: RelayIndex = wrapRelayIndex(internal.empty)
+
+/**
+ * Whether a live announcement is accepted under the configuration: always in `'all'` mode; in
+ * `'listed'` mode (GRASP-01) when one of our hosts appears, compared exactly, both as the host of
+ * a `relays` value and as the host of a `clone` URL.
+ *
+ * @example
+ * import { isAccepted, resolveConfig } from 'nip34-sync'
+ *
+ * const config = resolveConfig({ ownRelays: ['wss://grasp.example.com'] })
+ * const ann = { relays: ['wss://grasp.example.com'], cloneHosts: ['grasp.example.com'] }
+ * assert.strictEqual(isAccepted(config)(ann), true)
+ * assert.strictEqual(isAccepted(config)({ ...ann, cloneHosts: ['grasp.example.com.evil.net'] }), false)
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const isAccepted =
+  (config: ResolvedConfig) =>
+  (ann: Pick<AnnouncementFacts, 'relays' | 'cloneHosts'>): boolean => {
+    if (config.acceptance === 'all') return true
+    for (const host of ann.cloneHosts) {
+      if (!config.ownHosts.has(host)) continue
+      for (const r of ann.relays) if (hostOf(r) === host) return true
+    }
+    return false
+  }
+
+/**
+ * Derives the desired per-relay targets from a repository index. For every accepted repository,
+ * each relay its live announcement lists (other than our own hosts) gets that repository and
+ * exactly that repository's root events. Bootstrap relays are always present. Total.
+ *
+ * @example
+ * import { applyBatch, deriveTargets, emptyRepoIndex, relays } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const config = { ownRelays: ['wss://grasp.example.com'], bootstrapRelays: ['wss://bootstrap.example'] }
+ * const { index } = F.pipe(emptyRepoIndex, applyBatch(config, []))
+ * assert.deepStrictEqual(relays(F.pipe(index, deriveTargets(config))), ['wss://bootstrap.example'])
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const deriveTargets =
+  (config: SyncConfig) =>
+  (index: RepoIndex): RelayIndex => {
+    const resolved = resolveConfig(config)
+    const repoData = index as unknown as RepoIndexData
+    const accepted = isAccepted(resolved)
+    const hostCache = new Map<string, boolean>()
+    const isOwn = (relay: RelayUrl): boolean => {
+      let own = hostCache.get(relay)
+      if (own === undefined) {
+        const h = hostOf(relay)
+        own = h !== undefined && resolved.ownHosts.has(h)
+        hostCache.set(relay, own)
+      }
+      return own
+    }
+    const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, ISet<string>]> }>()
+    for (const b of resolved.bootstrapRelays) if (!isOwn(b)) building.set(b, { repos: [], roots: [] })
+    for (const [ref, ann] of repoData.anns) {
+      if (!accepted(ann)) continue
+      const roots = repoData.roots.get(ref)
+      for (const relay of ann.relays) {
+        if (isOwn(relay)) continue
+        let t = building.get(relay)
+        if (t === undefined) {
+          t = { repos: [], roots: [] }
+          building.set(relay, t)
+        }
+        t.repos.push(ref)
+        if (roots !== undefined && roots.size > 0) t.roots.push([ref, roots])
+      }
+    }
+    const relaysMap = IMap<RelayUrl, internal.Target>().withMutations((m) => {
+      for (const [relay, t] of building) m.set(relay, internal.Target({ repos: ISet(t.repos), roots: IMap(t.roots) }))
+    })
+    return wrapRelayIndex(internal.make(relaysMap))
+  }
+
+/**
+ * Every relay of the index, sorted.
+ *
+ * @example
+ * import { emptyRelayIndex, relays } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(relays(emptyRelayIndex), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const relays = (index: RelayIndex): ReadonlyArray<RelayUrl> =>
+  relayData(index).relays.keySeq().toArray().sort(compareStrings)
+
+/** @internal */
+export const targetToJson = (relay: RelayUrl, t: internal.Target): RelayTarget => {
+  const rootEvents: Record<string, ReadonlyArray<string>> = {}
+  for (const repo of t.roots.keySeq().toArray().sort(compareStrings)) {
+    const ids = t.roots.get(repo)
+    if (ids !== undefined && ids.size > 0) rootEvents[repo] = ids.toArray().sort(compareStrings)
+  }
+  return { relay, repos: t.repos.toArray().sort(compareStrings), rootEvents }
+}
+
+/**
+ * One relay's target as plain data, or `None` when the relay is not in the index.
+ *
+ * @example
+ * import { emptyRelayIndex, relayTarget } from 'nip34-sync'
+ * import { option as O } from 'fp-ts'
+ *
+ * assert.deepStrictEqual(relayTarget('wss://r.example')(emptyRelayIndex), O.none)
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const relayTarget =
+  (relay: string) =>
+  (index: RelayIndex): O.Option<RelayTarget> => {
+    const t = relayData(index).relays.get(relay as RelayUrl)
+    return t === undefined ? O.none : O.some(targetToJson(relay as RelayUrl, t))
+  }
+
+/**
+ * Every relay's target as plain data, sorted by relay.
+ *
+ * @example
+ * import { emptyRelayIndex, relayTargets } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(relayTargets(emptyRelayIndex), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const relayTargets = (index: RelayIndex): ReadonlyArray<RelayTarget> => {
+  const m = relayData(index).relays
+  return relays(index).map((r) => targetToJson(r, m.get(r) as internal.Target))
+}
+
+/**
+ * The repositories a relay is asked for, sorted (empty when the relay is absent).
+ *
+ * @example
+ * import { emptyRelayIndex, relayRepos } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(relayRepos('wss://r.example')(emptyRelayIndex), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const relayRepos =
+  (relay: string) =>
+  (index: RelayIndex): ReadonlyArray<RepoRef> =>
+    relayData(index)
+      .relays.get(relay as RelayUrl)
+      ?.repos.toArray()
+      .sort(compareStrings) ?? []
+
+/**
+ * The root events a relay is asked for, per repository (sorted; empty when the relay is absent).
+ *
+ * @example
+ * import { emptyRelayIndex, relayRootEvents } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(relayRootEvents('wss://r.example')(emptyRelayIndex), {})
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const relayRootEvents =
+  (relay: string) =>
+  (index: RelayIndex): { readonly [repoRef: string]: ReadonlyArray<string> } => {
+    const t = relayData(index).relays.get(relay as RelayUrl)
+    return t === undefined ? {} : targetToJson(relay as RelayUrl, t).rootEvents
+  }
+
+/**
+ * Builds a relay index from plain targets (for tests, fixtures and hosts that persist their own
+ * state). Relay and repository strings are taken as given: decode untrusted data with
+ * `decodeRelayIndex` instead.
+ *
+ * @example
+ * import { fromRelayTargets, relayRepos } from 'nip34-sync'
+ *
+ * const ref = `30617:${'a'.repeat(64)}:x`
+ * const index = fromRelayTargets([{ relay: 'wss://r.example', repos: [ref], rootEvents: {} }])
+ * assert.deepStrictEqual(relayRepos('wss://r.example')(index), [ref])
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fromRelayTargets = (targets: ReadonlyArray<RelayTarget>): RelayIndex =>
+  wrapRelayIndex(
+    internal.make(
+      IMap<RelayUrl, internal.Target>().withMutations((m) => {
+        for (const t of targets) {
+          const roots = Object.entries(t.rootEvents).filter(([, ids]) => ids.length > 0) as Array<[RepoRef, ReadonlyArray<string>]>
+          m.set(t.relay, internal.addTo(m.get(t.relay) ?? internal.emptyTarget, t.repos, roots))
+        }
+      })
+    )
+  )
+
+/**
+ * Equality of relay indexes: same relays, each with the same repositories and root events.
+ *
+ * @example
+ * import { emptyRelayIndex, eqRelayIndex } from 'nip34-sync'
+ *
+ * assert.strictEqual(eqRelayIndex.equals(emptyRelayIndex, emptyRelayIndex), true)
+ *
+ * @category instances
+ * @since 0.1.0
+ */
+export const eqRelayIndex: Eq.Eq<RelayIndex> = Eq.fromEquals((a, b) => internal.equals(relayData(a), relayData(b)))

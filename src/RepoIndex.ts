@@ -1,0 +1,227 @@
+/**
+ * `RepoIndex` is everything the sync core knows about repositories: for each repository address,
+ * its live announcement (NIP-01 addressable rule) and the root events that name it.
+ *
+ * It is the single source of truth; the per-relay targets are derived from it
+ * ({@link deriveTargets}). It is immutable and opaque: read it with {@link lookupRepo},
+ * {@link repoRefs}, {@link rootEventsOf}, compare with {@link eqRepoIndex}, and change it only with
+ * {@link applyBatch}, which returns a new index and leaves the old one valid.
+ *
+ * What the index keeps does not depend on the configuration's relays: own relays, acceptance and
+ * bootstrap relays are applied when targets are derived, so a configuration change needs no
+ * rebuild. Only `rootKinds` decides which events are kept.
+ *
+ * Laws (checked with fast-check in `test/laws.test.ts`): the index after a set of events does not
+ * depend on their order, on how they are split into batches, or on duplicates.
+ *
+ * @since 0.1.0
+ */
+import { eq as Eq, option as O } from 'fp-ts'
+import type { SyncConfig } from './Config.js'
+import { resolveConfig } from './Config.js'
+import { decodeNip34Event, type Announcement, type Nip34Event } from './Nip34Event.js'
+import { rejection, type Rejection } from './Rejection.js'
+import type { RepoRef } from './RepoRef.js'
+import * as internal from './internal/repoIndex.js'
+import { compareStrings } from './internal/sorted.js'
+
+/**
+ * An immutable index of repositories. Opaque: use the functions of this module to read it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RepoIndex {
+  readonly _tag: 'RepoIndex'
+}
+
+/**
+ * The live announcement of a repository, as the index keeps it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type AnnouncementInfo = Omit<Announcement, '_tag'>
+
+/**
+ * What the index knows of one repository address.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RepoInfo {
+  readonly ref: RepoRef
+  /** The live announcement, when one has been seen. */
+  readonly announcement: O.Option<AnnouncementInfo>
+  /** Ids of the root events that name this repository, sorted. */
+  readonly rootEvents: ReadonlyArray<string>
+}
+
+/**
+ * The result of {@link applyBatch}: the new index and everything refused.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface BatchResult {
+  readonly index: RepoIndex
+  readonly rejected: ReadonlyArray<Rejection>
+}
+
+/**
+ * Options for one batch.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface BatchOptions {
+  /** Reserved for time-based checks; the core has no clock. */
+  readonly now?: number
+}
+
+const data = (index: RepoIndex): internal.RepoIndexData => index as unknown as internal.RepoIndexData
+const wrap = (d: internal.RepoIndexData): RepoIndex => d as unknown as RepoIndex
+
+/**
+ * The index that knows nothing.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const emptyRepoIndex: RepoIndex = wrap(internal.empty)
+
+/**
+ * Applies a batch of untrusted events. Announcements (kind 30617) follow the addressable rule per
+ * (pubkey, `d`); root events (the configured root kinds) join every repository their `a` tags
+ * name, whether or not its announcement has arrived. Everything refused comes back in `rejected`
+ * (whole events change nothing; partial rejections name the one value refused); configuration
+ * problems are repeated in every result. Total: never throws.
+ *
+ * @example
+ * import { applyBatch, emptyRepoIndex, rootEventsOf } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const pk = 'a'.repeat(64)
+ * const patch = {
+ *   id: '1'.repeat(64), pubkey: 'b'.repeat(64), created_at: 1, kind: 1617, content: '', sig: '0'.repeat(128),
+ *   tags: [['a', `30617:${pk}:repo`]]
+ * }
+ * const { index, rejected } = F.pipe(emptyRepoIndex, applyBatch({ ownRelays: ['wss://grasp.example.com'] }, [patch, 42]))
+ * assert.deepStrictEqual(rootEventsOf(`30617:${pk}:repo`)(index), ['1'.repeat(64)])
+ * assert.strictEqual(rejected[0]?.code, 'not-an-object')
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const applyBatch =
+  (config: SyncConfig, events: ReadonlyArray<unknown>, _options: BatchOptions = {}) =>
+  (index: RepoIndex): BatchResult => {
+    const resolved = resolveConfig(config)
+    const rejected: Array<Rejection> = [...resolved.problems]
+    if (!Array.isArray(events)) {
+      rejected.push(rejection('invalid-batch', 'the batch is not an array of events'))
+      return { index, rejected }
+    }
+    const decode = decodeNip34Event(resolved)
+    const accepted: Array<Nip34Event> = []
+    for (let i = 0; i < events.length; i++) {
+      const { event, rejected: r } = decode(events[i], i)
+      if (event !== undefined) accepted.push(event)
+      for (const x of r) rejected.push(x)
+    }
+    return { index: wrap(internal.applyEvents(data(index), accepted)), rejected }
+  }
+
+/**
+ * Everything the index knows of one repository address, or `None` when it knows nothing.
+ *
+ * @example
+ * import { emptyRepoIndex, lookupRepo } from 'nip34-sync'
+ * import { option as O } from 'fp-ts'
+ *
+ * assert.deepStrictEqual(lookupRepo(`30617:${'a'.repeat(64)}:x`)(emptyRepoIndex), O.none)
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const lookupRepo =
+  (ref: string) =>
+  (index: RepoIndex): O.Option<RepoInfo> => {
+    const d = data(index)
+    const key = ref as RepoRef
+    const ann = d.anns.get(key)
+    const roots = d.roots.get(key)
+    if (ann === undefined && roots === undefined) return O.none
+    return O.some({
+      ref: key,
+      announcement: ann === undefined ? O.none : O.some(ann),
+      rootEvents: roots === undefined ? [] : roots.toArray().sort(compareStrings)
+    })
+  }
+
+/**
+ * Ids of the root events that name a repository, sorted (empty when none).
+ *
+ * @example
+ * import { emptyRepoIndex, rootEventsOf } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(rootEventsOf(`30617:${'a'.repeat(64)}:x`)(emptyRepoIndex), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const rootEventsOf =
+  (ref: string) =>
+  (index: RepoIndex): ReadonlyArray<string> =>
+    data(index)
+      .roots.get(ref as RepoRef)
+      ?.toArray()
+      .sort(compareStrings) ?? []
+
+/**
+ * Every repository address the index knows (announced, or named by a root event), sorted.
+ *
+ * @example
+ * import { emptyRepoIndex, repoRefs } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(repoRefs(emptyRepoIndex), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const repoRefs = (index: RepoIndex): ReadonlyArray<RepoRef> => {
+  const d = data(index)
+  const refs = new Set<RepoRef>(d.anns.keys())
+  for (const r of d.roots.keys()) refs.add(r)
+  return [...refs].sort(compareStrings)
+}
+
+/**
+ * Every live announcement, sorted by repository address.
+ *
+ * @example
+ * import { emptyRepoIndex, announcements } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(announcements(emptyRepoIndex), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const announcements = (index: RepoIndex): ReadonlyArray<AnnouncementInfo> =>
+  data(index)
+    .anns.valueSeq()
+    .toArray()
+    .sort((a, b) => compareStrings(a.ref, b.ref))
+
+/**
+ * Equality of indexes: same live announcements, same root events per repository.
+ *
+ * @example
+ * import { emptyRepoIndex, eqRepoIndex } from 'nip34-sync'
+ *
+ * assert.strictEqual(eqRepoIndex.equals(emptyRepoIndex, emptyRepoIndex), true)
+ *
+ * @category instances
+ * @since 0.1.0
+ */
+export const eqRepoIndex: Eq.Eq<RepoIndex> = Eq.fromEquals((a, b) => internal.equals(data(a), data(b)))

@@ -1,0 +1,137 @@
+/**
+ * Generators shared by the property tests. Pools are small on purpose, so generated events
+ * overlap: the same repositories, the same relays under different spellings, duplicate and
+ * out-of-order announcements with equal timestamps.
+ */
+import { fc } from '@fast-check/vitest'
+import { getEventHash } from 'nostr-tools/pure'
+import { fromRelayTargets, type RelayIndex, type RelayTarget, type SyncConfig } from '../src/index.js'
+
+export const OWN = 'wss://grasp.example.com'
+export const BOOTSTRAP = 'wss://bootstrap.example'
+export const config: SyncConfig = { ownRelays: [OWN], bootstrapRelays: [BOOTSTRAP] }
+export const archiveConfig: SyncConfig = { ownRelays: [OWN], bootstrapRelays: [BOOTSTRAP], acceptance: 'all' }
+
+export const PUBKEYS = ['a1'.repeat(32), 'b2'.repeat(32), 'c3'.repeat(32)] as const
+export const IDENTIFIERS = ['repo', 'org:project', 'x'] as const
+export const REFS = PUBKEYS.flatMap((pk) => IDENTIFIERS.map((d) => `30617:${pk}:${d}`))
+
+/** Spellings of a few relays: several per canonical relay, plus our own and unusable ones. */
+export const RELAY_SPELLINGS = [
+  'wss://r1.example',
+  'WSS://R1.example/',
+  'wss://r1.example:443',
+  'wss://r2.example',
+  'wss://r2.example.',
+  'ws://r3.example:80/',
+  'wss://r4.example/nostr',
+  OWN,
+  'wss://GRASP.example.com/',
+  BOOTSTRAP,
+  'https://github.com',
+  'not a url'
+] as const
+
+export const CLONE_URLS = [
+  'https://grasp.example.com/npub1x/repo.git',
+  'https://grasp.example.com.evil.net/npub1x/repo.git',
+  'https://github.com/x/repo.git',
+  'git@github.com:x/repo.git'
+] as const
+
+export interface EventTemplate {
+  readonly kind: number
+  readonly pubkey: string
+  readonly created_at: number
+  readonly tags: ReadonlyArray<ReadonlyArray<string>>
+  readonly content: string
+}
+
+/** A NIP-01 event with a real id (sha256 of its serialisation) and a dummy signature. */
+export const finish = (t: EventTemplate) => {
+  const base = { kind: t.kind, pubkey: t.pubkey, created_at: t.created_at, tags: t.tags.map((x) => [...x]), content: t.content }
+  return { ...base, id: getEventHash(base), sig: '0'.repeat(128) }
+}
+
+export const announcementArb = fc
+  .record({
+    pubkey: fc.constantFrom(...PUBKEYS),
+    d: fc.constantFrom(...IDENTIFIERS),
+    created_at: fc.integer({ min: 1, max: 4 }),
+    relays: fc.subarray([...RELAY_SPELLINGS]),
+    clone: fc.subarray([...CLONE_URLS]),
+    splitRelays: fc.boolean(),
+    nonce: fc.nat({ max: 3 })
+  })
+  .map(({ pubkey, d, created_at, relays, clone, splitRelays, nonce }) =>
+    finish({
+      kind: 30617,
+      pubkey,
+      created_at,
+      content: nonce === 0 ? '' : `v${nonce}`,
+      tags: [
+        ['d', d],
+        ...(splitRelays ? relays.map((r) => ['relays', r]) : [['relays', ...relays]]),
+        ['clone', ...clone]
+      ]
+    })
+  )
+
+export const rootEventArb = fc
+  .record({
+    kind: fc.constantFrom(1617, 1618, 1619, 1621),
+    pubkey: fc.constantFrom(...PUBKEYS),
+    created_at: fc.integer({ min: 1, max: 4 }),
+    refs: fc.subarray([...REFS, '30617:notahexpubkey:repo', '30618:' + PUBKEYS[0] + ':repo'], { minLength: 1, maxLength: 3 }),
+    nonce: fc.nat({ max: 5 })
+  })
+  .map(({ kind, pubkey, created_at, refs, nonce }) =>
+    finish({ kind, pubkey, created_at, content: `root ${nonce}`, tags: refs.map((r) => ['a', r]) })
+  )
+
+/** Inputs the core must reject whole. */
+export const junkArb: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(null, 42, 'event', [], {}, { kind: 30617 }),
+  fc.record({ id: fc.constant('zz'), kind: fc.constant(1617) }),
+  fc.constant(finish({ kind: 30617, pubkey: PUBKEYS[0], created_at: 1, content: '', tags: [['relays', 'wss://r1.example']] })),
+  fc.constant(finish({ kind: 1, pubkey: PUBKEYS[1], created_at: 1, content: 'hello', tags: [] }))
+)
+
+export const eventArb: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 5, arbitrary: announcementArb as fc.Arbitrary<unknown> },
+  { weight: 4, arbitrary: rootEventArb as fc.Arbitrary<unknown> },
+  { weight: 1, arbitrary: junkArb }
+)
+
+export const eventsArb = fc.array(eventArb, { maxLength: 25 })
+
+/** Random split of an array into consecutive batches. */
+export const batchesOf = <A>(xs: ReadonlyArray<A>, cuts: ReadonlyArray<number>): Array<Array<A>> => {
+  const points = [...new Set(cuts.map((c) => c % (xs.length + 1)))].sort((a, b) => a - b)
+  const out: Array<Array<A>> = []
+  let last = 0
+  for (const p of points) {
+    out.push(xs.slice(last, p))
+    last = p
+  }
+  out.push(xs.slice(last))
+  return out
+}
+
+const RELAYS = ['wss://r1.example', 'wss://r2.example', 'ws://r3.example', 'wss://r4.example/nostr', BOOTSTRAP] as const
+const ROOT_IDS = ['01', '02', '03', '04', '05'].map((x) => x.repeat(32))
+
+export const relayTargetArb: fc.Arbitrary<RelayTarget> = fc
+  .record({
+    relay: fc.constantFrom(...RELAYS),
+    repos: fc.subarray(REFS.slice(0, 5)),
+    roots: fc.array(fc.tuple(fc.constantFrom(...REFS.slice(0, 5)), fc.subarray(ROOT_IDS)), { maxLength: 4 })
+  })
+  .map(({ relay, repos, roots }) => {
+    const rootEvents: Record<string, Array<string>> = {}
+    for (const [repo, ids] of roots) rootEvents[repo] = [...new Set([...(rootEvents[repo] ?? []), ...ids])]
+    return { relay, repos, rootEvents } as unknown as RelayTarget
+  })
+
+/** Any relay index over the pools, including relays with empty targets. */
+export const relayIndexArb: fc.Arbitrary<RelayIndex> = fc.array(relayTargetArb, { maxLength: 6 }).map(fromRelayTargets)
