@@ -43,7 +43,60 @@ export interface SyncConfig {
   readonly acceptance?: Acceptance
   /** Kinds treated as root events. Default {@link DEFAULT_ROOT_KINDS}. */
   readonly rootKinds?: ReadonlyArray<number>
+  /**
+   * Verify event ids and signatures (default `true`). Set `false` only when the host has already
+   * verified every event it passes in.
+   */
+  readonly verify?: boolean
+  /**
+   * How far ahead of the batch's `now` an announcement or deletion may be dated, in seconds
+   * (default 900, 15 minutes). Only checked when a batch is given `now`.
+   */
+  readonly maxFutureSkew?: number
+  /** Limits on what one event may make the server do; see {@link DEFAULT_CAPS}. */
+  readonly caps?: Partial<Caps>
 }
+
+/**
+ * Caps on what one event can make the server do. Each cap hit is reported.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Caps {
+  /**
+   * Relays taken from one announcement (not counting our own hosts); the first ones in tag order
+   * are kept and the rest reported. Default 20.
+   */
+  readonly relaysPerAnnouncement: number
+  /** Repositories taken from one root event's `a` tags (first in tag order). Default 10. */
+  readonly reposPerRootEvent: number
+  /** Tags per event; an event with more is rejected whole. Default 2000 (strfry's default). */
+  readonly tagsPerEvent: number
+  /** UTF-8 bytes per tag value; an event with a longer value is rejected whole. Default 1024 (strfry's default). */
+  readonly bytesPerTagValue: number
+}
+
+/**
+ * The default caps; docs/security.md explains each.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_CAPS: Caps = {
+  relaysPerAnnouncement: 20,
+  reposPerRootEvent: 10,
+  tagsPerEvent: 2000,
+  bytesPerTagValue: 1024
+}
+
+/**
+ * The default `maxFutureSkew`: 15 minutes.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_MAX_FUTURE_SKEW = 900
 
 /**
  * The default root kinds: patch 1617, pull request 1618, pull request update 1619, issue 1621.
@@ -66,6 +119,11 @@ export interface ResolvedConfig {
   readonly bootstrapRelays: ReadonlyArray<RelayUrl>
   readonly acceptance: Acceptance
   readonly rootKinds: ReadonlySet<number>
+  readonly verify: boolean
+  readonly maxFutureSkew: number
+  readonly caps: Caps
+  /** The relay policy as a function: `undefined` when a relay may be a target, else the refusal. */
+  readonly relayCheck: (relay: RelayUrl) => { readonly rule: string; readonly reason: string } | undefined
   /** What was wrong with the input (empty when nothing was). */
   readonly problems: ReadonlyArray<Rejection>
 }
@@ -93,6 +151,13 @@ const relayList = (
     else out.add(r.right)
   })
   return [...out].sort()
+}
+
+const nonNegativeInt = (field: string, u: unknown, fallback: number, problems: Array<Rejection>): number => {
+  if (u === undefined) return fallback
+  if (typeof u === 'number' && Number.isSafeInteger(u) && u >= 0) return u
+  problems.push(rejection('invalid-config', `${field} must be a non-negative integer; using ${fallback}`, { value: show(u) }))
+  return fallback
 }
 
 const resolveUncached = (input: unknown): ResolvedConfig => {
@@ -124,12 +189,26 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
       rootKinds = kinds
     }
   }
+  let verify = true
+  if (typeof o['verify'] === 'boolean') verify = o['verify']
+  else if (o['verify'] !== undefined) problems.push(rejection('invalid-config', 'verify must be a boolean; verifying', { value: show(o['verify']) }))
+  const maxFutureSkew = nonNegativeInt('maxFutureSkew', o['maxFutureSkew'], DEFAULT_MAX_FUTURE_SKEW, problems)
+  const capsInput = o['caps']
+  const capsObject: Record<string, unknown> = isObject(capsInput) ? capsInput : {}
+  if (capsInput !== undefined && !isObject(capsInput)) problems.push(rejection('invalid-config', 'caps must be an object; using the defaults', { value: show(capsInput) }))
+  const caps: Caps = {
+    relaysPerAnnouncement: nonNegativeInt('caps.relaysPerAnnouncement', capsObject['relaysPerAnnouncement'], DEFAULT_CAPS.relaysPerAnnouncement, problems),
+    reposPerRootEvent: nonNegativeInt('caps.reposPerRootEvent', capsObject['reposPerRootEvent'], DEFAULT_CAPS.reposPerRootEvent, problems),
+    tagsPerEvent: nonNegativeInt('caps.tagsPerEvent', capsObject['tagsPerEvent'], DEFAULT_CAPS.tagsPerEvent, problems),
+    bytesPerTagValue: nonNegativeInt('caps.bytesPerTagValue', capsObject['bytesPerTagValue'], DEFAULT_CAPS.bytesPerTagValue, problems)
+  }
   const ownHosts = new Set<string>()
   for (const r of ownRelays) {
     const h = hostOf(r)
     if (h !== undefined) ownHosts.add(h)
   }
-  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, problems }
+  const relayCheck = (_relay: RelayUrl): { readonly rule: string; readonly reason: string } | undefined => undefined
+  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, verify, maxFutureSkew, caps, relayCheck, problems }
 }
 
 const cache = new WeakMap<object, ResolvedConfig>()

@@ -8,15 +8,22 @@
  *   canonical form. Everything it refuses is returned as {@link Rejection}s: a whole event
  *   (nothing applies) or single values (the rest applies).
  *
- * This module reads values; it does not verify signatures.
+ * - {@link Deletion} (kind 5, NIP-09) keeps the repository addresses and event ids a deletion
+ *   names; an address of another author is refused (only an author may delete).
+ *
+ * Before classifying, the decoder applies the configured caps (tags per event, bytes per tag
+ * value), verifies the id and signature (unless `verify: false`), and, when the batch gives `now`,
+ * refuses announcements and deletions dated more than `maxFutureSkew` ahead. It never mutates
+ * its input: verification runs on a fresh copy (nostr-tools caches its verdict on the object).
  *
  * @since 0.1.0
  */
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
+import { getEventHash, verifyEvent } from 'nostr-tools/pure'
 import type { ResolvedConfig } from './Config.js'
 import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
-import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, type RepoRef } from './RepoRef.js'
+import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } from './RepoRef.js'
 import { formatDecodeErrors, rejection, type Rejection } from './Rejection.js'
 import { sortedUnique } from './internal/sorted.js'
 
@@ -121,12 +128,50 @@ export interface RootEvent {
 }
 
 /**
+ * What the sync core keeps of a NIP-09 deletion (kind 5): the repository addresses of its author
+ * that it deletes up to its `created_at`, and the event ids it names (effective only on events by
+ * the same author).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Deletion {
+  readonly _tag: 'Deletion'
+  readonly id: string
+  readonly pubkey: string
+  readonly createdAt: number
+  /** Repository addresses by the deletion's author, sorted, unique. */
+  readonly addresses: ReadonlyArray<RepoRef>
+  /** Event ids from `e` tags, sorted, unique. */
+  readonly eventIds: ReadonlyArray<string>
+}
+
+/**
+ * The kind of a NIP-09 deletion request.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DELETION_KIND = 5
+
+/**
  * An event the sync core uses.
  *
  * @category model
  * @since 0.1.0
  */
-export type Nip34Event = Announcement | RootEvent
+export type Nip34Event = Announcement | RootEvent | Deletion
+
+/**
+ * Options for decoding one batch.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface DecodeOptions {
+  /** The current time in unix seconds, for the future-date check. Without it no such check is made. */
+  readonly now?: number | undefined
+}
 
 /**
  * The outcome of decoding one input: the event when it is usable (`undefined` when it is not),
@@ -147,7 +192,7 @@ const tagValues = (tags: ReadonlyArray<ReadonlyArray<string>>, name: string): Ar
   return out
 }
 
-const decodeAnnouncement = (ev: NostrEvent, position: number | undefined): Decoded => {
+const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, position: number | undefined): Decoded => {
   const ctx = { position, eventId: ev.id }
   const dTag = ev.tags.find((tag) => tag[0] === 'd')
   const d = dTag?.[1]
@@ -159,14 +204,48 @@ const decodeAnnouncement = (ev: NostrEvent, position: number | undefined): Decod
   const ref = makeRepoRef(ev.pubkey, d)
   if (E.isLeft(ref)) return { event: undefined, rejected: [rejection('missing-d', ref.left.reason, ctx)] }
   const rejected: Array<Rejection> = []
-  const relays: Array<RelayUrl> = []
+  const relays = new Set<RelayUrl>()
+  let foreign = 0
+  const cap = config.caps.relaysPerAnnouncement
   for (const value of tagValues(ev.tags, 'relays')) {
     const r = relayUrl(value)
-    if (E.isRight(r)) relays.push(r.right)
-    else
+    if (E.isLeft(r)) {
+      rejected.push(rejection('invalid-relay-url', `relays value refused: ${r.left.reason}`, { ...ctx, partial: true, repo: ref.right, value }))
+      continue
+    }
+    if (relays.has(r.right)) continue
+    const host = hostOf(r.right)
+    if (host !== undefined && config.ownHosts.has(host)) {
+      relays.add(r.right) // our own host: never a target, always kept for the acceptance check
+      continue
+    }
+    const refusal = config.relayCheck(r.right)
+    if (refusal !== undefined) {
       rejected.push(
-        rejection('invalid-relay-url', `relays value refused: ${r.left.reason}`, { ...ctx, partial: true, repo: ref.right, value })
+        rejection('refused-relay-url', `relays value refused by the relay policy: ${refusal.reason}`, {
+          ...ctx,
+          partial: true,
+          repo: ref.right,
+          value,
+          rule: refusal.rule
+        })
       )
+      continue
+    }
+    if (foreign >= cap) {
+      rejected.push(
+        rejection('cap-exceeded', `more than ${cap} relays in one announcement; this one is not used`, {
+          ...ctx,
+          partial: true,
+          repo: ref.right,
+          value,
+          rule: 'relaysPerAnnouncement'
+        })
+      )
+      continue
+    }
+    foreign++
+    relays.add(r.right)
   }
   const cloneHosts: Array<string> = []
   for (const value of tagValues(ev.tags, 'clone')) {
@@ -190,17 +269,28 @@ const decodeAnnouncement = (ev: NostrEvent, position: number | undefined): Decod
   }
 }
 
-const decodeRoot = (ev: NostrEvent, position: number | undefined): Decoded => {
+const decodeRoot = (config: ResolvedConfig, ev: NostrEvent, position: number | undefined): Decoded => {
   const ctx = { position, eventId: ev.id }
   const rejected: Array<Rejection> = []
-  const repos: Array<RepoRef> = []
+  const repos = new Set<RepoRef>()
+  const cap = config.caps.reposPerRootEvent
   for (const value of tagValues(ev.tags, 'a')) {
     if (!value.startsWith(`${ANNOUNCEMENT_KIND}:`)) continue // an address of another kind: not a repository
     const r = repoRef(value)
-    if (E.isRight(r)) repos.push(r.right)
-    else rejected.push(rejection('invalid-repo-ref', `a tag refused: ${r.left.reason}`, { ...ctx, partial: true, value }))
+    if (E.isLeft(r)) rejected.push(rejection('invalid-repo-ref', `a tag refused: ${r.left.reason}`, { ...ctx, partial: true, value }))
+    else if (repos.has(r.right)) continue
+    else if (repos.size >= cap)
+      rejected.push(
+        rejection('cap-exceeded', `more than ${cap} repositories in one root event; this one is not used`, {
+          ...ctx,
+          partial: true,
+          value,
+          rule: 'reposPerRootEvent'
+        })
+      )
+    else repos.add(r.right)
   }
-  if (repos.length === 0)
+  if (repos.size === 0)
     return {
       event: undefined,
       rejected: [...rejected, rejection('no-repo-ref', `kind ${ev.kind} root event names no repository in its a tags`, ctx)]
@@ -208,6 +298,74 @@ const decodeRoot = (ev: NostrEvent, position: number | undefined): Decoded => {
   return {
     event: { _tag: 'RootEvent', id: ev.id, pubkey: ev.pubkey, kind: ev.kind, createdAt: ev.created_at, repos: sortedUnique(repos) },
     rejected
+  }
+}
+
+const decodeDeletion = (ev: NostrEvent, position: number | undefined): Decoded => {
+  const ctx = { position, eventId: ev.id }
+  const rejected: Array<Rejection> = []
+  const addresses: Array<RepoRef> = []
+  const eventIds: Array<string> = []
+  for (const value of tagValues(ev.tags, 'a')) {
+    if (!value.startsWith(`${ANNOUNCEMENT_KIND}:`)) continue
+    const r = repoRef(value)
+    if (E.isLeft(r)) rejected.push(rejection('invalid-repo-ref', `a tag refused: ${r.left.reason}`, { ...ctx, partial: true, value }))
+    else if (repoRefParts(r.right).pubkey !== ev.pubkey)
+      rejected.push(
+        rejection('not-authorised', 'a deletion can only delete its own author\u2019s announcements; this a tag has no effect', {
+          ...ctx,
+          partial: true,
+          repo: r.right,
+          value
+        })
+      )
+    else addresses.push(r.right)
+  }
+  for (const value of tagValues(ev.tags, 'e')) {
+    if (/^[0-9a-f]{64}$/.test(value)) eventIds.push(value)
+    else rejected.push(rejection('invalid-event-ref', 'e tag value is not a 64-character lower-case hex event id', { ...ctx, partial: true, value }))
+  }
+  if (addresses.length === 0 && eventIds.length === 0)
+    return { event: undefined, rejected: [...rejected, rejection('no-target', 'deletion names no repository and no event id', ctx)] }
+  return {
+    event: { _tag: 'Deletion', id: ev.id, pubkey: ev.pubkey, createdAt: ev.created_at, addresses: sortedUnique(addresses), eventIds: sortedUnique(eventIds) },
+    rejected
+  }
+}
+
+const encoder = new TextEncoder()
+
+/** The first cap an event breaks before any other work is done on it, if any. */
+const wholeEventCap = (config: ResolvedConfig, ev: NostrEvent): string | undefined => {
+  if (ev.tags.length > config.caps.tagsPerEvent) return `${ev.tags.length} tags, more than the cap of ${config.caps.tagsPerEvent}`
+  const max = config.caps.bytesPerTagValue
+  for (let i = 0; i < ev.tags.length; i++) {
+    const tag = ev.tags[i] as ReadonlyArray<string>
+    for (let j = 0; j < tag.length; j++) {
+      const v = tag[j] as string
+      if (v.length > max || (v.length * 3 > max && encoder.encode(v).length > max))
+        return `tags.${i}.${j} is longer than ${max} bytes`
+    }
+  }
+  return undefined
+}
+
+/** Checks the id and signature on a fresh copy, never on the caller's object. */
+const verifies = (ev: NostrEvent): string | undefined => {
+  const copy = {
+    id: ev.id,
+    pubkey: ev.pubkey,
+    created_at: ev.created_at,
+    kind: ev.kind,
+    tags: ev.tags.map((tag) => [...tag]),
+    content: ev.content,
+    sig: ev.sig
+  }
+  try {
+    if (getEventHash(copy) !== ev.id) return 'the id is not the hash of the event'
+    return verifyEvent(copy) ? undefined : 'the signature does not verify'
+  } catch {
+    return 'the signature could not be checked'
   }
 }
 
@@ -226,7 +384,7 @@ const decodeRoot = (ev: NostrEvent, position: number | undefined): Decoded => {
  * @since 0.1.0
  */
 export const decodeNip34Event =
-  (config: ResolvedConfig) =>
+  (config: ResolvedConfig, options: DecodeOptions = {}) =>
   (input: unknown, position?: number): Decoded => {
     if (typeof input !== 'object' || input === null || Array.isArray(input))
       return { event: undefined, rejected: [rejection('not-an-object', `expected a JSON object, got ${describe(input)}`, { position })] }
@@ -244,8 +402,31 @@ export const decodeNip34Event =
       }
     }
     const ev = decoded.right
-    if (ev.kind === ANNOUNCEMENT_KIND) return decodeAnnouncement(ev, position)
-    if (config.rootKinds.has(ev.kind)) return decodeRoot(ev, position)
+    const ctx = { position, eventId: ev.id }
+    const known = ev.kind === ANNOUNCEMENT_KIND || ev.kind === DELETION_KIND || config.rootKinds.has(ev.kind)
+    if (!known)
+      return {
+        event: undefined,
+        rejected: [rejection('unsupported-kind', `kind ${ev.kind} is neither an announcement, a deletion nor a root kind`, ctx)]
+      }
+    const capped = wholeEventCap(config, ev)
+    if (capped !== undefined)
+      return { event: undefined, rejected: [rejection('cap-exceeded', capped, { ...ctx, rule: capped.includes('tags,') ? 'tagsPerEvent' : 'bytesPerTagValue' })] }
+    if (config.verify) {
+      const bad = verifies(ev)
+      if (bad !== undefined) return { event: undefined, rejected: [rejection('invalid-signature', bad, ctx)] }
+    }
+    const now = options.now
+    if (now !== undefined && (ev.kind === ANNOUNCEMENT_KIND || ev.kind === DELETION_KIND) && ev.created_at > now + config.maxFutureSkew)
+      return {
+        event: undefined,
+        rejected: [
+          rejection('future-dated', `created_at ${ev.created_at} is more than ${config.maxFutureSkew} s after now (${now})`, ctx)
+        ]
+      }
+    if (ev.kind === ANNOUNCEMENT_KIND) return decodeAnnouncement(config, ev, position)
+    if (ev.kind === DELETION_KIND) return decodeDeletion(ev, position)
+    if (config.rootKinds.has(ev.kind)) return decodeRoot(config, ev, position)
     return {
       event: undefined,
       rejected: [rejection('unsupported-kind', `kind ${ev.kind} is neither an announcement nor a root kind`, { position, eventId: ev.id })]

@@ -25,6 +25,13 @@ import type { Errors } from 'io-ts'
  * | `invalid-relay-url` | a `relays` value is not a usable relay URL (partial) |
  * | `invalid-config` | a configuration value is unusable (it is left out) |
  * | `invalid-batch` | the batch itself is not an array |
+ * | `invalid-signature` | the id is not the event's hash, or the signature does not verify (when `verify` is on) |
+ * | `future-dated` | an announcement or deletion is dated further ahead of `now` than `maxFutureSkew` |
+ * | `refused-relay-url` | a `relays` value is a relay URL the relay policy refuses (partial; `rule` says which) |
+ * | `cap-exceeded` | a configured cap was hit: too many tags or too long a tag value (whole), too many relays or repositories (partial, the rest reported) |
+ * | `not-authorised` | a deletion names an announcement of another pubkey (partial; it has no effect) |
+ * | `invalid-event-ref` | a deletion's `e` tag is not an event id (partial) |
+ * | `no-target` | a deletion names nothing the core tracks |
  *
  * @category model
  * @since 0.1.0
@@ -39,6 +46,13 @@ export type RejectionCode =
   | 'invalid-relay-url'
   | 'invalid-config'
   | 'invalid-batch'
+  | 'invalid-signature'
+  | 'future-dated'
+  | 'refused-relay-url'
+  | 'cap-exceeded'
+  | 'not-authorised'
+  | 'invalid-event-ref'
+  | 'no-target'
 
 /**
  * Every rejection code, in a fixed order.
@@ -55,7 +69,14 @@ export const rejectionCodes: ReadonlyArray<RejectionCode> = [
   'no-repo-ref',
   'invalid-relay-url',
   'invalid-config',
-  'invalid-batch'
+  'invalid-batch',
+  'invalid-signature',
+  'future-dated',
+  'refused-relay-url',
+  'cap-exceeded',
+  'not-authorised',
+  'invalid-event-ref',
+  'no-target'
 ]
 
 /**
@@ -78,6 +99,8 @@ export interface Rejection {
   readonly repo?: string
   /** The refused value (a URL, an `a` tag value, a config entry), cut to 200 characters. */
   readonly value?: string
+  /** For `refused-relay-url` and `cap-exceeded`: the rule or cap that refused it. */
+  readonly rule?: string
 }
 
 const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)
@@ -103,6 +126,7 @@ export const rejection = (
     readonly eventId?: string | undefined
     readonly repo?: string | undefined
     readonly value?: string | undefined
+    readonly rule?: string | undefined
   } = {}
 ): Rejection => ({
   code,
@@ -111,7 +135,8 @@ export const rejection = (
   ...(context.position === undefined ? {} : { position: context.position }),
   ...(context.eventId === undefined ? {} : { eventId: context.eventId }),
   ...(context.repo === undefined ? {} : { repo: context.repo }),
-  ...(context.value === undefined ? {} : { value: cut(context.value) })
+  ...(context.value === undefined ? {} : { value: cut(context.value) }),
+  ...(context.rule === undefined ? {} : { rule: context.rule })
 })
 
 const describeValue = (u: unknown): string => {

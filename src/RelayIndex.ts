@@ -120,7 +120,9 @@ export const deriveTargets =
     }
     const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, ISet<string>]> }>()
     for (const b of resolved.bootstrapRelays) if (!isOwn(b)) building.set(b, { repos: [], roots: [] })
-    for (const [ref, ann] of repoData.anns) {
+    for (const [ref, state] of repoData.addrs) {
+      if (state._tag !== 'Live') continue
+      const ann = state.ann
       if (!accepted(ann)) continue
       const roots = repoData.roots.get(ref)
       for (const relay of ann.relays) {

@@ -75,7 +75,11 @@ export interface BatchResult {
  * @since 0.1.0
  */
 export interface BatchOptions {
-  /** Reserved for time-based checks; the core has no clock. */
+  /**
+   * The current time in unix seconds. When given, announcements and deletions dated more than
+   * the configuration's `maxFutureSkew` ahead of it are rejected (`future-dated`), so a far-future
+   * version cannot pin a repository. The core has no clock: without `now` no such check is made.
+   */
   readonly now?: number
 }
 
@@ -114,7 +118,7 @@ export const emptyRepoIndex: RepoIndex = wrap(internal.empty)
  * @since 0.1.0
  */
 export const applyBatch =
-  (config: SyncConfig, events: ReadonlyArray<unknown>, _options: BatchOptions = {}) =>
+  (config: SyncConfig, events: ReadonlyArray<unknown>, options: BatchOptions = {}) =>
   (index: RepoIndex): BatchResult => {
     const resolved = resolveConfig(config)
     const rejected: Array<Rejection> = [...resolved.problems]
@@ -122,7 +126,10 @@ export const applyBatch =
       rejected.push(rejection('invalid-batch', 'the batch is not an array of events'))
       return { index, rejected }
     }
-    const decode = decodeNip34Event(resolved)
+    const now = typeof options === 'object' && options !== null && typeof options.now === 'number' && Number.isFinite(options.now) ? options.now : undefined
+    if (typeof options === 'object' && options !== null && options.now !== undefined && now === undefined)
+      rejected.push(rejection('invalid-batch', 'options.now must be a finite number of unix seconds; no future-date check was made'))
+    const decode = decodeNip34Event(resolved, { now })
     const accepted: Array<Nip34Event> = []
     for (let i = 0; i < events.length; i++) {
       const { event, rejected: r } = decode(events[i], i)
@@ -149,7 +156,7 @@ export const lookupRepo =
   (index: RepoIndex): O.Option<RepoInfo> => {
     const d = data(index)
     const key = ref as RepoRef
-    const ann = d.anns.get(key)
+    const ann = internal.liveAnnouncement(d, key)
     const roots = d.roots.get(key)
     if (ann === undefined && roots === undefined) return O.none
     return O.some({
@@ -191,7 +198,8 @@ export const rootEventsOf =
  */
 export const repoRefs = (index: RepoIndex): ReadonlyArray<RepoRef> => {
   const d = data(index)
-  const refs = new Set<RepoRef>(d.anns.keys())
+  const refs = new Set<RepoRef>()
+  for (const [ref, state] of d.addrs) if (state._tag === 'Live') refs.add(ref)
   for (const r of d.roots.keys()) refs.add(r)
   return [...refs].sort(compareStrings)
 }
@@ -209,7 +217,8 @@ export const repoRefs = (index: RepoIndex): ReadonlyArray<RepoRef> => {
  */
 export const announcements = (index: RepoIndex): ReadonlyArray<AnnouncementInfo> =>
   data(index)
-    .anns.valueSeq()
+    .addrs.valueSeq()
+    .flatMap((s) => (s._tag === 'Live' ? [s.ann] : []))
     .toArray()
     .sort((a, b) => compareStrings(a.ref, b.ref))
 

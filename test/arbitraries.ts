@@ -9,8 +9,8 @@ import { fromRelayTargets, type RelayIndex, type RelayTarget, type SyncConfig } 
 
 export const OWN = 'wss://grasp.example.com'
 export const BOOTSTRAP = 'wss://bootstrap.example'
-export const config: SyncConfig = { ownRelays: [OWN], bootstrapRelays: [BOOTSTRAP] }
-export const archiveConfig: SyncConfig = { ownRelays: [OWN], bootstrapRelays: [BOOTSTRAP], acceptance: 'all' }
+export const config: SyncConfig = { ownRelays: [OWN], bootstrapRelays: [BOOTSTRAP], verify: false }
+export const archiveConfig: SyncConfig = { ownRelays: [OWN], bootstrapRelays: [BOOTSTRAP], acceptance: 'all', verify: false }
 
 export const PUBKEYS = ['a1'.repeat(32), 'b2'.repeat(32), 'c3'.repeat(32)] as const
 export const IDENTIFIERS = ['repo', 'org:project', 'x'] as const
@@ -135,3 +135,41 @@ export const relayTargetArb: fc.Arbitrary<RelayTarget> = fc
 
 /** Any relay index over the pools, including relays with empty targets. */
 export const relayIndexArb: fc.Arbitrary<RelayIndex> = fc.array(relayTargetArb, { maxLength: 6 }).map(fromRelayTargets)
+
+/** Small caps, so generated events hit them often. */
+export const cappedConfig: SyncConfig = { ...config, caps: { relaysPerAnnouncement: 2, reposPerRootEvent: 1 } }
+
+const idOf = (e: unknown): { id: string; pubkey: string; kind: number; tags: ReadonlyArray<ReadonlyArray<string>> } | undefined =>
+  typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string' && Array.isArray((e as { tags?: unknown }).tags)
+    ? (e as { id: string; pubkey: string; kind: number; tags: ReadonlyArray<ReadonlyArray<string>> })
+    : undefined
+
+/** NIP-09 deletions aimed at the given events (by their author or by someone else) and at addresses. */
+export const deletionsFor = (events: ReadonlyArray<unknown>): fc.Arbitrary<Array<unknown>> => {
+  const targets = events.map(idOf).filter((x) => x !== undefined)
+  const target = targets.length === 0 ? fc.constant(undefined) : fc.option(fc.constantFrom(...targets), { nil: undefined })
+  return fc.array(
+    fc
+      .record({
+        target,
+        byAuthor: fc.boolean(),
+        pubkey: fc.constantFrom(...PUBKEYS),
+        created_at: fc.integer({ min: 1, max: 5 }),
+        addresses: fc.subarray(REFS, { maxLength: 2 }),
+        nonce: fc.nat({ max: 3 })
+      })
+      .map(({ target, byAuthor, pubkey, created_at, addresses, nonce }) => {
+        const author = target !== undefined && byAuthor ? target.pubkey : pubkey
+        const tags: Array<Array<string>> = addresses.map((a) => ['a', a])
+        if (target !== undefined) tags.push(['e', target.id])
+        if (tags.length === 0) tags.push(['e', '0f'.repeat(32)])
+        return finish({ kind: 5, pubkey: author, created_at, content: `delete ${nonce}`, tags }) as unknown
+      }),
+    { maxLength: 6 }
+  )
+}
+
+/** Events mixed with deletions aimed at them, in a shuffled order. */
+export const eventsWithDeletionsArb: fc.Arbitrary<Array<unknown>> = eventsArb.chain((events) =>
+  deletionsFor(events).chain((dels) => fc.shuffledSubarray([...events, ...dels], { minLength: events.length + dels.length, maxLength: events.length + dels.length }))
+)

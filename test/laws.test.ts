@@ -2,7 +2,7 @@ import { describe, expect } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
 import { either as E, function as F } from 'fp-ts'
 import { decodeRelayActions, deriveTargets, diff } from '../src/index.js'
-import { archiveConfig, batchesOf, config, eventsArb, relayIndexArb } from './arbitraries.js'
+import { archiveConfig, batchesOf, cappedConfig, config, eventsArb, eventsWithDeletionsArb, relayIndexArb } from './arbitraries.js'
 import { applyAll, diffSelfEmpty, diffThenApply, idempotent, orderIndependent, splitIndependent, stepwiseEqualsAtOnce } from './laws.js'
 
 const RUNS = { numRuns: 1000 }
@@ -28,6 +28,33 @@ describe('RepoIndex laws', () => {
       const b = F.pipe(applyAll(c, batchesOf(permuted, cuts)), deriveTargets(c))
       expect(F.pipe(a, diff(b))).toEqual([])
     }
+  })
+})
+
+describe('RepoIndex laws with deletions and caps in the generators', () => {
+  const withPermutation = eventsWithDeletionsArb.chain((events) =>
+    fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }))
+  )
+
+  test.prop([withPermutation, fc.array(fc.nat(), { maxLength: 5 })], RUNS)('order and split independence with deletions', ([events, permuted], cuts) => {
+    expect(orderIndependent(config, events, permuted)).toBe(true)
+    expect(splitIndependent(config, events, batchesOf(permuted, cuts))).toBe(true)
+  })
+
+  test.prop([eventsWithDeletionsArb], RUNS)('idempotence with deletions', (events) => {
+    expect(idempotent(config, events)).toBe(true)
+  })
+
+  test.prop([withPermutation, fc.array(fc.nat(), { maxLength: 5 })], RUNS)('order, split and idempotence with small caps', ([events, permuted], cuts) => {
+    expect(orderIndependent(cappedConfig, events, permuted)).toBe(true)
+    expect(splitIndependent(cappedConfig, events, batchesOf(permuted, cuts))).toBe(true)
+    expect(idempotent(cappedConfig, events)).toBe(true)
+  })
+
+  test.prop([eventsWithDeletionsArb, eventsWithDeletionsArb], RUNS)('diff/apply law on targets derived with deletions', (e1, e2) => {
+    const d = F.pipe(applyAll(config, [e1]), deriveTargets(config))
+    const a = F.pipe(applyAll(config, [e2]), deriveTargets(config))
+    expect(diffThenApply(d, a)).toBe(true)
   })
 })
 

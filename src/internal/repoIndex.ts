@@ -3,44 +3,80 @@
  * the batch touches, whatever the size of the index, and old versions stay cheap to keep.
  *
  * Every field is a join-semilattice, so applying events in any order, in any split, any number of
- * times gives the same value:
- * - `anns`: per address, the live announcement (the greatest under {@link compareAnnouncements});
- * - `roots`: per repository, the set of root event ids that name it.
+ * times gives the same value.
+ *
+ * - `addrs`: per address, either the live announcement (the greatest version seen under the
+ *   NIP-01 addressable order) or a deletion tombstone: the greatest position in that order that a
+ *   NIP-09 deletion by the address's author covers. A version at or below the tombstone is
+ *   deleted; since versions only matter through the greatest one, keeping one of the two is
+ *   enough, and a tombstone below the live version is dropped (it can never matter again).
+ * - `rootEvents`: every root event not deleted by its author, with the repositories it names;
+ *   `roots` is its reverse index (repository → ids).
+ * - `deletions`: every (event id → pubkeys that asked to delete it) pair seen, so a deletion that
+ *   arrives before its target still wins.
+ * - `liveIds`: live announcement id → address, to find what an `e` deletion names.
  *
  * @internal
  */
 import { Map as IMap, Set as ISet } from 'immutable'
-import type { Announcement, RootEvent } from '../Nip34Event.js'
+import type { Announcement, Deletion, Nip34Event, RootEvent } from '../Nip34Event.js'
 import type { RepoRef } from '../RepoRef.js'
 import { arrayEquals, compareArrays, compareStrings } from './sorted.js'
 
 /** What the index keeps of a live announcement (the decoded event minus its tag). */
 export type AnnouncementFacts = Omit<Announcement, '_tag'>
 
-export interface RepoIndexData {
-  readonly _tag: 'RepoIndex'
-  readonly anns: IMap<RepoRef, AnnouncementFacts>
-  readonly roots: IMap<RepoRef, ISet<string>>
+/** What the index keeps of a root event. */
+export type RootFacts = Omit<RootEvent, '_tag'>
+
+/** A position in the addressable order: greater `createdAt` is later; on a tie, lower id is later. */
+export interface Position {
+  readonly createdAt: number
+  readonly id: string
 }
 
-export const empty: RepoIndexData = { _tag: 'RepoIndex', anns: IMap(), roots: IMap() }
+export type AddrState =
+  | { readonly _tag: 'Live'; readonly ann: AnnouncementFacts }
+  | { readonly _tag: 'Deleted'; readonly upTo: Position }
+
+export interface RepoIndexData {
+  readonly _tag: 'RepoIndex'
+  readonly addrs: IMap<RepoRef, AddrState>
+  readonly rootEvents: IMap<string, RootFacts>
+  readonly roots: IMap<RepoRef, ISet<string>>
+  readonly deletions: IMap<string, ISet<string>>
+  readonly liveIds: IMap<string, RepoRef>
+}
+
+export const empty: RepoIndexData = {
+  _tag: 'RepoIndex',
+  addrs: IMap(),
+  rootEvents: IMap(),
+  roots: IMap(),
+  deletions: IMap(),
+  liveIds: IMap()
+}
+
+/** Compares positions: positive when `a` is later than `b`. */
+export const comparePositions = (a: Position, b: Position): number =>
+  a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : compareStrings(b.id, a.id)
 
 /**
  * NIP-01 addressable rule as a total order: positive when `a` should replace `b`.
  * Greatest `created_at` wins; on a tie the lowest id wins; two events with one id (only possible
  * with unverified input) are ordered by their content so the choice never depends on arrival.
  */
-export const compareAnnouncements = (a: AnnouncementFacts, b: AnnouncementFacts): number => {
-  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt
-  if (a.id !== b.id) return compareStrings(b.id, a.id)
-  return (
-    compareArrays(b.relays, a.relays) ||
-    compareArrays(b.cloneHosts, a.cloneHosts) ||
-    compareArrays(b.maintainers, a.maintainers) ||
-    compareStrings(b.pubkey, a.pubkey) ||
-    compareStrings(b.identifier, a.identifier)
-  )
-}
+export const compareAnnouncements = (a: AnnouncementFacts, b: AnnouncementFacts): number =>
+  comparePositions(a, b) ||
+  compareArrays(b.relays, a.relays) ||
+  compareArrays(b.cloneHosts, a.cloneHosts) ||
+  compareArrays(b.maintainers, a.maintainers) ||
+  compareStrings(b.pubkey, a.pubkey) ||
+  compareStrings(b.identifier, a.identifier)
+
+/** Total order on root facts with one id (only differs with forged, unverified input). */
+const compareRoots = (a: RootFacts, b: RootFacts): number =>
+  compareStrings(b.pubkey, a.pubkey) || b.kind - a.kind || b.createdAt - a.createdAt || compareArrays(b.repos, a.repos)
 
 export const factsEqual = (a: AnnouncementFacts, b: AnnouncementFacts): boolean =>
   a === b ||
@@ -53,45 +89,142 @@ export const factsEqual = (a: AnnouncementFacts, b: AnnouncementFacts): boolean 
     arrayEquals(a.cloneHosts, b.cloneHosts) &&
     arrayEquals(a.maintainers, b.maintainers))
 
-const toFacts = (a: Announcement): AnnouncementFacts => ({
-  id: a.id,
-  pubkey: a.pubkey,
-  createdAt: a.createdAt,
-  identifier: a.identifier,
-  ref: a.ref,
-  relays: a.relays,
-  cloneHosts: a.cloneHosts,
-  maintainers: a.maintainers
-})
+const rootEqual = (a: RootFacts, b: RootFacts): boolean =>
+  a === b || (a.id === b.id && a.pubkey === b.pubkey && a.kind === b.kind && a.createdAt === b.createdAt && arrayEquals(a.repos, b.repos))
+
+const stateEqual = (a: AddrState, b: AddrState): boolean =>
+  a === b ||
+  (a._tag === 'Live' && b._tag === 'Live' && factsEqual(a.ann, b.ann)) ||
+  (a._tag === 'Deleted' && b._tag === 'Deleted' && comparePositions(a.upTo, b.upTo) === 0)
+
+const toFacts = ({ _tag, ...facts }: Announcement): AnnouncementFacts => facts
+const toRootFacts = ({ _tag, ...facts }: RootEvent): RootFacts => facts
+
+type Mutable<K, V> = IMap<K, V>
+
+/** One batch, applied on transient (mutable) copies of the maps. */
+class Batch {
+  constructor(
+    readonly addrs: Mutable<RepoRef, AddrState>,
+    readonly rootEvents: Mutable<string, RootFacts>,
+    readonly roots: Mutable<RepoRef, ISet<string>>,
+    readonly deletions: Mutable<string, ISet<string>>,
+    readonly liveIds: Mutable<string, RepoRef>
+  ) {}
+
+  private isDeletedBy(id: string, pubkey: string): boolean {
+    return this.deletions.get(id)?.has(pubkey) ?? false
+  }
+
+  private setLive(ref: RepoRef, ann: AnnouncementFacts): void {
+    const before = this.addrs.get(ref)
+    if (before?._tag === 'Live') this.liveIds.delete(before.ann.id)
+    this.addrs.set(ref, { _tag: 'Live', ann })
+    this.liveIds.set(ann.id, ref)
+  }
+
+  private tombstone(ref: RepoRef, upTo: Position): void {
+    const state = this.addrs.get(ref)
+    if (state === undefined) {
+      this.addrs.set(ref, { _tag: 'Deleted', upTo })
+    } else if (state._tag === 'Live') {
+      if (comparePositions(state.ann, upTo) <= 0) {
+        this.liveIds.delete(state.ann.id)
+        this.addrs.set(ref, { _tag: 'Deleted', upTo })
+      }
+    } else if (comparePositions(upTo, state.upTo) > 0) {
+      this.addrs.set(ref, { _tag: 'Deleted', upTo })
+    }
+  }
+
+  announcement(ev: Announcement): void {
+    if (this.isDeletedBy(ev.id, ev.pubkey)) return this.tombstone(ev.ref, ev)
+    const state = this.addrs.get(ev.ref)
+    if (state === undefined) return this.setLive(ev.ref, toFacts(ev))
+    if (state._tag === 'Live' ? compareAnnouncements(ev, state.ann) > 0 : comparePositions(ev, state.upTo) > 0)
+      this.setLive(ev.ref, toFacts(ev))
+  }
+
+  private unlinkRoot(facts: RootFacts): void {
+    for (const repo of facts.repos) {
+      const ids = this.roots.get(repo)
+      if (ids === undefined) continue
+      const left = ids.delete(facts.id)
+      if (left.size === 0) this.roots.delete(repo)
+      else this.roots.set(repo, left)
+    }
+  }
+
+  root(ev: RootEvent): void {
+    if (this.isDeletedBy(ev.id, ev.pubkey)) return
+    const current = this.rootEvents.get(ev.id)
+    if (current !== undefined) {
+      if (compareRoots(ev, current) <= 0) return
+      this.unlinkRoot(current)
+    }
+    this.rootEvents.set(ev.id, toRootFacts(ev))
+    for (const repo of ev.repos) this.roots.set(repo, (this.roots.get(repo) ?? ISet<string>()).add(ev.id))
+  }
+
+  deletion(ev: Deletion): void {
+    for (const ref of ev.addresses) this.tombstone(ref, { createdAt: ev.createdAt, id: '' })
+    for (const id of ev.eventIds) {
+      const by = this.deletions.get(id) ?? ISet<string>()
+      if (!by.has(ev.pubkey)) this.deletions.set(id, by.add(ev.pubkey))
+      const root = this.rootEvents.get(id)
+      if (root !== undefined && root.pubkey === ev.pubkey) {
+        this.rootEvents.delete(id)
+        this.unlinkRoot(root)
+      }
+      const ref = this.liveIds.get(id)
+      const state = ref === undefined ? undefined : this.addrs.get(ref)
+      if (ref !== undefined && state?._tag === 'Live' && state.ann.pubkey === ev.pubkey) this.tombstone(ref, state.ann)
+    }
+  }
+}
 
 /** Applies decoded events; cost proportional to the events, not to the index. */
-export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Announcement | RootEvent>): RepoIndexData => {
+export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Event>): RepoIndexData => {
   if (events.length === 0) return index
-  const anns = index.anns.withMutations((m) => {
-    for (const ev of events) {
-      if (ev._tag !== 'Announcement') continue
-      const current = m.get(ev.ref)
-      if (current === undefined || compareAnnouncements(ev, current) > 0) m.set(ev.ref, toFacts(ev))
-    }
-  })
-  const roots = index.roots.withMutations((m) => {
-    for (const ev of events) {
-      if (ev._tag !== 'RootEvent') continue
-      for (const repo of ev.repos) {
-        const current = m.get(repo) ?? ISet<string>()
-        if (!current.has(ev.id)) m.set(repo, current.add(ev.id))
-      }
-    }
-  })
-  return anns === index.anns && roots === index.roots ? index : { _tag: 'RepoIndex', anns, roots }
+  const b = new Batch(
+    index.addrs.asMutable(),
+    index.rootEvents.asMutable(),
+    index.roots.asMutable(),
+    index.deletions.asMutable(),
+    index.liveIds.asMutable()
+  )
+  for (const ev of events) {
+    if (ev._tag === 'Deletion') b.deletion(ev)
+    else if (ev._tag === 'Announcement') b.announcement(ev)
+    else b.root(ev)
+  }
+  if (!b.addrs.wasAltered() && !b.rootEvents.wasAltered() && !b.deletions.wasAltered()) return index
+  return {
+    _tag: 'RepoIndex',
+    addrs: b.addrs.asImmutable(),
+    rootEvents: b.rootEvents.asImmutable(),
+    roots: b.roots.asImmutable(),
+    deletions: b.deletions.asImmutable(),
+    liveIds: b.liveIds.asImmutable()
+  }
+}
+
+/** The live announcement of an address, if any. */
+export const liveAnnouncement = (d: RepoIndexData, ref: RepoRef): AnnouncementFacts | undefined => {
+  const s = d.addrs.get(ref)
+  return s?._tag === 'Live' ? s.ann : undefined
 }
 
 export const equals = (a: RepoIndexData, b: RepoIndexData): boolean => {
   if (a === b) return true
-  if (a.anns.size !== b.anns.size || a.roots.size !== b.roots.size) return false
-  for (const [ref, fa] of a.anns) {
-    const fb = b.anns.get(ref)
-    if (fb === undefined || !factsEqual(fa, fb)) return false
+  if (a.addrs.size !== b.addrs.size || a.rootEvents.size !== b.rootEvents.size || a.deletions.size !== b.deletions.size) return false
+  for (const [ref, sa] of a.addrs) {
+    const sb = b.addrs.get(ref)
+    if (sb === undefined || !stateEqual(sa, sb)) return false
   }
-  return a.roots.equals(b.roots)
+  for (const [id, ra] of a.rootEvents) {
+    const rb = b.rootEvents.get(id)
+    if (rb === undefined || !rootEqual(ra, rb)) return false
+  }
+  return a.deletions.equals(b.deletions)
 }
