@@ -212,11 +212,14 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
 }
 
 const cache = new WeakMap<object, ResolvedConfig>()
+const resolvedValues = new WeakSet<object>()
 
 /**
  * Resolves a configuration: canonical relay URLs, own host names, defaults filled in, and the list
  * of problems. Total: any input gives a value. The result is memoised per config object, so
- * passing the same object to every call costs nothing after the first.
+ * passing the same object to every call costs nothing after the first; a resolved configuration
+ * passed in again is returned as it is, so every function that takes a `SyncConfig` also takes a
+ * `ResolvedConfig`.
  *
  * @example
  * import { resolveConfig } from 'nip34-sync'
@@ -228,12 +231,14 @@ const cache = new WeakMap<object, ResolvedConfig>()
  * @category constructors
  * @since 0.1.0
  */
-export const resolveConfig = (input: SyncConfig | unknown): ResolvedConfig => {
+export const resolveConfig = (input: SyncConfig | ResolvedConfig | unknown): ResolvedConfig => {
   if (typeof input !== 'object' || input === null) return resolveUncached(input)
+  if (resolvedValues.has(input)) return input as ResolvedConfig
   const hit = cache.get(input)
   if (hit !== undefined) return hit
   const resolved = resolveUncached(input)
   cache.set(input, resolved)
+  resolvedValues.add(resolved)
   return resolved
 }
 

@@ -21,7 +21,7 @@
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
 import { getEventHash, verifyEvent } from 'nostr-tools/pure'
-import type { ResolvedConfig } from './Config.js'
+import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js'
 import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
 import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } from './RepoRef.js'
 import { formatDecodeErrors, rejection, type Rejection } from './Rejection.js'
@@ -383,9 +383,10 @@ const verifies = (ev: NostrEvent): string | undefined => {
  * @category decoders
  * @since 0.1.0
  */
-export const decodeNip34Event =
-  (config: ResolvedConfig, options: DecodeOptions = {}) =>
-  (input: unknown, position?: number): Decoded => {
+export const decodeNip34Event = (configInput: SyncConfig | ResolvedConfig, options: DecodeOptions = {}) => {
+  const config = resolveConfig(configInput)
+  const now = typeof options === 'object' && options !== null && typeof options.now === 'number' ? options.now : undefined
+  return (input: unknown, position?: number): Decoded => {
     if (typeof input !== 'object' || input === null || Array.isArray(input))
       return { event: undefined, rejected: [rejection('not-an-object', `expected a JSON object, got ${describe(input)}`, { position })] }
     const decoded = NostrEvent.decode(input)
@@ -416,7 +417,6 @@ export const decodeNip34Event =
       const bad = verifies(ev)
       if (bad !== undefined) return { event: undefined, rejected: [rejection('invalid-signature', bad, ctx)] }
     }
-    const now = options.now
     if (now !== undefined && (ev.kind === ANNOUNCEMENT_KIND || ev.kind === DELETION_KIND) && ev.created_at > now + config.maxFutureSkew)
       return {
         event: undefined,
@@ -432,3 +432,4 @@ export const decodeNip34Event =
       rejected: [rejection('unsupported-kind', `kind ${ev.kind} is neither an announcement nor a root kind`, { position, eventId: ev.id })]
     }
   }
+}

@@ -128,6 +128,19 @@ export const rejection = (
     readonly value?: string | undefined
     readonly rule?: string | undefined
   } = {}
+): Rejection => rejectionOf(code, message, typeof context === 'object' && context !== null ? context : {})
+
+const rejectionOf = (
+  code: RejectionCode,
+  message: string,
+  context: {
+    readonly partial?: boolean | undefined
+    readonly position?: number | undefined
+    readonly eventId?: string | undefined
+    readonly repo?: string | undefined
+    readonly value?: string | undefined
+    readonly rule?: string | undefined
+  }
 ): Rejection => ({
   code,
   message,
@@ -135,7 +148,7 @@ export const rejection = (
   ...(context.position === undefined ? {} : { position: context.position }),
   ...(context.eventId === undefined ? {} : { eventId: context.eventId }),
   ...(context.repo === undefined ? {} : { repo: context.repo }),
-  ...(context.value === undefined ? {} : { value: cut(context.value) }),
+  ...(context.value === undefined ? {} : { value: cut(String(context.value)) }),
   ...(context.rule === undefined ? {} : { rule: context.rule })
 })
 
@@ -165,14 +178,19 @@ const describeValue = (u: unknown): string => {
  * @since 0.1.0
  */
 export const formatDecodeErrors = (errors: Errors): string => {
-  const lines = errors.map((e) => {
-    const path = e.context
-      .map((c) => c.key)
+  if (!Array.isArray(errors)) return ''
+  const lines = (errors as ReadonlyArray<unknown>).flatMap((u) => {
+    if (typeof u !== 'object' || u === null) return []
+    const e = u as Partial<Errors[number]>
+    const context = Array.isArray(e.context) ? e.context : []
+    const path = context
+      .map((c) => (typeof c === 'object' && c !== null && typeof c.key === 'string' ? c.key : ''))
       .filter((k) => k !== '')
       .join('.')
-    const expected = e.context[e.context.length - 1]?.type.name ?? 'value'
-    const what = e.message ?? `expected ${expected}, got ${describeValue(e.value)}`
-    return path === '' ? what : `${path}: ${what}`
+    const last = context[context.length - 1]
+    const expected = typeof last === 'object' && last !== null && typeof last.type?.name === 'string' ? last.type.name : 'value'
+    const what = typeof e.message === 'string' ? e.message : `expected ${expected}, got ${describeValue(e.value)}`
+    return [path === '' ? what : `${path}: ${what}`]
   })
   const unique = [...new Set(lines)]
   return unique.length > 3 ? `${unique.slice(0, 3).join('; ')}; and ${unique.length - 3} more` : unique.join('; ')

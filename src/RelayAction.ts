@@ -194,13 +194,7 @@ export const diff =
   }
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null
-
-const stringsOf = (u: unknown): Array<string> => (Array.isArray(u) ? u.filter((x): x is string => typeof x === 'string') : [])
-
-const pairsOf = (u: unknown): Array<[RepoRef, Array<string>]> =>
-  isObject(u) && !Array.isArray(u)
-    ? Object.keys(u).map((k): [RepoRef, Array<string>] => [k as RepoRef, stringsOf(u[k])])
-    : []
+const { stringsOf, pairsOf } = internal
 
 /**
  * Records actions in an applied index, in order. `SpawnRelay` sets the relay's target,
@@ -228,7 +222,7 @@ export const applyActions =
       for (const action of actions as ReadonlyArray<unknown>) {
         if (!isObject(action) || typeof action['relay'] !== 'string') continue
         const relay = action['relay'] as RelayUrl
-        const repos = stringsOf(action['repos']) as Array<RepoRef>
+        const repos = stringsOf<RepoRef>(action['repos'])
         const pairs = pairsOf(action['rootEvents'])
         switch (action['_tag']) {
           case 'SpawnRelay':

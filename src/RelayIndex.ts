@@ -20,7 +20,7 @@ import { hostOf, type RelayUrl } from './RelayUrl.js'
 import type { RepoIndex } from './RepoIndex.js'
 import type { RepoRef } from './RepoRef.js'
 import * as internal from './internal/relayIndex.js'
-import type { AnnouncementFacts, RepoIndexData } from './internal/repoIndex.js'
+import { dataOf as repoDataOf, type AnnouncementFacts } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
 /**
@@ -47,7 +47,7 @@ export interface RelayTarget {
 }
 
 /** @internal */
-export const relayData = (index: RelayIndex): internal.RelayIndexData => index as unknown as internal.RelayIndexData
+export const relayData = (index: RelayIndex): internal.RelayIndexData => internal.dataOf(index)
 /** @internal */
 export const wrapRelayIndex = (d: internal.RelayIndexData): RelayIndex => d as unknown as RelayIndex
 
@@ -75,16 +75,19 @@ export const emptyRelayIndex: RelayIndex = wrapRelayIndex(internal.empty)
  * @category utils
  * @since 0.1.0
  */
-export const isAccepted =
-  (config: ResolvedConfig) =>
-  (ann: Pick<AnnouncementFacts, 'relays' | 'cloneHosts'>): boolean => {
+export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => {
+  const config = resolveConfig(configInput)
+  return (ann: Pick<AnnouncementFacts, 'relays' | 'cloneHosts'>): boolean => {
     if (config.acceptance === 'all') return true
-    for (const host of ann.cloneHosts) {
-      if (!config.ownHosts.has(host)) continue
-      for (const r of ann.relays) if (hostOf(r) === host) return true
+    const cloneHosts: ReadonlyArray<unknown> = Array.isArray(ann?.cloneHosts) ? ann.cloneHosts : []
+    const relayList: ReadonlyArray<unknown> = Array.isArray(ann?.relays) ? ann.relays : []
+    for (const host of cloneHosts) {
+      if (typeof host !== 'string' || !config.ownHosts.has(host)) continue
+      for (const r of relayList) if (typeof r === 'string' && hostOf(r) === host) return true
     }
     return false
   }
+}
 
 /**
  * Derives the desired per-relay targets from a repository index. For every accepted repository,
@@ -106,7 +109,7 @@ export const deriveTargets =
   (config: SyncConfig) =>
   (index: RepoIndex): RelayIndex => {
     const resolved = resolveConfig(config)
-    const repoData = index as unknown as RepoIndexData
+    const repoData = repoDataOf(index)
     const accepted = isAccepted(resolved)
     const hostCache = new Map<string, boolean>()
     const isOwn = (relay: RelayUrl): boolean => {
@@ -257,9 +260,11 @@ export const fromRelayTargets = (targets: ReadonlyArray<RelayTarget>): RelayInde
   wrapRelayIndex(
     internal.make(
       IMap<RelayUrl, internal.Target>().withMutations((m) => {
-        for (const t of targets) {
-          const roots = Object.entries(t.rootEvents).filter(([, ids]) => ids.length > 0) as Array<[RepoRef, ReadonlyArray<string>]>
-          m.set(t.relay, internal.addTo(m.get(t.relay) ?? internal.emptyTarget, t.repos, roots))
+        if (!Array.isArray(targets)) return
+        for (const t of targets as ReadonlyArray<unknown>) {
+          if (typeof t !== 'object' || t === null || typeof (t as RelayTarget).relay !== 'string') continue
+          const { relay, repos, rootEvents } = t as RelayTarget
+          m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, internal.stringsOf(repos), internal.pairsOf(rootEvents)))
         }
       })
     )

@@ -54,12 +54,8 @@ const MAX_INPUT = 2048
 const err = (input: string, reason: string): E.Either<RelayUrlError, never> =>
   E.left({ _tag: 'RelayUrlError', input: input.length > 200 ? `${input.slice(0, 200)}…` : input, reason })
 
-/**
- * Parses any string with the WHATWG parser, without throwing.
- *
- * @internal
- */
-export const parseUrl = (input: string): URL | undefined => {
+/** Parses any string with the WHATWG parser, without throwing. */
+const parseUrl = (input: string): URL | undefined => {
   try {
     return new URL(input)
   } catch {

@@ -83,7 +83,7 @@ export interface BatchOptions {
   readonly now?: number
 }
 
-const data = (index: RepoIndex): internal.RepoIndexData => index as unknown as internal.RepoIndexData
+const data = (index: RepoIndex): internal.RepoIndexData => internal.dataOf(index)
 const wrap = (d: internal.RepoIndexData): RepoIndex => d as unknown as RepoIndex
 
 /**

@@ -113,7 +113,9 @@ export const repoRef = (input: string): E.Either<RepoRefError, RepoRef> => {
  * @since 0.1.0
  */
 export const makeRepoRef = (pubkey: string, d: string): E.Either<RepoRefError, RepoRef> =>
-  repoRef(`${ANNOUNCEMENT_KIND}:${pubkey}:${d}`)
+  typeof pubkey === 'string' && typeof d === 'string'
+    ? repoRef(`${ANNOUNCEMENT_KIND}:${pubkey}:${d}`)
+    : fail(`${show(pubkey)}:${show(d)}`, 'pubkey and identifier must be strings')
 
 /**
  * Splits a {@link RepoRef} into kind, pubkey and identifier (the identifier keeps its colons).
@@ -130,6 +132,7 @@ export const makeRepoRef = (pubkey: string, d: string): E.Either<RepoRefError, R
  * @since 0.1.0
  */
 export const repoRefParts = (ref: RepoRef): RepoRefParts => {
+  if (typeof ref !== 'string') return { kind: ANNOUNCEMENT_KIND, pubkey: '', identifier: '' }
   const first = ref.indexOf(':')
   const second = ref.indexOf(':', first + 1)
   return { kind: ANNOUNCEMENT_KIND, pubkey: ref.slice(first + 1, second), identifier: ref.slice(second + 1) }

@@ -27,3 +27,4 @@ export {
   type RelayTarget
 } from './RelayIndex.js'
 export * from './RelayAction.js'
+export * from './Snapshot.js'

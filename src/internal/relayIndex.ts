@@ -26,9 +26,24 @@ export interface RelayIndexData {
 
 export const empty: RelayIndexData = { _tag: 'RelayIndex', relays: IMap() }
 
+/** Reads an index value defensively: anything that is not an index reads as the empty one. */
+export const dataOf = (u: unknown): RelayIndexData =>
+  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'RelayIndex' && IMap.isMap((u as { relays?: unknown }).relays)
+    ? (u as RelayIndexData)
+    : empty
+
 export const make = (relays: IMap<RelayUrl, Target>): RelayIndexData => ({ _tag: 'RelayIndex', relays })
 
 export const equals = (a: RelayIndexData, b: RelayIndexData): boolean => a === b || is(a.relays, b.relays)
+
+/** The strings of an array (anything else reads as empty). */
+export const stringsOf = <A extends string>(u: unknown): Array<A> => (Array.isArray(u) ? (u.filter((x) => typeof x === 'string') as Array<A>) : [])
+
+/** The (repo, ids) pairs of a `rootEvents` object (anything else reads as empty). */
+export const pairsOf = (u: unknown): Array<[RepoRef, Array<string>]> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u)
+    ? Object.keys(u).map((k): [RepoRef, Array<string>] => [k as RepoRef, stringsOf((u as { readonly [k: string]: unknown })[k])])
+    : []
 
 /** Adds repositories and (repo, root) pairs to a target. */
 export const addTo = (

@@ -57,6 +57,12 @@ export const empty: RepoIndexData = {
   liveIds: IMap()
 }
 
+/** Reads an index value defensively: anything that is not an index reads as the empty one. */
+export const dataOf = (u: unknown): RepoIndexData =>
+  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'RepoIndex' && IMap.isMap((u as { addrs?: unknown }).addrs)
+    ? (u as RepoIndexData)
+    : empty
+
 /** Compares positions: positive when `a` is later than `b`. */
 export const comparePositions = (a: Position, b: Position): number =>
   a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : compareStrings(b.id, a.id)

@@ -1,0 +1,279 @@
+/**
+ * Snapshots: a {@link RepoIndex} or a {@link RelayIndex} as versioned JSON, and back.
+ *
+ * A host persists its state between runs by writing `encodeRepoIndex(index)` (plain JSON) and
+ * reads it back with `decodeRepoIndex(json)`. A snapshot carries its format name, a version and
+ * a SHA-256 checksum of its canonical body, so decoding tells apart a file that is not JSON
+ * (truncated), a snapshot of another format or version, a body that does not have the right
+ * shape (with the io-ts path of the first problem), and a body that was edited (checksum). It
+ * never returns a partial index.
+ *
+ * Law (fast-check): `decode(encode(x))` equals `x`.
+ *
+ * @since 0.1.0
+ */
+import * as t from 'io-ts'
+import { either as E } from 'fp-ts'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { Map as IMap, Set as ISet } from 'immutable'
+import { RelayUrlCodec, RepoRefCodec } from './RelayAction.js'
+import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } from './RelayIndex.js'
+import type { RepoIndex } from './RepoIndex.js'
+import { makeRepoRef, type RepoRef } from './RepoRef.js'
+import { formatDecodeErrors } from './Rejection.js'
+import { dataOf, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
+import { compareStrings } from './internal/sorted.js'
+
+/**
+ * The current snapshot version.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const SNAPSHOT_VERSION = 1
+
+/**
+ * Why a snapshot could not be decoded.
+ *
+ * | code | meaning |
+ * | --- | --- |
+ * | `not-json` | a string that does not parse as JSON (for example a truncated file) |
+ * | `wrong-format` | not a snapshot of this kind (`format` field) |
+ * | `wrong-version` | a snapshot version this release does not read |
+ * | `invalid` | the body does not have the right shape; the message gives the path |
+ * | `checksum-mismatch` | the body was edited, or is not in canonical form |
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SnapshotError {
+  readonly _tag: 'SnapshotError'
+  readonly code: 'not-json' | 'wrong-format' | 'wrong-version' | 'invalid' | 'checksum-mismatch'
+  readonly message: string
+}
+
+const fail = (code: SnapshotError['code'], message: string): E.Either<SnapshotError, never> => E.left({ _tag: 'SnapshotError', code, message })
+
+const Hex64 = new t.Type<string, string, unknown>(
+  'Hex64',
+  (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
+  (u, c) => (typeof u === 'string' && /^[0-9a-f]{64}$/.test(u) ? t.success(u) : t.failure(u, c, 'expected 64 lower-case hex characters')),
+  t.identity
+)
+const Nat = new t.Type<number, number, unknown>(
+  'Nat',
+  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
+  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 ? t.success(u) : t.failure(u, c, 'expected a non-negative integer')),
+  t.identity
+)
+const TombstoneId = t.union([Hex64, t.literal('')])
+
+const AnnouncementJson = t.type({
+  id: Hex64,
+  pubkey: Hex64,
+  createdAt: Nat,
+  identifier: t.string,
+  relays: t.readonlyArray(RelayUrlCodec),
+  cloneHosts: t.readonlyArray(t.string),
+  maintainers: t.readonlyArray(Hex64)
+})
+const TombstoneJson = t.type({ ref: RepoRefCodec, createdAt: Nat, id: TombstoneId })
+const RootJson = t.type({ id: Hex64, pubkey: Hex64, kind: Nat, createdAt: Nat, repos: t.readonlyArray(RepoRefCodec) })
+const DeletionJson = t.tuple([Hex64, t.readonlyArray(Hex64)])
+
+const RepoBody = t.type({
+  announcements: t.readonlyArray(AnnouncementJson),
+  tombstones: t.readonlyArray(TombstoneJson),
+  rootEvents: t.readonlyArray(RootJson),
+  deletions: t.readonlyArray(DeletionJson)
+})
+type RepoBody = t.TypeOf<typeof RepoBody>
+
+const RelayBody = t.type({
+  relays: t.readonlyArray(t.type({ relay: RelayUrlCodec, repos: t.readonlyArray(RepoRefCodec), rootEvents: t.record(RepoRefCodec, t.readonlyArray(Hex64)) }))
+})
+type RelayBody = t.TypeOf<typeof RelayBody>
+
+/**
+ * A snapshot as plain JSON.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Snapshot<F extends string, B> {
+  readonly format: F
+  readonly version: number
+  /** SHA-256 (hex) of `JSON.stringify(body)`. */
+  readonly checksum: string
+  readonly body: B
+}
+
+/**
+ * A {@link RepoIndex} snapshot.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type RepoIndexSnapshot = Snapshot<'nip34-sync/RepoIndex', RepoBody>
+
+/**
+ * A {@link RelayIndex} snapshot.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type RelayIndexSnapshot = Snapshot<'nip34-sync/RelayIndex', RelayBody>
+
+const checksum = (body: unknown): string => bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(body))))
+
+const seal = <F extends string, B>(format: F, body: B): Snapshot<F, B> => ({ format, version: SNAPSHOT_VERSION, checksum: checksum(body), body })
+
+const repoBody = (d: RepoIndexData): RepoBody => {
+  const announcements: Array<RepoBody['announcements'][number]> = []
+  const tombstones: Array<RepoBody['tombstones'][number]> = []
+  for (const ref of [...d.addrs.keys()].sort(compareStrings)) {
+    const s = d.addrs.get(ref) as AddrState
+    if (s._tag === 'Live') {
+      const a = s.ann
+      announcements.push({ id: a.id, pubkey: a.pubkey, createdAt: a.createdAt, identifier: a.identifier, relays: a.relays, cloneHosts: a.cloneHosts, maintainers: a.maintainers })
+    } else tombstones.push({ ref, createdAt: s.upTo.createdAt, id: s.upTo.id })
+  }
+  const rootEvents = [...d.rootEvents.keys()].sort(compareStrings).map((id) => {
+    const r = d.rootEvents.get(id) as RootFacts
+    return { id: r.id, pubkey: r.pubkey, kind: r.kind, createdAt: r.createdAt, repos: r.repos }
+  })
+  const deletions = [...d.deletions.keys()].sort(compareStrings).map((id): [string, ReadonlyArray<string>] => [
+    id,
+    (d.deletions.get(id) as ISet<string>).toArray().sort(compareStrings)
+  ])
+  return { announcements, tombstones, rootEvents, deletions }
+}
+
+/**
+ * Encodes a repository index as a versioned, checksummed JSON snapshot.
+ *
+ * @example
+ * import { decodeRepoIndex, emptyRepoIndex, encodeRepoIndex, eqRepoIndex } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const json = JSON.stringify(encodeRepoIndex(emptyRepoIndex))
+ * const back = decodeRepoIndex(json)
+ * assert.strictEqual(E.isRight(back) && eqRepoIndex.equals(back.right, emptyRepoIndex), true)
+ *
+ * @category encoders
+ * @since 0.1.0
+ */
+export const encodeRepoIndex = (index: RepoIndex): RepoIndexSnapshot => seal('nip34-sync/RepoIndex', repoBody(dataOf(index)))
+
+const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
+  const addrs = IMap<RepoRef, AddrState>().asMutable()
+  const liveIds = IMap<string, RepoRef>().asMutable()
+  for (const a of body.announcements) {
+    const ref = makeRepoRef(a.pubkey, a.identifier)
+    if (E.isLeft(ref)) return fail('invalid', `announcement ${a.id}: ${ref.left.reason}`)
+    const facts: AnnouncementFacts = { ...a, ref: ref.right }
+    addrs.set(ref.right, { _tag: 'Live', ann: facts })
+    liveIds.set(a.id, ref.right)
+  }
+  for (const tomb of body.tombstones) addrs.set(tomb.ref, { _tag: 'Deleted', upTo: { createdAt: tomb.createdAt, id: tomb.id } })
+  const rootEvents = IMap<string, RootFacts>().asMutable()
+  const roots = IMap<RepoRef, ISet<string>>().asMutable()
+  for (const r of body.rootEvents) {
+    rootEvents.set(r.id, r)
+    for (const repo of r.repos) roots.set(repo, (roots.get(repo) ?? ISet<string>()).add(r.id))
+  }
+  const deletions = IMap<string, ISet<string>>().asMutable()
+  for (const [id, by] of body.deletions) deletions.set(id, ISet(by))
+  const data: RepoIndexData = {
+    _tag: 'RepoIndex',
+    addrs: addrs.asImmutable(),
+    rootEvents: rootEvents.asImmutable(),
+    roots: roots.asImmutable(),
+    deletions: deletions.asImmutable(),
+    liveIds: liveIds.asImmutable()
+  }
+  return E.right(data as unknown as RepoIndex)
+}
+
+const open = <B>(
+  input: unknown,
+  format: string,
+  codec: t.Decoder<unknown, B>
+): E.Either<SnapshotError, { readonly body: B; readonly checksum: string }> => {
+  let json: unknown = input
+  if (typeof input === 'string') {
+    try {
+      json = JSON.parse(input)
+    } catch (e) {
+      return fail('not-json', `the snapshot is not JSON (truncated?): ${e instanceof Error ? e.message : 'parse error'}`)
+    }
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('wrong-format', `expected a ${format} snapshot object`)
+  const o = json as Record<string, unknown>
+  if (o['format'] !== format) return fail('wrong-format', `expected format "${format}", got ${JSON.stringify(o['format']) ?? 'nothing'}`)
+  if (o['version'] !== SNAPSHOT_VERSION)
+    return fail('wrong-version', `this release reads ${format} version ${SNAPSHOT_VERSION}, got ${JSON.stringify(o['version']) ?? 'nothing'}`)
+  if (typeof o['checksum'] !== 'string') return fail('invalid', 'checksum: expected a string')
+  const body = codec.decode(o['body'])
+  if (E.isLeft(body)) return fail('invalid', `body.${formatDecodeErrors(body.left)}`)
+  return E.right({ body: body.right, checksum: o['checksum'] })
+}
+
+const verified = <A>(given: string, canonicalBody: unknown, value: A): E.Either<SnapshotError, A> =>
+  checksum(canonicalBody) === given ? E.right(value) : fail('checksum-mismatch', 'the checksum does not match the body: the snapshot was edited or is not canonical')
+
+/**
+ * Decodes a repository index snapshot (a JSON string or the parsed value). `Left` names the
+ * problem; there is never a partial index.
+ *
+ * @example
+ * import { decodeRepoIndex } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const r = decodeRepoIndex('{"format":"nip34-sync/RepoIndex","vers')
+ * assert.strictEqual(E.isLeft(r) && r.left.code, 'not-json')
+ *
+ * @category decoders
+ * @since 0.1.0
+ */
+export const decodeRepoIndex = (input: unknown): E.Either<SnapshotError, RepoIndex> =>
+  E.chain(({ body, checksum: given }: { readonly body: RepoBody; readonly checksum: string }) =>
+    E.chain((index: RepoIndex) => verified(given, repoBody(dataOf(index)), index))(buildRepoIndex(body))
+  )(open(input, 'nip34-sync/RepoIndex', RepoBody))
+
+const relayBody = (index: RelayIndex): RelayBody => ({ relays: relayTargets(index) as RelayBody['relays'] })
+
+/**
+ * Encodes a relay index as a versioned, checksummed JSON snapshot.
+ *
+ * @example
+ * import { decodeRelayIndex, emptyRelayIndex, encodeRelayIndex, eqRelayIndex } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const back = decodeRelayIndex(encodeRelayIndex(emptyRelayIndex))
+ * assert.strictEqual(E.isRight(back) && eqRelayIndex.equals(back.right, emptyRelayIndex), true)
+ *
+ * @category encoders
+ * @since 0.1.0
+ */
+export const encodeRelayIndex = (index: RelayIndex): RelayIndexSnapshot => seal('nip34-sync/RelayIndex', relayBody(index))
+
+/**
+ * Decodes a relay index snapshot (a JSON string or the parsed value). `Left` names the problem.
+ *
+ * @example
+ * import { decodeRelayIndex } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const r = decodeRelayIndex({ format: 'nip34-sync/RelayIndex', version: 99, checksum: '', body: {} })
+ * assert.strictEqual(E.isLeft(r) && r.left.code, 'wrong-version')
+ *
+ * @category decoders
+ * @since 0.1.0
+ */
+export const decodeRelayIndex = (input: unknown): E.Either<SnapshotError, RelayIndex> =>
+  E.chain(({ body, checksum: given }: { readonly body: RelayBody; readonly checksum: string }) => {
+    const index = fromRelayTargets(body.relays as ReadonlyArray<RelayTarget>)
+    return verified(given, relayBody(index), index)
+  })(open(input, 'nip34-sync/RelayIndex', RelayBody))
