@@ -55,6 +55,12 @@ export interface SyncConfig {
   readonly maxFutureSkew?: number
   /** Limits on what one event may make the server do; see {@link DEFAULT_CAPS}. */
   readonly caps?: Partial<Caps>
+  /**
+   * Merge co-maintained repositories (default `true`): announcements with the same `d` whose
+   * authors list each other in `maintainers`, transitively, are one repository whose relays are
+   * the union of theirs. See docs/semantics.md.
+   */
+  readonly mergeMaintainers?: boolean
 }
 
 /**
@@ -120,6 +126,7 @@ export interface ResolvedConfig {
   readonly acceptance: Acceptance
   readonly rootKinds: ReadonlySet<number>
   readonly verify: boolean
+  readonly mergeMaintainers: boolean
   readonly maxFutureSkew: number
   readonly caps: Caps
   /** The relay policy as a function: `undefined` when a relay may be a target, else the refusal. */
@@ -192,6 +199,10 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
   let verify = true
   if (typeof o['verify'] === 'boolean') verify = o['verify']
   else if (o['verify'] !== undefined) problems.push(rejection('invalid-config', 'verify must be a boolean; verifying', { value: show(o['verify']) }))
+  let mergeMaintainers = true
+  if (typeof o['mergeMaintainers'] === 'boolean') mergeMaintainers = o['mergeMaintainers']
+  else if (o['mergeMaintainers'] !== undefined)
+    problems.push(rejection('invalid-config', 'mergeMaintainers must be a boolean; merging', { value: show(o['mergeMaintainers']) }))
   const maxFutureSkew = nonNegativeInt('maxFutureSkew', o['maxFutureSkew'], DEFAULT_MAX_FUTURE_SKEW, problems)
   const capsInput = o['caps']
   const capsObject: Record<string, unknown> = isObject(capsInput) ? capsInput : {}
@@ -208,7 +219,7 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
     if (h !== undefined) ownHosts.add(h)
   }
   const relayCheck = (_relay: RelayUrl): { readonly rule: string; readonly reason: string } | undefined => undefined
-  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, verify, maxFutureSkew, caps, relayCheck, problems }
+  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, verify, mergeMaintainers, maxFutureSkew, caps, relayCheck, problems }
 }
 
 const cache = new WeakMap<object, ResolvedConfig>()

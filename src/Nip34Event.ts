@@ -24,7 +24,7 @@ import { getEventHash, verifyEvent } from 'nostr-tools/pure'
 import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js'
 import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
 import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } from './RepoRef.js'
-import { formatDecodeErrors, rejection, type Rejection } from './Rejection.js'
+import { formatDecodeErrors, rejection, type Rejection, type RejectionCode } from './Rejection.js'
 import { sortedUnique } from './internal/sorted.js'
 
 const hex = (length: number, name: string) =>
@@ -108,6 +108,40 @@ export interface Announcement {
   readonly cloneHosts: ReadonlyArray<string>
   /** Valid pubkeys of every `maintainers` value, sorted, unique. */
   readonly maintainers: ReadonlyArray<string>
+  /** Where each relay of `relays` came from (first spelling, in tag order): for explanations. */
+  readonly relaySources: ReadonlyArray<RelaySource>
+  /** The `relays` values that were not used, and why: for explanations. */
+  readonly excluded: ReadonlyArray<ExcludedRelay>
+}
+
+/**
+ * The tag that put a relay in an announcement's relay list.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RelaySource {
+  readonly relay: RelayUrl
+  /** Index of the `relays` tag in the event's `tags`. */
+  readonly tag: number
+  /** The value as written. */
+  readonly value: string
+}
+
+/**
+ * A `relays` value that was not used, with the rule that excluded it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ExcludedRelay {
+  /** Index of the `relays` tag in the event's `tags`. */
+  readonly tag: number
+  readonly value: string
+  readonly code: RejectionCode
+  /** The policy rule or cap, when one decided. */
+  readonly rule?: string
+  readonly reason: string
 }
 
 /**
@@ -204,49 +238,42 @@ const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, position: nu
   const ref = makeRepoRef(ev.pubkey, d)
   if (E.isLeft(ref)) return { event: undefined, rejected: [rejection('missing-d', ref.left.reason, ctx)] }
   const rejected: Array<Rejection> = []
-  const relays = new Set<RelayUrl>()
+  const sources: Array<RelaySource> = []
+  const excluded: Array<ExcludedRelay> = []
+  const seen = new Set<RelayUrl>()
   let foreign = 0
   const cap = config.caps.relaysPerAnnouncement
-  for (const value of tagValues(ev.tags, 'relays')) {
-    const r = relayUrl(value)
-    if (E.isLeft(r)) {
-      rejected.push(rejection('invalid-relay-url', `relays value refused: ${r.left.reason}`, { ...ctx, partial: true, repo: ref.right, value }))
-      continue
-    }
-    if (relays.has(r.right)) continue
-    const host = hostOf(r.right)
-    if (host !== undefined && config.ownHosts.has(host)) {
-      relays.add(r.right) // our own host: never a target, always kept for the acceptance check
-      continue
-    }
-    const refusal = config.relayCheck(r.right)
-    if (refusal !== undefined) {
-      rejected.push(
-        rejection('refused-relay-url', `relays value refused by the relay policy: ${refusal.reason}`, {
-          ...ctx,
-          partial: true,
-          repo: ref.right,
-          value,
-          rule: refusal.rule
-        })
-      )
-      continue
-    }
-    if (foreign >= cap) {
-      rejected.push(
-        rejection('cap-exceeded', `more than ${cap} relays in one announcement; this one is not used`, {
-          ...ctx,
-          partial: true,
-          repo: ref.right,
-          value,
-          rule: 'relaysPerAnnouncement'
-        })
-      )
-      continue
-    }
-    foreign++
-    relays.add(r.right)
+  const exclude = (tag: number, value: string, code: RejectionCode, reason: string, rule?: string): void => {
+    excluded.push({ tag, value, code, reason, ...(rule === undefined ? {} : { rule }) })
+    rejected.push(rejection(code, reason, { ...ctx, partial: true, repo: ref.right, value, rule }))
   }
+  ev.tags.forEach((tag, index) => {
+    if (tag[0] !== 'relays') return
+    for (let i = 1; i < tag.length; i++) {
+      const value = tag[i] as string
+      const r = relayUrl(value)
+      if (E.isLeft(r)) {
+        exclude(index, value, 'invalid-relay-url', `relays value refused: ${r.left.reason}`)
+        continue
+      }
+      if (seen.has(r.right)) continue
+      const host = hostOf(r.right)
+      if (host === undefined || !config.ownHosts.has(host)) {
+        const refusal = config.relayCheck(r.right)
+        if (refusal !== undefined) {
+          exclude(index, value, 'refused-relay-url', `relays value refused by the relay policy: ${refusal.reason}`, refusal.rule)
+          continue
+        }
+        if (foreign >= cap) {
+          exclude(index, value, 'cap-exceeded', `more than ${cap} relays in one announcement; this one is not used`, 'relaysPerAnnouncement')
+          continue
+        }
+        foreign++
+      } // else our own host: never a target, always kept for the acceptance check
+      seen.add(r.right)
+      sources.push({ relay: r.right, tag: index, value })
+    }
+  })
   const cloneHosts: Array<string> = []
   for (const value of tagValues(ev.tags, 'clone')) {
     const h = hostOf(value)
@@ -261,9 +288,11 @@ const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, position: nu
       createdAt: ev.created_at,
       identifier: d,
       ref: ref.right,
-      relays: sortedUnique(relays),
+      relays: sortedUnique(seen),
       cloneHosts: sortedUnique(cloneHosts),
-      maintainers: sortedUnique(maintainers)
+      maintainers: sortedUnique(maintainers),
+      relaySources: sources,
+      excluded
     },
     rejected
   }

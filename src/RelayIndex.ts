@@ -20,7 +20,8 @@ import { hostOf, type RelayUrl } from './RelayUrl.js'
 import type { RepoIndex } from './RepoIndex.js'
 import type { RepoRef } from './RepoRef.js'
 import * as internal from './internal/relayIndex.js'
-import { dataOf as repoDataOf, type AnnouncementFacts } from './internal/repoIndex.js'
+import { acceptedBy, repoGroups } from './internal/groups.js'
+import { dataOf as repoDataOf } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
 /**
@@ -75,24 +76,15 @@ export const emptyRelayIndex: RelayIndex = wrapRelayIndex(internal.empty)
  * @category utils
  * @since 0.1.0
  */
-export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => {
-  const config = resolveConfig(configInput)
-  return (ann: Pick<AnnouncementFacts, 'relays' | 'cloneHosts'>): boolean => {
-    if (config.acceptance === 'all') return true
-    const cloneHosts: ReadonlyArray<unknown> = Array.isArray(ann?.cloneHosts) ? ann.cloneHosts : []
-    const relayList: ReadonlyArray<unknown> = Array.isArray(ann?.relays) ? ann.relays : []
-    for (const host of cloneHosts) {
-      if (typeof host !== 'string' || !config.ownHosts.has(host)) continue
-      for (const r of relayList) if (typeof r === 'string' && hostOf(r) === host) return true
-    }
-    return false
-  }
-}
+export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => acceptedBy(resolveConfig(configInput))
 
 /**
  * Derives the desired per-relay targets from a repository index. For every accepted repository,
  * each relay its live announcement lists (other than our own hosts) gets that repository and
- * exactly that repository's root events. Bootstrap relays are always present. Total.
+ * exactly that repository's root events. With `mergeMaintainers` (the default), announcements
+ * that share a `d` and list each other as maintainers form one repository: every relay any of
+ * them lists gets every member's address and root events. Bootstrap relays are always present.
+ * Total.
  *
  * @example
  * import { applyBatch, deriveTargets, emptyRepoIndex, relays } from 'nip34-sync'
@@ -110,7 +102,6 @@ export const deriveTargets =
   (index: RepoIndex): RelayIndex => {
     const resolved = resolveConfig(config)
     const repoData = repoDataOf(index)
-    const accepted = isAccepted(resolved)
     const hostCache = new Map<string, boolean>()
     const isOwn = (relay: RelayUrl): boolean => {
       let own = hostCache.get(relay)
@@ -123,20 +114,21 @@ export const deriveTargets =
     }
     const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, ISet<string>]> }>()
     for (const b of resolved.bootstrapRelays) if (!isOwn(b)) building.set(b, { repos: [], roots: [] })
-    for (const [ref, state] of repoData.addrs) {
-      if (state._tag !== 'Live') continue
-      const ann = state.ann
-      if (!accepted(ann)) continue
-      const roots = repoData.roots.get(ref)
-      for (const relay of ann.relays) {
-        if (isOwn(relay)) continue
+    for (const group of repoGroups(resolved, repoData)) {
+      if (group.accepted.length === 0) continue
+      const groupRelays = new Set<RelayUrl>()
+      for (const member of group.members) for (const relay of member.relays) if (!isOwn(relay)) groupRelays.add(relay)
+      for (const relay of groupRelays) {
         let t = building.get(relay)
         if (t === undefined) {
           t = { repos: [], roots: [] }
           building.set(relay, t)
         }
-        t.repos.push(ref)
-        if (roots !== undefined && roots.size > 0) t.roots.push([ref, roots])
+        for (const member of group.members) {
+          t.repos.push(member.ref)
+          const roots = repoData.roots.get(member.ref)
+          if (roots !== undefined && roots.size > 0) t.roots.push([member.ref, roots])
+        }
       }
     }
     const relaysMap = IMap<RelayUrl, internal.Target>().withMutations((m) => {

@@ -21,7 +21,7 @@ import { RelayUrlCodec, RepoRefCodec } from './RelayAction.js'
 import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } from './RelayIndex.js'
 import type { RepoIndex } from './RepoIndex.js'
 import { makeRepoRef, type RepoRef } from './RepoRef.js'
-import { formatDecodeErrors } from './Rejection.js'
+import { formatDecodeErrors, rejectionCodes, type RejectionCode } from './Rejection.js'
 import { dataOf, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
@@ -69,6 +69,7 @@ const Nat = new t.Type<number, number, unknown>(
 )
 const TombstoneId = t.union([Hex64, t.literal('')])
 
+const RejectionCodeCodec = t.keyof(Object.fromEntries(rejectionCodes.map((c) => [c, null])) as Record<RejectionCode, null>)
 const AnnouncementJson = t.type({
   id: Hex64,
   pubkey: Hex64,
@@ -76,7 +77,11 @@ const AnnouncementJson = t.type({
   identifier: t.string,
   relays: t.readonlyArray(RelayUrlCodec),
   cloneHosts: t.readonlyArray(t.string),
-  maintainers: t.readonlyArray(Hex64)
+  maintainers: t.readonlyArray(Hex64),
+  relaySources: t.readonlyArray(t.type({ relay: RelayUrlCodec, tag: Nat, value: t.string })),
+  excluded: t.readonlyArray(
+    t.intersection([t.type({ tag: Nat, value: t.string, code: RejectionCodeCodec, reason: t.string }), t.partial({ rule: t.string })])
+  )
 })
 const TombstoneJson = t.type({ ref: RepoRefCodec, createdAt: Nat, id: TombstoneId })
 const RootJson = t.type({ id: Hex64, pubkey: Hex64, kind: Nat, createdAt: Nat, repos: t.readonlyArray(RepoRefCodec) })
@@ -136,7 +141,17 @@ const repoBody = (d: RepoIndexData): RepoBody => {
     const s = d.addrs.get(ref) as AddrState
     if (s._tag === 'Live') {
       const a = s.ann
-      announcements.push({ id: a.id, pubkey: a.pubkey, createdAt: a.createdAt, identifier: a.identifier, relays: a.relays, cloneHosts: a.cloneHosts, maintainers: a.maintainers })
+      announcements.push({
+        id: a.id,
+        pubkey: a.pubkey,
+        createdAt: a.createdAt,
+        identifier: a.identifier,
+        relays: a.relays,
+        cloneHosts: a.cloneHosts,
+        maintainers: a.maintainers,
+        relaySources: a.relaySources,
+        excluded: a.excluded
+      })
     } else tombstones.push({ ref, createdAt: s.upTo.createdAt, id: s.upTo.id })
   }
   const rootEvents = [...d.rootEvents.keys()].sort(compareStrings).map((id) => {

@@ -28,3 +28,4 @@ export {
 } from './RelayIndex.js'
 export * from './RelayAction.js'
 export * from './Snapshot.js'
+export * from './Explain.js'

@@ -23,7 +23,14 @@ describe('decodeNip34Event', () => {
       ref: ref('alpha'),
       relays: ['wss://grasp.example.com', 'wss://r1.example', 'wss://r2.example', 'wss://r3.example'],
       cloneHosts: ['git.example.org', 'grasp.example.com'],
-      maintainers: ['cd'.repeat(32)]
+      maintainers: ['cd'.repeat(32)],
+      relaySources: [
+        { relay: 'wss://grasp.example.com', tag: 1, value: 'wss://grasp.example.com' },
+        { relay: 'wss://r2.example', tag: 1, value: 'WSS://R2.example/' },
+        { relay: 'wss://r1.example', tag: 1, value: 'wss://r1.example' },
+        { relay: 'wss://r3.example', tag: 3, value: 'wss://r3.example' }
+      ],
+      excluded: []
     })
   })
 

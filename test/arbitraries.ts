@@ -61,9 +61,10 @@ export const announcementArb = fc
     relays: fc.subarray([...RELAY_SPELLINGS]),
     clone: fc.subarray([...CLONE_URLS]),
     splitRelays: fc.boolean(),
+    maintainers: fc.subarray([...PUBKEYS]),
     nonce: fc.nat({ max: 3 })
   })
-  .map(({ pubkey, d, created_at, relays, clone, splitRelays, nonce }) =>
+  .map(({ pubkey, d, created_at, relays, clone, splitRelays, maintainers, nonce }) =>
     finish({
       kind: 30617,
       pubkey,
@@ -72,7 +73,8 @@ export const announcementArb = fc
       tags: [
         ['d', d],
         ...(splitRelays ? relays.map((r) => ['relays', r]) : [['relays', ...relays]]),
-        ['clone', ...clone]
+        ['clone', ...clone],
+        ...(maintainers.length === 0 ? [] : [['maintainers', ...maintainers]])
       ]
     })
   )

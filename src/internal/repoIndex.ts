@@ -78,7 +78,9 @@ export const compareAnnouncements = (a: AnnouncementFacts, b: AnnouncementFacts)
   compareArrays(b.cloneHosts, a.cloneHosts) ||
   compareArrays(b.maintainers, a.maintainers) ||
   compareStrings(b.pubkey, a.pubkey) ||
-  compareStrings(b.identifier, a.identifier)
+  compareStrings(b.identifier, a.identifier) ||
+  compareStrings(JSON.stringify(b.relaySources), JSON.stringify(a.relaySources)) ||
+  compareStrings(JSON.stringify(b.excluded), JSON.stringify(a.excluded))
 
 /** Total order on root facts with one id (only differs with forged, unverified input). */
 const compareRoots = (a: RootFacts, b: RootFacts): number =>
@@ -93,7 +95,9 @@ export const factsEqual = (a: AnnouncementFacts, b: AnnouncementFacts): boolean 
     a.ref === b.ref &&
     arrayEquals(a.relays, b.relays) &&
     arrayEquals(a.cloneHosts, b.cloneHosts) &&
-    arrayEquals(a.maintainers, b.maintainers))
+    arrayEquals(a.maintainers, b.maintainers) &&
+    JSON.stringify(a.relaySources) === JSON.stringify(b.relaySources) &&
+    JSON.stringify(a.excluded) === JSON.stringify(b.excluded))
 
 const rootEqual = (a: RootFacts, b: RootFacts): boolean =>
   a === b || (a.id === b.id && a.pubkey === b.pubkey && a.kind === b.kind && a.createdAt === b.createdAt && arrayEquals(a.repos, b.repos))

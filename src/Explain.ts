@@ -1,0 +1,274 @@
+/**
+ * Explanations: why the core asks a relay for a repository or a root event, and why it does not.
+ *
+ * Operators debugging a GRASP server need to trace every subscription back to the signed event
+ * that caused it. {@link explainRelay} answers for one relay: for each repository it is asked for,
+ * the announcement (id, author, `created_at`) and the `relays` tag (index and value as written)
+ * that put it there, whether through the repository's own announcement or a co-maintainer's, and
+ * the root events that come with it; and, for `relays` values that name this relay but were not
+ * used, the rule that excluded them. {@link explainRepo} answers the same for one repository.
+ *
+ * The results are plain JSON data, stable and sorted, for logs and for a CLI's `--explain`.
+ * Explanations walk the whole index: they are a debugging aid, not a hot path.
+ *
+ * @since 0.1.0
+ */
+import { either as E } from 'fp-ts'
+import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js'
+import { hostOf, relayUrl } from './RelayUrl.js'
+import type { RepoIndex } from './RepoIndex.js'
+import type { RejectionCode } from './Rejection.js'
+import { acceptedBy, repoGroups, type RepoGroup } from './internal/groups.js'
+import { dataOf, type AnnouncementFacts, type RepoIndexData } from './internal/repoIndex.js'
+import { compareStrings } from './internal/sorted.js'
+
+/**
+ * An announcement, identified.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface AnnouncementRef {
+  readonly repo: string
+  readonly id: string
+  readonly author: string
+  readonly createdAt: number
+}
+
+/**
+ * A `relays` tag value that named a relay.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RelayTagSource {
+  readonly announcement: AnnouncementRef
+  /** Index of the tag in the announcement's `tags`. */
+  readonly tag: number
+  /** The value as written. */
+  readonly value: string
+}
+
+/**
+ * A `relays` value that was not used, and why.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ExclusionReason extends RelayTagSource {
+  readonly code: RejectionCode | 'own-relay' | 'not-accepted'
+  readonly rule?: string
+  readonly reason: string
+}
+
+/**
+ * Why one repository is asked of one relay.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RepoOnRelay {
+  readonly repo: string
+  /** The `relays` values (in this repository's group) that name the relay. */
+  readonly listedBy: ReadonlyArray<RelayTagSource>
+  /** The group members accepted on their own (they list us, or archive mode). */
+  readonly acceptedThrough: ReadonlyArray<AnnouncementRef>
+  /** Root event ids that come with the repository, sorted. */
+  readonly rootEvents: ReadonlyArray<string>
+}
+
+/**
+ * Everything about one relay.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RelayExplanation {
+  /** The relay in canonical form, or the input as given when it is not a relay URL. */
+  readonly relay: string
+  /** Whether the derived targets contain this relay. */
+  readonly asked: boolean
+  readonly bootstrap: boolean
+  /** On one of our own hosts: never a target. */
+  readonly own: boolean
+  /** Repositories asked of this relay, sorted. */
+  readonly repos: ReadonlyArray<RepoOnRelay>
+  /** Values naming this relay that did not make it a target for their repository. */
+  readonly excluded: ReadonlyArray<ExclusionReason>
+}
+
+/**
+ * The state of one repository address.
+ *
+ * | status | meaning |
+ * | --- | --- |
+ * | `synced` | its group has an accepted member: it is asked of its relays |
+ * | `not-accepted` | announced, but no member of its group lists our server (in `'listed'` mode) |
+ * | `deleted` | its announcement was deleted by its author (NIP-09) |
+ * | `not-announced` | only root events name it so far |
+ * | `unknown` | the index knows nothing of it |
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type RepoStatus = 'synced' | 'not-accepted' | 'deleted' | 'not-announced' | 'unknown'
+
+/**
+ * Everything about one repository.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RepoExplanation {
+  readonly repo: string
+  readonly status: RepoStatus
+  readonly announcement?: AnnouncementRef
+  /** Addresses merged into one repository with this one (itself included), sorted. */
+  readonly group: ReadonlyArray<string>
+  readonly acceptedThrough: ReadonlyArray<AnnouncementRef>
+  /** Relays it is asked of, each with the tag that put it there. */
+  readonly relays: ReadonlyArray<{ readonly relay: string; readonly listedBy: ReadonlyArray<RelayTagSource> }>
+  /** Values of the group's `relays` tags that were not used. */
+  readonly excluded: ReadonlyArray<ExclusionReason>
+  readonly rootEvents: ReadonlyArray<string>
+}
+
+const annRef = (a: AnnouncementFacts): AnnouncementRef => ({ repo: a.ref, id: a.id, author: a.pubkey, createdAt: a.createdAt })
+
+const rootsOf = (d: RepoIndexData, repo: string): ReadonlyArray<string> =>
+  d.roots
+    .get(repo as never)
+    ?.toArray()
+    .sort(compareStrings) ?? []
+
+const isOwnHost = (config: ResolvedConfig, relay: string): boolean => {
+  const h = hostOf(relay)
+  return h !== undefined && config.ownHosts.has(h)
+}
+
+/** Exclusions of one announcement, with own relays and a not-accepted group spelled out. */
+const exclusionsOf = (config: ResolvedConfig, ann: AnnouncementFacts, synced: boolean): Array<ExclusionReason> => {
+  const out: Array<ExclusionReason> = ann.excluded.map((x) => ({
+    announcement: annRef(ann),
+    tag: x.tag,
+    value: x.value,
+    code: x.code,
+    ...(x.rule === undefined ? {} : { rule: x.rule }),
+    reason: x.reason
+  }))
+  for (const s of ann.relaySources) {
+    if (isOwnHost(config, s.relay)) out.push({ announcement: annRef(ann), tag: s.tag, value: s.value, code: 'own-relay', reason: 'one of our own hosts: never a sync target' })
+    else if (!synced)
+      out.push({
+        announcement: annRef(ann),
+        tag: s.tag,
+        value: s.value,
+        code: 'not-accepted',
+        reason: 'no announcement of this repository lists our server in both relays and clone (GRASP-01)'
+      })
+  }
+  return out
+}
+
+const byAnnouncementThenTag = (a: RelayTagSource, b: RelayTagSource): number =>
+  compareStrings(a.announcement.repo, b.announcement.repo) || a.tag - b.tag || compareStrings(a.value, b.value)
+
+/**
+ * Explains one relay: why each repository and root event is asked of it, and which rule excluded
+ * each value that names it but was not used. `relay` may be any string; it is canonicalised when
+ * it is a relay URL, and matched as written against excluded values otherwise. Total.
+ *
+ * @example
+ * import { applyBatch, emptyRepoIndex, explainRelay } from 'nip34-sync'
+ *
+ * const config = { ownRelays: ['wss://grasp.example.com'], verify: false }
+ * const { index } = applyBatch(config, [])(emptyRepoIndex)
+ * const e = explainRelay(config, index, 'WSS://Relay.Example.com/')
+ * assert.deepStrictEqual(e, { relay: 'wss://relay.example.com', asked: false, bootstrap: false, own: false, repos: [], excluded: [] })
+ *
+ * @category explanations
+ * @since 0.1.0
+ */
+export const explainRelay = (config: SyncConfig | ResolvedConfig, index: RepoIndex, relay: string): RelayExplanation => {
+  const resolved = resolveConfig(config)
+  const d = dataOf(index)
+  const raw = typeof relay === 'string' ? relay : ''
+  const parsed = relayUrl(raw)
+  const canonical = E.isRight(parsed) ? parsed.right : raw
+  const own = E.isRight(parsed) && isOwnHost(resolved, canonical)
+  const bootstrap = E.isRight(parsed) && resolved.bootstrapRelays.includes(parsed.right)
+  const names = (value: string): boolean => {
+    if (value === raw) return true
+    const r = relayUrl(value)
+    return E.isRight(r) && r.right === canonical
+  }
+  const repos: Array<RepoOnRelay> = []
+  const excluded: Array<ExclusionReason> = []
+  for (const group of repoGroups(resolved, d)) {
+    const synced = group.accepted.length > 0
+    const listedBy: Array<RelayTagSource> = []
+    for (const member of group.members) {
+      for (const s of member.relaySources) if (s.relay === canonical) listedBy.push({ announcement: annRef(member), tag: s.tag, value: s.value })
+      for (const x of exclusionsOf(resolved, member, synced)) if (names(x.value)) excluded.push(x)
+    }
+    if (!synced || own || listedBy.length === 0) continue
+    listedBy.sort(byAnnouncementThenTag)
+    for (const member of group.members)
+      repos.push({ repo: member.ref, listedBy, acceptedThrough: group.accepted.map(annRef), rootEvents: rootsOf(d, member.ref) })
+  }
+  repos.sort((a, b) => compareStrings(a.repo, b.repo))
+  excluded.sort(byAnnouncementThenTag)
+  return { relay: canonical, asked: !own && (repos.length > 0 || bootstrap), bootstrap, own, repos, excluded }
+}
+
+/**
+ * Explains one repository: its status, its group of co-maintainers, the relays it is asked of and
+ * the tags that put them there, the values that were excluded and why, and its root events. Total.
+ *
+ * @example
+ * import { emptyRepoIndex, explainRepo } from 'nip34-sync'
+ *
+ * const e = explainRepo({ ownRelays: ['wss://grasp.example.com'] }, emptyRepoIndex, `30617:${'a'.repeat(64)}:x`)
+ * assert.strictEqual(e.status, 'unknown')
+ *
+ * @category explanations
+ * @since 0.1.0
+ */
+export const explainRepo = (config: SyncConfig | ResolvedConfig, index: RepoIndex, repo: string): RepoExplanation => {
+  const resolved = resolveConfig(config)
+  const d = dataOf(index)
+  const key = (typeof repo === 'string' ? repo : '') as never
+  const state = d.addrs.get(key)
+  const rootEvents = rootsOf(d, key)
+  const base = { repo: key as string, group: [key as string], acceptedThrough: [], relays: [], excluded: [], rootEvents }
+  if (state === undefined) return { ...base, status: rootEvents.length > 0 ? 'not-announced' : 'unknown' }
+  if (state._tag === 'Deleted') return { ...base, status: 'deleted' }
+  const group: RepoGroup = repoGroups(resolved, d).find((g) => g.members.some((m) => m.ref === key)) ?? {
+    members: [state.ann],
+    accepted: acceptedBy(resolved)(state.ann) ? [state.ann] : []
+  }
+  const synced = group.accepted.length > 0
+  const relays = new Map<string, Array<RelayTagSource>>()
+  const excluded: Array<ExclusionReason> = []
+  for (const member of group.members) {
+    excluded.push(...exclusionsOf(resolved, member, synced))
+    if (!synced) continue
+    for (const s of member.relaySources) {
+      if (isOwnHost(resolved, s.relay)) continue
+      const list = relays.get(s.relay) ?? []
+      list.push({ announcement: annRef(member), tag: s.tag, value: s.value })
+      relays.set(s.relay, list)
+    }
+  }
+  excluded.sort(byAnnouncementThenTag)
+  return {
+    repo: key,
+    status: synced ? 'synced' : 'not-accepted',
+    announcement: annRef(state.ann),
+    group: group.members.map((m) => m.ref),
+    acceptedThrough: group.accepted.map(annRef),
+    relays: [...relays.keys()].sort(compareStrings).map((relay) => ({ relay, listedBy: (relays.get(relay) ?? []).sort(byAnnouncementThenTag) })),
+    excluded,
+    rootEvents
+  }
+}
