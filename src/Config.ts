@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import { either as E, readonlyArray as RA, type readonlyNonEmptyArray as RNEA } from 'fp-ts'
+import { checkRelayUrl, resolveRelayPolicy, type RelayPolicy } from './RelayPolicy.js'
 import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
 import { ANNOUNCEMENT_KIND } from './RepoRef.js'
 import { rejection, type Rejection } from './Rejection.js'
@@ -61,6 +62,13 @@ export interface SyncConfig {
    * the union of theirs. See docs/semantics.md.
    */
   readonly mergeMaintainers?: boolean
+  /**
+   * The relay URL policy (SSRF guard) applied to every `relays` value, and to `ownRelays` and
+   * `bootstrapRelays`; see docs/security-urls.md. Default {@link defaultRelayPolicy}. Allow your
+   * own relays explicitly with `allowRelays` (or `trustRelays`) when they are on private
+   * addresses.
+   */
+  readonly relayPolicy?: Partial<RelayPolicy>
 }
 
 /**
@@ -129,6 +137,7 @@ export interface ResolvedConfig {
   readonly mergeMaintainers: boolean
   readonly maxFutureSkew: number
   readonly caps: Caps
+  readonly relayPolicy: RelayPolicy
   /** The relay policy as a function: `undefined` when a relay may be a target, else the refusal. */
   readonly relayCheck: (relay: RelayUrl) => { readonly rule: string; readonly reason: string } | undefined
   /** What was wrong with the input (empty when nothing was). */
@@ -140,7 +149,8 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'obj
 const relayList = (
   field: string,
   u: unknown,
-  problems: Array<Rejection>
+  problems: Array<Rejection>,
+  check: (relay: RelayUrl) => { readonly rule: string; readonly reason: string } | undefined
 ): ReadonlyArray<RelayUrl> => {
   if (u === undefined) return []
   if (!Array.isArray(u)) {
@@ -154,7 +164,18 @@ const relayList = (
       return
     }
     const r = relayUrl(v)
-    if (E.isLeft(r)) problems.push(rejection('invalid-config', `${field}[${i}]: ${r.left.reason}`, { value: v }))
+    if (E.isLeft(r)) {
+      problems.push(rejection('invalid-config', `${field}[${i}]: ${r.left.reason}`, { value: v }))
+      return
+    }
+    const refused = check(r.right)
+    if (refused !== undefined)
+      problems.push(
+        rejection('invalid-config', `${field}[${i}] is refused by the relay policy (allow it with relayPolicy.allowRelays): ${refused.reason}`, {
+          value: v,
+          rule: refused.rule
+        })
+      )
     else out.add(r.right)
   })
   return [...out].sort()
@@ -172,8 +193,17 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
   const o: Record<string, unknown> = isObject(input) ? input : {}
   if (!isObject(input)) problems.push(rejection('invalid-config', 'the configuration is not an object'))
   if (o['ownRelays'] === undefined) problems.push(rejection('invalid-config', 'ownRelays is required'))
-  const ownRelays = relayList('ownRelays', o['ownRelays'], problems)
-  const bootstrapRelays = relayList('bootstrapRelays', o['bootstrapRelays'], problems)
+  const policyResolution = resolveRelayPolicy(o['relayPolicy'] ?? {})
+  for (const problem of policyResolution.problems)
+    problems.push(rejection('invalid-config', `relayPolicy: ${problem}; every relay is refused until it is fixed`))
+  const policy = policyResolution.policy
+  const checkUrl = checkRelayUrl(o['relayPolicy'] === undefined ? policy : (o['relayPolicy'] as Partial<RelayPolicy>))
+  const relayCheck = (relay: RelayUrl): { readonly rule: string; readonly reason: string } | undefined => {
+    const r = checkUrl(relay)
+    return E.isLeft(r) ? { rule: r.left.rule, reason: r.left.reason } : undefined
+  }
+  const ownRelays = relayList('ownRelays', o['ownRelays'], problems, relayCheck)
+  const bootstrapRelays = relayList('bootstrapRelays', o['bootstrapRelays'], problems, relayCheck)
   let acceptance: Acceptance = 'listed'
   const acc = o['acceptance']
   if (acc === 'all' || acc === 'listed') acceptance = acc
@@ -218,8 +248,7 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
     const h = hostOf(r)
     if (h !== undefined) ownHosts.add(h)
   }
-  const relayCheck = (_relay: RelayUrl): { readonly rule: string; readonly reason: string } | undefined => undefined
-  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, verify, mergeMaintainers, maxFutureSkew, caps, relayCheck, problems }
+  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, verify, mergeMaintainers, maxFutureSkew, caps, relayPolicy: policy, relayCheck, problems }
 }
 
 const cache = new WeakMap<object, ResolvedConfig>()

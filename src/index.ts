@@ -29,3 +29,4 @@ export {
 export * from './RelayAction.js'
 export * from './Snapshot.js'
 export * from './Explain.js'
+export * from './RelayPolicy.js'

@@ -197,3 +197,54 @@ describe('deletions (NIP-09)', () => {
     expect(applyBatch(unverified, [bad])(emptyRepoIndex).rejected.map((r) => r.code)).toEqual(['invalid-repo-ref', 'invalid-event-ref', 'no-target'])
   })
 })
+
+describe('relay URL policy inside applyBatch and the configuration', () => {
+  it('refused relay URLs are reported with the repo, the URL and the rule; the rest of the announcement applies', () => {
+    const tricky = ['wss://127.1', 'wss://0x7f000001', 'wss://[::ffff:127.0.0.1]', 'wss://LOCALHOST.', 'wss://169.254.169.254', 'ws://plain.example', 'wss://svc.internal']
+    const ev = announce('repo', [...tricky, 'wss://user:pw@host.example', 'http://host.example', 'wss://r1.example'])
+    const { index: idx, rejected } = applyBatch(unverified, [ev])(emptyRepoIndex)
+    expect(relays(F.pipe(idx, deriveTargets(unverified)))).toEqual([BOOTSTRAP, 'wss://r1.example'].sort())
+    expect(rejected.map((r) => [r.code, r.rule ?? null, r.value, r.repo, r.partial])).toEqual([
+      ['refused-relay-url', 'loopback', 'wss://127.1', ref('repo'), true],
+      ['refused-relay-url', 'loopback', 'wss://0x7f000001', ref('repo'), true],
+      ['refused-relay-url', 'loopback', 'wss://[::ffff:127.0.0.1]', ref('repo'), true],
+      ['refused-relay-url', 'loopback', 'wss://LOCALHOST.', ref('repo'), true],
+      ['refused-relay-url', 'link-local', 'wss://169.254.169.254', ref('repo'), true],
+      ['refused-relay-url', 'insecure-ws', 'ws://plain.example', ref('repo'), true],
+      ['refused-relay-url', 'local-name', 'wss://svc.internal', ref('repo'), true],
+      ['invalid-relay-url', null, 'wss://user:pw@host.example', ref('repo'), true],
+      ['invalid-relay-url', null, 'http://host.example', ref('repo'), true]
+    ])
+  })
+
+  it('the policy is configurable: allowWs lets ws:// relays through', () => {
+    const ev = announce('repo', ['ws://plain.example'])
+    const c = { ...unverified, relayPolicy: { allowWs: true } }
+    expect(relays(F.pipe(applyBatch(c, [ev])(emptyRepoIndex).index, deriveTargets(c)))).toContain('ws://plain.example')
+  })
+
+  it('own and bootstrap relays are checked the same way, unless the caller allows them explicitly', () => {
+    const local = { ownRelays: ['ws://localhost:7777'], bootstrapRelays: ['wss://10.0.0.5'], verify: false }
+    const { rejected } = applyBatch(local, [])(emptyRepoIndex)
+    expect(rejected.map((r) => [r.code, r.rule])).toEqual([
+      ['invalid-config', 'loopback'],
+      ['invalid-config', 'private']
+    ])
+    const allowed = { ...local, relayPolicy: { allowRelays: ['ws://localhost:7777', 'wss://10.0.0.5'] } }
+    expect(applyBatch(allowed, [])(emptyRepoIndex).rejected).toEqual([])
+    // allowing our own relay does not open its network to announcements: other loopback
+    // addresses are still refused, and other ports of our own host are never targets
+    const archive = { ...allowed, acceptance: 'all' as const }
+    const ev = announce('repo', ['wss://127.0.0.1:6379', 'wss://localhost:6379', 'wss://r1.example'], { listUs: false })
+    const { index: idx, rejected: refused } = applyBatch(archive, [ev])(emptyRepoIndex)
+    expect(refused.map((r) => [r.rule, r.value])).toEqual([['loopback', 'wss://127.0.0.1:6379']])
+    expect(relays(F.pipe(idx, deriveTargets(archive)))).toEqual(['wss://10.0.0.5', 'wss://r1.example'])
+  })
+
+  it('an invalid policy refuses every relay and is reported', () => {
+    const c = { ...unverified, relayPolicy: { allowHosts: ['https://not-a-host/'] } }
+    const { index: idx, rejected } = applyBatch(c, [announce('repo', ['wss://r1.example'])])(emptyRepoIndex)
+    expect(rejected.some((r) => r.code === 'invalid-config' && r.message.startsWith('relayPolicy'))).toBe(true)
+    expect(relays(F.pipe(idx, deriveTargets(c)))).toEqual([])
+  })
+})
