@@ -4,7 +4,8 @@
  * kinds are root events.
  *
  * Hosts pass a plain object. The library resolves it once ({@link resolveConfig}, memoised per
- * object) into canonical relay URLs and host names; a value that is not usable is left out and
+ * object, so treat a config object as immutable: build a new one to change a setting) into
+ * canonical relay URLs and host names; a value that is not usable is left out and
  * reported as an `invalid-config` {@link Rejection} (every `applyBatch` result repeats them, and
  * {@link validateConfig} returns them up front), never silently ignored.
  *
@@ -193,11 +194,13 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
   const o: Record<string, unknown> = isObject(input) ? input : {}
   if (!isObject(input)) problems.push(rejection('invalid-config', 'the configuration is not an object'))
   if (o['ownRelays'] === undefined) problems.push(rejection('invalid-config', 'ownRelays is required'))
-  const policyResolution = resolveRelayPolicy(o['relayPolicy'] ?? {})
+  const policyInput: unknown = o['relayPolicy'] === null || o['relayPolicy'] === undefined ? {} : o['relayPolicy']
+  const policyResolution = resolveRelayPolicy(policyInput)
+  if (o['relayPolicy'] === null) problems.push(rejection('invalid-config', 'relayPolicy must be an object; using the default policy'))
   for (const problem of policyResolution.problems)
     problems.push(rejection('invalid-config', `relayPolicy: ${problem}; every relay is refused until it is fixed`))
   const policy = policyResolution.policy
-  const checkUrl = checkRelayUrl(o['relayPolicy'] === undefined ? policy : (o['relayPolicy'] as Partial<RelayPolicy>))
+  const checkUrl = checkRelayUrl(policyInput as Partial<RelayPolicy>)
   const relayCheck = (relay: RelayUrl): { readonly rule: string; readonly reason: string } | undefined => {
     const r = checkUrl(relay)
     return E.isLeft(r) ? { rule: r.left.rule, reason: r.left.reason } : undefined
@@ -248,7 +251,15 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
     const h = hostOf(r)
     if (h !== undefined) ownHosts.add(h)
   }
-  return { ownRelays, ownHosts, bootstrapRelays, acceptance, rootKinds, verify, mergeMaintainers, maxFutureSkew, caps, relayPolicy: policy, relayCheck, problems }
+  if (ownRelays.length === 0 && acceptance === 'listed' && o['ownRelays'] !== undefined)
+    problems.push(rejection('invalid-config', "no usable ownRelays: in 'listed' acceptance no announcement can be accepted"))
+  const foreignBootstrap = bootstrapRelays.filter((b) => {
+    const h = hostOf(b)
+    const own = h !== undefined && ownHosts.has(h)
+    if (own) problems.push(rejection('invalid-config', 'a bootstrap relay on one of our own hosts is never a target', { value: b }))
+    return !own
+  })
+  return { ownRelays, ownHosts, bootstrapRelays: foreignBootstrap, acceptance, rootKinds, verify, mergeMaintainers, maxFutureSkew, caps, relayPolicy: policy, relayCheck, problems }
 }
 
 const cache = new WeakMap<object, ResolvedConfig>()

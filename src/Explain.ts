@@ -15,9 +15,10 @@
  */
 import { either as E } from 'fp-ts'
 import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js'
-import { hostOf, relayUrl } from './RelayUrl.js'
+import { relayUrl } from './RelayUrl.js'
 import type { RepoIndex } from './RepoIndex.js'
 import type { RejectionCode } from './Rejection.js'
+import { effectiveRelays, isOwnHost } from './internal/effective.js'
 import { acceptedBy, repoGroups, type RepoGroup } from './internal/groups.js'
 import { dataOf, type AnnouncementFacts, type RepoIndexData } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
@@ -141,14 +142,10 @@ const rootsOf = (d: RepoIndexData, repo: string): ReadonlyArray<string> =>
     ?.toArray()
     .sort(compareStrings) ?? []
 
-const isOwnHost = (config: ResolvedConfig, relay: string): boolean => {
-  const h = hostOf(relay)
-  return h !== undefined && config.ownHosts.has(h)
-}
-
 /** Exclusions of one announcement, with own relays and a not-accepted group spelled out. */
 const exclusionsOf = (config: ResolvedConfig, ann: AnnouncementFacts, synced: boolean): Array<ExclusionReason> => {
-  const out: Array<ExclusionReason> = ann.excluded.map((x) => ({
+  const effective = effectiveRelays(config, ann)
+  const out: Array<ExclusionReason> = [...ann.excluded, ...effective.excluded].map((x) => ({
     announcement: annRef(ann),
     tag: x.tag,
     value: x.value,
@@ -156,16 +153,19 @@ const exclusionsOf = (config: ResolvedConfig, ann: AnnouncementFacts, synced: bo
     ...(x.rule === undefined ? {} : { rule: x.rule }),
     reason: x.reason
   }))
-  for (const s of ann.relaySources) {
-    if (isOwnHost(config, s.relay)) out.push({ announcement: annRef(ann), tag: s.tag, value: s.value, code: 'own-relay', reason: 'one of our own hosts: never a sync target' })
-    else if (!synced)
-      out.push({
-        announcement: annRef(ann),
-        tag: s.tag,
-        value: s.value,
-        code: 'not-accepted',
-        reason: 'no announcement of this repository lists our server in both relays and clone (GRASP-01)'
-      })
+  for (const s of effective.own)
+    out.push({ announcement: annRef(ann), tag: s.tag, value: s.value, code: 'own-relay', reason: 'one of our own hosts: never a sync target' })
+  if (!synced) {
+    const targets = new Set(effective.targets)
+    for (const s of ann.relaySources)
+      if (targets.has(s.relay))
+        out.push({
+          announcement: annRef(ann),
+          tag: s.tag,
+          value: s.value,
+          code: 'not-accepted',
+          reason: 'no announcement of this repository lists our server in both relays and clone (GRASP-01)'
+        })
   }
   return out
 }
@@ -208,7 +208,9 @@ export const explainRelay = (config: SyncConfig | ResolvedConfig, index: RepoInd
     const synced = group.accepted.length > 0
     const listedBy: Array<RelayTagSource> = []
     for (const member of group.members) {
-      for (const s of member.relaySources) if (s.relay === canonical) listedBy.push({ announcement: annRef(member), tag: s.tag, value: s.value })
+      const targets = new Set(effectiveRelays(resolved, member).targets)
+      for (const s of member.relaySources)
+        if (s.relay === canonical && targets.has(s.relay)) listedBy.push({ announcement: annRef(member), tag: s.tag, value: s.value })
       for (const x of exclusionsOf(resolved, member, synced)) if (names(x.value)) excluded.push(x)
     }
     if (!synced || own || listedBy.length === 0) continue
@@ -253,8 +255,9 @@ export const explainRepo = (config: SyncConfig | ResolvedConfig, index: RepoInde
   for (const member of group.members) {
     excluded.push(...exclusionsOf(resolved, member, synced))
     if (!synced) continue
+    const targets = new Set(effectiveRelays(resolved, member).targets)
     for (const s of member.relaySources) {
-      if (isOwnHost(resolved, s.relay)) continue
+      if (!targets.has(s.relay)) continue
       const list = relays.get(s.relay) ?? []
       list.push({ announcement: annRef(member), tag: s.tag, value: s.value })
       relays.set(s.relay, list)

@@ -25,6 +25,7 @@ import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js
 import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
 import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } from './RepoRef.js'
 import { formatDecodeErrors, rejection, type Rejection, type RejectionCode } from './Rejection.js'
+import { effectiveRelays } from './internal/effective.js'
 import { sortedUnique } from './internal/sorted.js'
 
 const hex = (length: number, name: string) =>
@@ -108,9 +109,13 @@ export interface Announcement {
   readonly cloneHosts: ReadonlyArray<string>
   /** Valid pubkeys of every `maintainers` value, sorted, unique. */
   readonly maintainers: ReadonlyArray<string>
-  /** Where each relay of `relays` came from (first spelling, in tag order): for explanations. */
+  /**
+   * Where each relay of `relays` came from (first spelling, in tag order). Our own hosts, the
+   * relay policy and the `relaysPerAnnouncement` cap are applied to these when targets are
+   * derived, in this order.
+   */
   readonly relaySources: ReadonlyArray<RelaySource>
-  /** The `relays` values that were not used, and why: for explanations. */
+  /** The `relays` values that are not relay URLs at all, and why. */
   readonly excluded: ReadonlyArray<ExcludedRelay>
 }
 
@@ -220,6 +225,14 @@ export interface Decoded {
 }
 
 
+/** The first value of every tag with this name (for `a` and `e`, whose later values are a relay hint and a marker). */
+const firstValues = (tags: ReadonlyArray<ReadonlyArray<string>>, name: string): Array<string> => {
+  const out: Array<string> = []
+  for (const tag of tags) if (tag[0] === name && tag.length > 1) out.push(tag[1] as string)
+  return out
+}
+
+/** Every value of every tag with this name (for multi-valued tags: `relays`, `clone`, `maintainers`). */
 const tagValues = (tags: ReadonlyArray<ReadonlyArray<string>>, name: string): Array<string> => {
   const out: Array<string> = []
   for (const tag of tags) if (tag[0] === name) for (let i = 1; i < tag.length; i++) out.push(tag[i] as string)
@@ -237,49 +250,57 @@ const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, position: nu
     }
   const ref = makeRepoRef(ev.pubkey, d)
   if (E.isLeft(ref)) return { event: undefined, rejected: [rejection('missing-d', ref.left.reason, ctx)] }
-  const rejected: Array<Rejection> = []
   const sources: Array<RelaySource> = []
   const excluded: Array<ExcludedRelay> = []
-  const seen = new Set<RelayUrl>()
-  let foreign = 0
-  const cap = config.caps.relaysPerAnnouncement
-  const exclude = (tag: number, value: string, code: RejectionCode, reason: string, rule?: string): void => {
-    excluded.push({ tag, value, code, reason, ...(rule === undefined ? {} : { rule }) })
-    rejected.push(rejection(code, reason, { ...ctx, partial: true, repo: ref.right, value, rule }))
-  }
+  const seen = new Map<RelayUrl, Array<{ readonly at: number; readonly value: string }>>() // relay → every spelling
+  const reports: Array<{ readonly at: number; readonly rejection: Rejection }> = []
+  // Every usable relay URL goes into the index; our own hosts, the relay policy and the cap are
+  // applied when targets are derived (internal/effective.ts). They are reported here too, under
+  // the batch's configuration, in tag order.
+  let at = 0
   ev.tags.forEach((tag, index) => {
     if (tag[0] !== 'relays') return
-    for (let i = 1; i < tag.length; i++) {
+    for (let i = 1; i < tag.length; i++, at++) {
       const value = tag[i] as string
       const r = relayUrl(value)
       if (E.isLeft(r)) {
-        exclude(index, value, 'invalid-relay-url', `relays value refused: ${r.left.reason}`)
-        continue
+        const reason = `relays value refused: ${r.left.reason}`
+        excluded.push({ tag: index, value, code: 'invalid-relay-url', reason })
+        reports.push({ at, rejection: rejection('invalid-relay-url', reason, { ...ctx, partial: true, repo: ref.right, value }) })
+      } else {
+        const spellings = seen.get(r.right)
+        if (spellings === undefined) {
+          seen.set(r.right, [{ at, value }])
+          sources.push({ relay: r.right, tag: index, value })
+        } else spellings.push({ at, value })
       }
-      if (seen.has(r.right)) continue
-      const host = hostOf(r.right)
-      if (host === undefined || !config.ownHosts.has(host)) {
-        const refusal = config.relayCheck(r.right)
-        if (refusal !== undefined) {
-          exclude(index, value, 'refused-relay-url', `relays value refused by the relay policy: ${refusal.reason}`, refusal.rule)
-          continue
-        }
-        if (foreign >= cap) {
-          exclude(index, value, 'cap-exceeded', `more than ${cap} relays in one announcement; this one is not used`, 'relaysPerAnnouncement')
-          continue
-        }
-        foreign++
-      } // else our own host: never a target, always kept for the acceptance check
-      seen.add(r.right)
-      sources.push({ relay: r.right, tag: index, value })
     }
   })
+  for (const x of effectiveRelays(config, { relaySources: sources }).excluded)
+    for (const spelling of seen.get(x.relay) ?? [])
+      reports.push({
+        at: spelling.at,
+        rejection: rejection(x.code, x.reason, { ...ctx, partial: true, repo: ref.right, value: spelling.value, rule: x.rule })
+      })
+  const rejected = reports.sort((a, b) => a.at - b.at).map((r) => r.rejection)
   const cloneHosts: Array<string> = []
   for (const value of tagValues(ev.tags, 'clone')) {
     const h = hostOf(value)
     if (h !== undefined) cloneHosts.push(h)
   }
-  const maintainers = tagValues(ev.tags, 'maintainers').filter((m) => /^[0-9a-f]{64}$/.test(m))
+  const maintainers: Array<string> = []
+  for (const m of tagValues(ev.tags, 'maintainers')) {
+    if (/^[0-9a-f]{64}$/.test(m)) maintainers.push(m)
+    else
+      rejected.push(
+        rejection('invalid-maintainer', 'maintainers value is not a 64-character lower-case hex pubkey; it is not used', {
+          ...ctx,
+          partial: true,
+          repo: ref.right,
+          value: m
+        })
+      )
+  }
   return {
     event: {
       _tag: 'Announcement',
@@ -288,7 +309,7 @@ const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, position: nu
       createdAt: ev.created_at,
       identifier: d,
       ref: ref.right,
-      relays: sortedUnique(seen),
+      relays: sortedUnique(seen.keys()),
       cloneHosts: sortedUnique(cloneHosts),
       maintainers: sortedUnique(maintainers),
       relaySources: sources,
@@ -303,7 +324,7 @@ const decodeRoot = (config: ResolvedConfig, ev: NostrEvent, position: number | u
   const rejected: Array<Rejection> = []
   const repos = new Set<RepoRef>()
   const cap = config.caps.reposPerRootEvent
-  for (const value of tagValues(ev.tags, 'a')) {
+  for (const value of firstValues(ev.tags, 'a')) {
     if (!value.startsWith(`${ANNOUNCEMENT_KIND}:`)) continue // an address of another kind: not a repository
     const r = repoRef(value)
     if (E.isLeft(r)) rejected.push(rejection('invalid-repo-ref', `a tag refused: ${r.left.reason}`, { ...ctx, partial: true, value }))
@@ -335,7 +356,7 @@ const decodeDeletion = (ev: NostrEvent, position: number | undefined): Decoded =
   const rejected: Array<Rejection> = []
   const addresses: Array<RepoRef> = []
   const eventIds: Array<string> = []
-  for (const value of tagValues(ev.tags, 'a')) {
+  for (const value of firstValues(ev.tags, 'a')) {
     if (!value.startsWith(`${ANNOUNCEMENT_KIND}:`)) continue
     const r = repoRef(value)
     if (E.isLeft(r)) rejected.push(rejection('invalid-repo-ref', `a tag refused: ${r.left.reason}`, { ...ctx, partial: true, value }))
@@ -350,7 +371,7 @@ const decodeDeletion = (ev: NostrEvent, position: number | undefined): Decoded =
       )
     else addresses.push(r.right)
   }
-  for (const value of tagValues(ev.tags, 'e')) {
+  for (const value of firstValues(ev.tags, 'e')) {
     if (/^[0-9a-f]{64}$/.test(value)) eventIds.push(value)
     else rejected.push(rejection('invalid-event-ref', 'e tag value is not a 64-character lower-case hex event id', { ...ctx, partial: true, value }))
   }

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import type { Errors } from 'io-ts'
+import { show } from './internal/sorted.js'
 
 /**
  * The closed set of rejection codes.
@@ -32,6 +33,7 @@ import type { Errors } from 'io-ts'
  * | `not-authorised` | a deletion names an announcement of another pubkey (partial; it has no effect) |
  * | `invalid-event-ref` | a deletion's `e` tag is not an event id (partial) |
  * | `no-target` | a deletion names nothing the core tracks |
+ * | `invalid-maintainer` | a `maintainers` value is not a hex pubkey (partial) |
  *
  * @category model
  * @since 0.1.0
@@ -53,6 +55,7 @@ export type RejectionCode =
   | 'not-authorised'
   | 'invalid-event-ref'
   | 'no-target'
+  | 'invalid-maintainer'
 
 /**
  * Every rejection code, in a fixed order.
@@ -76,7 +79,8 @@ export const rejectionCodes: ReadonlyArray<RejectionCode> = [
   'cap-exceeded',
   'not-authorised',
   'invalid-event-ref',
-  'no-target'
+  'no-target',
+  'invalid-maintainer'
 ]
 
 /**
@@ -148,8 +152,8 @@ const rejectionOf = (
   ...(context.position === undefined ? {} : { position: context.position }),
   ...(context.eventId === undefined ? {} : { eventId: context.eventId }),
   ...(context.repo === undefined ? {} : { repo: context.repo }),
-  ...(context.value === undefined ? {} : { value: cut(String(context.value)) }),
-  ...(context.rule === undefined ? {} : { rule: context.rule })
+  ...(context.value === undefined ? {} : { value: typeof context.value === 'string' ? cut(context.value) : show(context.value) }),
+  ...(context.rule === undefined ? {} : { rule: typeof context.rule === 'string' ? context.rule : show(context.rule) })
 })
 
 const describeValue = (u: unknown): string => {

@@ -194,13 +194,15 @@ export const diff =
   }
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null
-const { stringsOf, pairsOf } = internal
+const { relayOf, reposOf, pairsOf } = internal
 
 /**
  * Records actions in an applied index, in order. `SpawnRelay` sets the relay's target,
  * `AddFilters` adds to it (creating the relay if needed), `RemoveFilters` subtracts from it (the
- * relay stays, possibly empty), `CloseRelay` removes the relay. A value that is not an action
- * (validate untrusted input with {@link decodeRelayActions} first) changes nothing. Total.
+ * relay stays, possibly empty), `CloseRelay` removes the relay. Relay strings are canonicalised;
+ * a value that is not an action, and any relay, repository address or event id inside an action
+ * that is not valid, changes nothing (validate untrusted input with {@link decodeRelayActions}
+ * first to be told what was wrong). Total.
  *
  * @example
  * import { applyActions, diff, emptyRelayIndex, eqRelayIndex, fromRelayTargets } from 'nip34-sync'
@@ -220,9 +222,10 @@ export const applyActions =
     const before = relayData(applied).relays
     const relays = before.withMutations((m) => {
       for (const action of actions as ReadonlyArray<unknown>) {
-        if (!isObject(action) || typeof action['relay'] !== 'string') continue
-        const relay = action['relay'] as RelayUrl
-        const repos = stringsOf<RepoRef>(action['repos'])
+        if (!isObject(action)) continue
+        const relay = relayOf(action['relay'])
+        if (relay === undefined) continue
+        const repos = reposOf(action['repos'])
         const pairs = pairsOf(action['rootEvents'])
         switch (action['_tag']) {
           case 'SpawnRelay':

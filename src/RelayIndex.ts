@@ -20,6 +20,7 @@ import { hostOf, type RelayUrl } from './RelayUrl.js'
 import type { RepoIndex } from './RepoIndex.js'
 import type { RepoRef } from './RepoRef.js'
 import * as internal from './internal/relayIndex.js'
+import { effectiveRelays } from './internal/effective.js'
 import { acceptedBy, repoGroups } from './internal/groups.js'
 import { dataOf as repoDataOf } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
@@ -80,8 +81,9 @@ export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => accepted
 
 /**
  * Derives the desired per-relay targets from a repository index. For every accepted repository,
- * each relay its live announcement lists (other than our own hosts) gets that repository and
- * exactly that repository's root events. With `mergeMaintainers` (the default), announcements
+ * each relay its live announcement lists (other than our own hosts, those the relay policy
+ * refuses, and those beyond the `relaysPerAnnouncement` cap, all applied here under the current
+ * configuration) gets that repository and exactly that repository's root events. With `mergeMaintainers` (the default), announcements
  * that share a `d` and list each other as maintainers form one repository: every relay any of
  * them lists gets every member's address and root events. Bootstrap relays are always present.
  * Total.
@@ -117,7 +119,7 @@ export const deriveTargets =
     for (const group of repoGroups(resolved, repoData)) {
       if (group.accepted.length === 0) continue
       const groupRelays = new Set<RelayUrl>()
-      for (const member of group.members) for (const relay of member.relays) if (!isOwn(relay)) groupRelays.add(relay)
+      for (const member of group.members) for (const relay of effectiveRelays(resolved, member).targets) groupRelays.add(relay)
       for (const relay of groupRelays) {
         let t = building.get(relay)
         if (t === undefined) {
@@ -235,8 +237,9 @@ export const relayRootEvents =
 
 /**
  * Builds a relay index from plain targets (for tests, fixtures and hosts that persist their own
- * state). Relay and repository strings are taken as given: decode untrusted data with
- * `decodeRelayIndex` instead.
+ * state). Relay strings are canonicalised; entries that are not relay URLs, repository addresses
+ * or event ids are left out (decode untrusted data with `decodeRelayIndex` to be told what was
+ * wrong).
  *
  * @example
  * import { fromRelayTargets, relayRepos } from 'nip34-sync'
@@ -254,9 +257,11 @@ export const fromRelayTargets = (targets: ReadonlyArray<RelayTarget>): RelayInde
       IMap<RelayUrl, internal.Target>().withMutations((m) => {
         if (!Array.isArray(targets)) return
         for (const t of targets as ReadonlyArray<unknown>) {
-          if (typeof t !== 'object' || t === null || typeof (t as RelayTarget).relay !== 'string') continue
-          const { relay, repos, rootEvents } = t as RelayTarget
-          m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, internal.stringsOf(repos), internal.pairsOf(rootEvents)))
+          if (typeof t !== 'object' || t === null) continue
+          const { relay: raw, repos, rootEvents } = t as RelayTarget
+          const relay = internal.relayOf(raw)
+          if (relay === undefined) continue
+          m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, internal.reposOf(repos), internal.pairsOf(rootEvents)))
         }
       })
     )

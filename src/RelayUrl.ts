@@ -11,7 +11,7 @@
  *
  * - scheme `ws` or `wss`, lower case; any other scheme is refused (an `https://` clone host is
  *   never turned into a relay);
- * - host lower case, international names in punycode, one trailing dot removed, IPv6 in brackets;
+ * - host lower case, international names in punycode, trailing dots removed, IPv6 in brackets;
  * - the default port (80 for `ws`, 443 for `wss`) removed, any other port kept;
  * - the path with repeated slashes collapsed and trailing slashes removed (`wss://r.com/` is
  *   `wss://r.com`; `wss://r.com/nostr/` is `wss://r.com/nostr`);
@@ -63,7 +63,18 @@ const parseUrl = (input: string): URL | undefined => {
   }
 }
 
-const normaliseHost = (hostname: string): string => (hostname.endsWith('.') ? hostname.slice(0, -1) : hostname)
+const normaliseHost = (hostname: string): string => hostname.replace(/\.+$/, '')
+
+const isFixedPoint = (canonical: string): boolean => {
+  const again = parseUrl(canonical)
+  if (again === undefined) return false
+  const host = normaliseHost(again.hostname)
+  const port = again.port === '' ? '' : `:${again.port}`
+  const path = again.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '')
+  again.searchParams.sort()
+  const query = again.searchParams.toString()
+  return `${again.protocol}//${host}${port}${path}${query === '' ? '' : `?${query}`}` === canonical
+}
 
 /**
  * Turns a string into a canonical {@link RelayUrl}, or says why it cannot.
@@ -89,12 +100,16 @@ export const relayUrl = (input: string): E.Either<RelayUrlError, RelayUrl> => {
   if (scheme !== 'ws' && scheme !== 'wss') return err(input, `scheme "${scheme}" is not ws or wss`)
   if (url.username !== '' || url.password !== '') return err(input, 'contains user info')
   const host = normaliseHost(url.hostname)
-  if (host.length === 0) return err(input, 'no host')
+  if (host.length === 0 || host.startsWith('.')) return err(input, 'no host')
   const port = url.port === '' ? '' : `:${url.port}`
   const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '')
   url.searchParams.sort()
   const query = url.searchParams.toString()
-  return E.right(`${scheme}://${host}${port}${path}${query === '' ? '' : `?${query}`}` as RelayUrl)
+  const canonical = `${scheme}://${host}${port}${path}${query === '' ? '' : `?${query}`}`
+  if (canonical.length > MAX_INPUT) return err(input, `longer than ${MAX_INPUT} characters once canonical`)
+  // The canonical form must be a fixed point; anything the parser would still change is refused.
+  if (canonical !== trimmed && !isFixedPoint(canonical)) return err(input, 'has no stable canonical form')
+  return E.right(canonical as RelayUrl)
 }
 
 /**
@@ -117,7 +132,7 @@ export const hostOf = (input: string): string | undefined => {
   const url = parseUrl(input.trim())
   if (url === undefined) return undefined
   const host = normaliseHost(url.hostname)
-  return host.length === 0 ? undefined : host
+  return host.length === 0 || host.startsWith('.') ? undefined : host
 }
 
 /**

@@ -7,9 +7,12 @@
  * {@link repoRefs}, {@link rootEventsOf}, compare with {@link eqRepoIndex}, and change it only with
  * {@link applyBatch}, which returns a new index and leaves the old one valid.
  *
- * What the index keeps does not depend on the configuration's relays: own relays, acceptance and
- * bootstrap relays are applied when targets are derived, so a configuration change needs no
- * rebuild. Only `rootKinds` decides which events are kept.
+ * What the index keeps depends on few settings. Decided when events are applied (change them
+ * and re-apply the events): `rootKinds`, `verify`, `maxFutureSkew` (with `now`), and the caps
+ * `tagsPerEvent`, `bytesPerTagValue` and `reposPerRootEvent`. Decided when targets are derived
+ * (change them freely): `ownRelays`, `bootstrapRelays`, `acceptance`, `relayPolicy`,
+ * `mergeMaintainers` and `relaysPerAnnouncement`. The index keeps every usable relay URL of an
+ * announcement; which of them become targets is decided by {@link deriveTargets}.
  *
  * Laws (checked with fast-check in `test/laws.test.ts`): the index after a set of events does not
  * depend on their order, on how they are split into batches, or on duplicates.
@@ -223,7 +226,10 @@ export const announcements = (index: RepoIndex): ReadonlyArray<AnnouncementInfo>
     .sort((a, b) => compareStrings(a.ref, b.ref))
 
 /**
- * Equality of indexes: same live announcements, same root events per repository.
+ * Equality of indexes: same live announcements and deletion tombstones per address, same root
+ * events (with their authors and repositories), same deletion ledger (which ids each pubkey
+ * asked to delete; it decides what happens to events that arrive later, so two indexes that
+ * differ only there are not equal).
  *
  * @example
  * import { emptyRepoIndex, eqRepoIndex } from 'nip34-sync'

@@ -5,8 +5,15 @@
  * reads it back with `decodeRepoIndex(json)`. A snapshot carries its format name, a version and
  * a SHA-256 checksum of its canonical body, so decoding tells apart a file that is not JSON
  * (truncated), a snapshot of another format or version, a body that does not have the right
- * shape (with the io-ts path of the first problem), and a body that was edited (checksum). It
- * never returns a partial index.
+ * shape (with the io-ts path of the first problem), a body that contradicts itself, and a body
+ * that was edited or damaged without its checksum being recomputed. It never returns a partial
+ * index, and the index never shares memory with the value it was decoded from. Unknown fields
+ * are ignored.
+ *
+ * The checksum protects integrity, not authenticity: whoever can write the file can recompute
+ * it. Keep snapshots where only the host writes. A tampered snapshot still cannot widen what the
+ * server connects to: the relay policy, own hosts and caps are applied when targets are derived,
+ * under the configuration of the moment, not stored in the snapshot.
  *
  * Law (fast-check): `decode(encode(x))` equals `x`.
  *
@@ -22,7 +29,7 @@ import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } fro
 import type { RepoIndex } from './RepoIndex.js'
 import { makeRepoRef, type RepoRef } from './RepoRef.js'
 import { formatDecodeErrors, rejectionCodes, type RejectionCode } from './Rejection.js'
-import { dataOf, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
+import { dataOf, liveKey, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
 /**
@@ -154,10 +161,9 @@ const repoBody = (d: RepoIndexData): RepoBody => {
       })
     } else tombstones.push({ ref, createdAt: s.upTo.createdAt, id: s.upTo.id })
   }
-  const rootEvents = [...d.rootEvents.keys()].sort(compareStrings).map((id) => {
-    const r = d.rootEvents.get(id) as RootFacts
-    return { id: r.id, pubkey: r.pubkey, kind: r.kind, createdAt: r.createdAt, repos: r.repos }
-  })
+  const rootEvents = [...d.rootEvents.keys()]
+    .sort(compareStrings)
+    .flatMap((id) => (d.rootEvents.get(id) ?? []).map((r) => ({ id: r.id, pubkey: r.pubkey, kind: r.kind, createdAt: r.createdAt, repos: r.repos })))
   const deletions = [...d.deletions.keys()].sort(compareStrings).map((id): [string, ReadonlyArray<string>] => [
     id,
     (d.deletions.get(id) as ISet<string>).toArray().sort(compareStrings)
@@ -183,19 +189,25 @@ export const encodeRepoIndex = (index: RepoIndex): RepoIndexSnapshot => seal('ni
 
 const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
   const addrs = IMap<RepoRef, AddrState>().asMutable()
-  const liveIds = IMap<string, RepoRef>().asMutable()
+  const liveIds = IMap<string, ISet<RepoRef>>().asMutable()
+  const deletedBy = new Map(body.deletions.map(([id, by]) => [id, new Set(by)]))
   for (const a of body.announcements) {
     const ref = makeRepoRef(a.pubkey, a.identifier)
     if (E.isLeft(ref)) return fail('invalid', `announcement ${a.id}: ${ref.left.reason}`)
+    const sources = [...new Set(a.relaySources.map((x) => x.relay))].sort(compareStrings)
+    if (sources.length !== a.relaySources.length || sources.join('\n') !== [...a.relays].join('\n'))
+      return fail('invalid', `announcement ${a.id}: relays and relaySources disagree`)
+    if (deletedBy.get(a.id)?.has(a.pubkey) === true) return fail('invalid', `announcement ${a.id} is live but deleted by its author`)
     const facts: AnnouncementFacts = { ...a, ref: ref.right }
     addrs.set(ref.right, { _tag: 'Live', ann: facts })
-    liveIds.set(a.id, ref.right)
+    liveIds.set(liveKey(a), (liveIds.get(liveKey(a)) ?? ISet<RepoRef>()).add(ref.right))
   }
   for (const tomb of body.tombstones) addrs.set(tomb.ref, { _tag: 'Deleted', upTo: { createdAt: tomb.createdAt, id: tomb.id } })
-  const rootEvents = IMap<string, RootFacts>().asMutable()
+  const rootEvents = IMap<string, ReadonlyArray<RootFacts>>().asMutable()
   const roots = IMap<RepoRef, ISet<string>>().asMutable()
   for (const r of body.rootEvents) {
-    rootEvents.set(r.id, r)
+    if (deletedBy.get(r.id)?.has(r.pubkey) === true) return fail('invalid', `root event ${r.id} is kept but deleted by its author`)
+    rootEvents.set(r.id, [...(rootEvents.get(r.id) ?? []), r])
     for (const repo of r.repos) roots.set(repo, (roots.get(repo) ?? ISet<string>()).add(r.id))
   }
   const deletions = IMap<string, ISet<string>>().asMutable()
@@ -216,13 +228,14 @@ const open = <B>(
   format: string,
   codec: t.Decoder<unknown, B>
 ): E.Either<SnapshotError, { readonly body: B; readonly checksum: string }> => {
-  let json: unknown = input
-  if (typeof input === 'string') {
-    try {
-      json = JSON.parse(input)
-    } catch (e) {
-      return fail('not-json', `the snapshot is not JSON (truncated?): ${e instanceof Error ? e.message : 'parse error'}`)
-    }
+  // Always decode a private copy: an index must not share arrays with the caller's object.
+  let json: unknown
+  try {
+    json = JSON.parse(typeof input === 'string' ? input : (JSON.stringify(input) ?? 'null'))
+  } catch (e) {
+    return typeof input === 'string'
+      ? fail('not-json', `the snapshot is not JSON (truncated?): ${e instanceof Error ? e.message : 'parse error'}`)
+      : fail('invalid', 'the snapshot value cannot be serialised as JSON')
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('wrong-format', `expected a ${format} snapshot object`)
   const o = json as Record<string, unknown>

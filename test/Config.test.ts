@@ -26,7 +26,17 @@ describe('resolveConfig', () => {
   it('a missing ownRelays or a non-object is a problem, not a throw', () => {
     expect(E.isLeft(validateConfig({}))).toBe(true)
     expect(E.isLeft(validateConfig(null))).toBe(true)
-    expect(E.isRight(validateConfig({ ownRelays: [] }))).toBe(true)
+    expect(E.isLeft(validateConfig({ ownRelays: [] }))).toBe(true) // nothing could ever be accepted
+    expect(E.isRight(validateConfig({ ownRelays: [], acceptance: 'all' }))).toBe(true)
+  })
+
+  it('a bootstrap relay on our own host and a null relayPolicy are reported', () => {
+    const c = resolveConfig({ ownRelays: ['wss://grasp.example.com'], bootstrapRelays: ['wss://grasp.example.com:4443'], relayPolicy: null })
+    expect(c.bootstrapRelays).toEqual([])
+    expect(c.problems.map((p) => p.message)).toEqual([
+      'relayPolicy must be an object; using the default policy',
+      'a bootstrap relay on one of our own hosts is never a target'
+    ])
   })
 
   it('is memoised per config object', () => {

@@ -13,7 +13,7 @@ describe('decodeNip34Event', () => {
       extraTags: [['relays', 'wss://r3.example'], ['maintainers', 'cd'.repeat(32), 'not-a-key']]
     })
     const { event, rejected } = decode(a, 0)
-    expect(rejected).toEqual([])
+    expect(rejected).toEqual([expect.objectContaining({ code: 'invalid-maintainer', partial: true, value: 'not-a-key' })])
     expect(event).toEqual({
       _tag: 'Announcement',
       id: a.id,
@@ -32,6 +32,15 @@ describe('decodeNip34Event', () => {
       ],
       excluded: []
     })
+  })
+
+  it('reads only the first value of a and e tags (the rest is a relay hint and a marker)', () => {
+    const del = finish({ kind: 5, pubkey: PK, created_at: 1, content: '', tags: [['e', 'ab'.repeat(32), 'wss://relay.example', 'root'], ['a', ref('x'), 'wss://relay.example']] })
+    const { event, rejected } = decode(del)
+    expect(rejected).toEqual([])
+    expect(event).toMatchObject({ _tag: 'Deletion', eventIds: ['ab'.repeat(32)], addresses: [ref('x')] })
+    const root = finish({ kind: 1617, pubkey: PK, created_at: 1, content: '', tags: [['a', ref('x'), `30617:${PK}:hint-is-not-a-repo`]] })
+    expect(decode(root).event).toMatchObject({ repos: [ref('x')] })
   })
 
   it('reads every a tag of a root event, ignores addresses of other kinds, reports malformed repo refs', () => {

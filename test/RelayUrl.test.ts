@@ -5,6 +5,19 @@ import { hostOf, relayUrl } from '../src/index.js'
 
 const canon = (s: string) => (E.isRight(relayUrl(s)) ? (relayUrl(s) as E.Right<string>).right : undefined)
 
+/** URLs built from the parts the WHATWG parser rewrites: dots, case, ports, escapes, unicode. */
+const hostileUrl = fc
+  .record({
+    scheme: fc.constantFrom('ws', 'wss', 'WSS', 'Ws'),
+    host: fc.oneof(fc.domain(), fc.constantFrom('127.1', '0x7f000001', '[::ffff:127.0.0.1]', 'bücher.example', 'xn--bcher-kva.example', 'R.COM')),
+    dots: fc.constantFrom('', '.', '..', '...'),
+    port: fc.constantFrom('', ':443', ':80', ':0443', ':8080'),
+    path: fc.array(fc.constantFrom('a', 'é', '%7e', '%2e%2e', '..', '.', '', 'a b', '%2F', '€', 'x'.repeat(300)), { maxLength: 8 }),
+    query: fc.constantFrom('', '?b=2&a=1', '?a=%7e', '?x= y', '?'),
+    hash: fc.constantFrom('', '#f')
+  })
+  .map(({ scheme, host, dots, port, path, query, hash }) => `${scheme}://${host}${dots}${port}/${path.join('/')}${query}${hash}`)
+
 describe('relayUrl', () => {
   it('one canonical form per relay: case, default port, trailing slash, trailing dot', () => {
     for (const s of ['wss://r.com', 'wss://r.com/', 'WSS://R.COM', 'wss://r.com:443', 'wss://r.com.', ' wss://r.com// ', 'wss://r.com#frag'])
@@ -36,6 +49,14 @@ describe('relayUrl', () => {
   test.prop([fc.webUrl({ validSchemes: ['ws', 'wss'] })], { numRuns: 1000 })('canonicalisation is idempotent', (u) => {
     const once = relayUrl(u)
     if (E.isRight(once)) expect(relayUrl(once.right)).toEqual(once)
+  })
+
+  test.prop([hostileUrl], { numRuns: 2000 })('canonicalisation is idempotent and bounded on hostile spellings', (u) => {
+    const once = relayUrl(u)
+    if (E.isRight(once)) {
+      expect(relayUrl(once.right)).toEqual(once)
+      expect(once.right.length).toBeLessThanOrEqual(2048)
+    }
   })
 
   test.prop([fc.domain(), fc.constantFrom('', '/', ':443', ':443/', '//'), fc.boolean()], { numRuns: 1000 })(

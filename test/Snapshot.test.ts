@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
 import { either as E } from 'fp-ts'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { decodeRelayIndex, decodeRepoIndex, emptyRelayIndex, encodeRelayIndex, encodeRepoIndex, eqRelayIndex, eqRepoIndex } from '../src/index.js'
 import { config, eventsWithDeletionsArb, finish, relayIndexArb } from './arbitraries.js'
 import { applyAll } from './laws.js'
@@ -29,9 +31,29 @@ describe('RepoIndex snapshots', () => {
   it('an edited snapshot fails its checksum', () => {
     const snap = encodeRepoIndex(sample())
     const edited = JSON.parse(JSON.stringify(snap))
-    edited.body.announcements[0].relays = ['wss://evil.example']
+    edited.body.announcements[0].createdAt += 1
     const r = decodeRepoIndex(edited)
     expect(E.isLeft(r) && r.left.code).toBe('checksum-mismatch')
+  })
+
+  it('a snapshot that contradicts itself is invalid even with a recomputed checksum', () => {
+    const reseal = (body: unknown) => ({ ...encodeRepoIndex(sample()), body, checksum: bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(body)))) })
+    const snap = encodeRepoIndex(sample())
+    const relaysEdited = JSON.parse(JSON.stringify(snap.body))
+    relaysEdited.announcements[0].relays = ['wss://evil.example']
+    expect(decodeRepoIndex(reseal(relaysEdited))).toEqual(E.left(expect.objectContaining({ code: 'invalid', message: expect.stringMatching(/relays and relaySources disagree/) })))
+    const deletedButLive = JSON.parse(JSON.stringify(snap.body))
+    const ann = deletedButLive.announcements[0]
+    deletedButLive.deletions = [[ann.id, [ann.pubkey]], ...deletedButLive.deletions]
+    expect(decodeRepoIndex(reseal(deletedButLive))).toEqual(E.left(expect.objectContaining({ code: 'invalid', message: expect.stringMatching(/deleted by its author/) })))
+  })
+
+  it('a decoded index shares nothing with the value it was decoded from', () => {
+    const snap = JSON.parse(JSON.stringify(encodeRepoIndex(sample())))
+    const decoded = decodeRepoIndex(snap)
+    snap.body.announcements[0].relays.push('wss://evil.example')
+    snap.body.announcements[0].relaySources.push({ relay: 'wss://evil.example', tag: 1, value: 'wss://evil.example' })
+    expect(E.isRight(decoded) && eqRepoIndex.equals(decoded.right, sample())).toBe(true)
   })
 
   it('a snapshot of the wrong version or format is named as such', () => {

@@ -29,7 +29,11 @@ export const RELAY_SPELLINGS = [
   'wss://GRASP.example.com/',
   BOOTSTRAP,
   'https://github.com',
-  'not a url'
+  'not a url',
+  // hostile spellings: trailing dots, a loopback address in disguise, a non-ASCII path
+  'wss://r1.example..',
+  'wss://127.1',
+  'wss://r5.example/é'
 ] as const
 
 export const CLONE_URLS = [
@@ -175,3 +179,22 @@ export const deletionsFor = (events: ReadonlyArray<unknown>): fc.Arbitrary<Array
 export const eventsWithDeletionsArb: fc.Arbitrary<Array<unknown>> = eventsArb.chain((events) =>
   deletionsFor(events).chain((dels) => fc.shuffledSubarray([...events, ...dels], { minLength: events.length + dels.length, maxLength: events.length + dels.length }))
 )
+
+/**
+ * Events plus forged copies that reuse their ids with another author or other tags (possible
+ * only with `verify: false`), plus deletions, shuffled: the index must still not depend on order.
+ */
+export const forgedEventsArb: fc.Arbitrary<Array<unknown>> = eventsWithDeletionsArb.chain((events) => {
+  const real = events.map(idOf).filter((x) => x !== undefined)
+  if (real.length === 0) return fc.constant(events)
+  return fc
+    .array(
+      fc.record({ of: fc.constantFrom(...real), pubkey: fc.constantFrom(...PUBKEYS), dropTag: fc.nat({ max: 4 }) }).map(({ of, pubkey, dropTag }) => ({
+        ...(of as object),
+        pubkey,
+        tags: of.tags.filter((_, i) => i !== dropTag)
+      })),
+      { maxLength: 4 }
+    )
+    .chain((forged) => fc.shuffledSubarray([...events, ...forged], { minLength: events.length + forged.length, maxLength: events.length + forged.length }))
+})

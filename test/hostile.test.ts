@@ -228,7 +228,8 @@ describe('relay URL policy inside applyBatch and the configuration', () => {
     const { rejected } = applyBatch(local, [])(emptyRepoIndex)
     expect(rejected.map((r) => [r.code, r.rule])).toEqual([
       ['invalid-config', 'loopback'],
-      ['invalid-config', 'private']
+      ['invalid-config', 'private'],
+      ['invalid-config', undefined] // and so no own relay is left: nothing could be accepted
     ])
     const allowed = { ...local, relayPolicy: { allowRelays: ['ws://localhost:7777', 'wss://10.0.0.5'] } }
     expect(applyBatch(allowed, [])(emptyRepoIndex).rejected).toEqual([])

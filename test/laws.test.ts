@@ -2,7 +2,7 @@ import { describe, expect } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
 import { either as E, function as F } from 'fp-ts'
 import { decodeRelayActions, deriveTargets, diff } from '../src/index.js'
-import { archiveConfig, batchesOf, cappedConfig, config, eventsArb, eventsWithDeletionsArb, relayIndexArb } from './arbitraries.js'
+import { archiveConfig, batchesOf, cappedConfig, config, eventsArb, eventsWithDeletionsArb, forgedEventsArb, relayIndexArb } from './arbitraries.js'
 import { applyAll, diffSelfEmpty, diffThenApply, idempotent, orderIndependent, splitIndependent, stepwiseEqualsAtOnce } from './laws.js'
 
 const RUNS = { numRuns: 1000 }
@@ -50,6 +50,18 @@ describe('RepoIndex laws with deletions and caps in the generators', () => {
     expect(splitIndependent(cappedConfig, events, batchesOf(permuted, cuts))).toBe(true)
     expect(idempotent(cappedConfig, events)).toBe(true)
   })
+
+  test.prop([forgedEventsArb.chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }))), fc.array(fc.nat(), { maxLength: 5 })], RUNS)(
+    'order, split and idempotence with forged events that share ids (verify: false)',
+    ([events, permuted], cuts) => {
+      expect(orderIndependent(config, events, permuted)).toBe(true)
+      expect(splitIndependent(config, events, batchesOf(permuted, cuts))).toBe(true)
+      expect(idempotent(config, events)).toBe(true)
+      const a = F.pipe(applyAll(config, [events]), deriveTargets(config))
+      const b = F.pipe(applyAll(config, [permuted]), deriveTargets(config))
+      expect(F.pipe(a, diff(b))).toEqual([])
+    }
+  )
 
   test.prop([eventsWithDeletionsArb, eventsWithDeletionsArb], RUNS)('diff/apply law on targets derived with deletions', (e1, e2) => {
     const d = F.pipe(applyAll(config, [e1]), deriveTargets(config))

@@ -6,8 +6,9 @@
  * @internal
  */
 import { Map as IMap, Record, Set as ISet, is } from 'immutable'
-import type { RelayUrl } from '../RelayUrl.js'
-import type { RepoRef } from '../RepoRef.js'
+import { either as E } from 'fp-ts'
+import { relayUrl, type RelayUrl } from '../RelayUrl.js'
+import { repoRef, type RepoRef } from '../RepoRef.js'
 
 export interface TargetProps {
   readonly repos: ISet<RepoRef>
@@ -36,13 +37,28 @@ export const make = (relays: IMap<RelayUrl, Target>): RelayIndexData => ({ _tag:
 
 export const equals = (a: RelayIndexData, b: RelayIndexData): boolean => a === b || is(a.relays, b.relays)
 
-/** The strings of an array (anything else reads as empty). */
-export const stringsOf = <A extends string>(u: unknown): Array<A> => (Array.isArray(u) ? (u.filter((x) => typeof x === 'string') as Array<A>) : [])
+const isRepoRef = (x: unknown): x is RepoRef => typeof x === 'string' && E.isRight(repoRef(x))
+const isEventId = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x)
 
-/** The (repo, ids) pairs of a `rootEvents` object (anything else reads as empty). */
+/** The canonical form of a relay string, or `undefined` when it is not a relay URL. */
+export const relayOf = (u: unknown): RelayUrl | undefined => {
+  if (typeof u !== 'string') return undefined
+  const r = relayUrl(u)
+  return E.isRight(r) ? r.right : undefined
+}
+
+/** The valid repository addresses of an array (anything else is left out). */
+export const reposOf = (u: unknown): Array<RepoRef> => (Array.isArray(u) ? u.filter(isRepoRef) : [])
+
+/** The valid (repo, ids) pairs of a `rootEvents` object (anything else is left out). */
 export const pairsOf = (u: unknown): Array<[RepoRef, Array<string>]> =>
   typeof u === 'object' && u !== null && !Array.isArray(u)
-    ? Object.keys(u).map((k): [RepoRef, Array<string>] => [k as RepoRef, stringsOf((u as { readonly [k: string]: unknown })[k])])
+    ? Object.keys(u)
+        .filter(isRepoRef)
+        .map((k): [RepoRef, Array<string>] => {
+          const ids = (u as { readonly [k: string]: unknown })[k]
+          return [k, Array.isArray(ids) ? ids.filter(isEventId) : []]
+        })
     : []
 
 /** Adds repositories and (repo, root) pairs to a target. */

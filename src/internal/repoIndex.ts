@@ -10,11 +10,14 @@
  *   NIP-09 deletion by the address's author covers. A version at or below the tombstone is
  *   deleted; since versions only matter through the greatest one, keeping one of the two is
  *   enough, and a tombstone below the live version is dropped (it can never matter again).
- * - `rootEvents`: every root event not deleted by its author, with the repositories it names;
- *   `roots` is its reverse index (repository → ids).
+ * - `rootEvents`: every root event not deleted by its author, with the repositories it names,
+ *   keyed by id and then by author (two authors can only share an id with unverified input, and
+ *   must not make the result depend on arrival order); `roots` is its reverse index
+ *   (repository → ids).
  * - `deletions`: every (event id → pubkeys that asked to delete it) pair seen, so a deletion that
  *   arrives before its target still wins.
- * - `liveIds`: live announcement id → address, to find what an `e` deletion names.
+ * - `liveIds`: `<id>:<author>` of each live announcement → its address, to find what an `e`
+ *   deletion names.
  *
  * @internal
  */
@@ -42,10 +45,11 @@ export type AddrState =
 export interface RepoIndexData {
   readonly _tag: 'RepoIndex'
   readonly addrs: IMap<RepoRef, AddrState>
-  readonly rootEvents: IMap<string, RootFacts>
+  /** id → the root events with that id, one per author, sorted by author (almost always one). */
+  readonly rootEvents: IMap<string, ReadonlyArray<RootFacts>>
   readonly roots: IMap<RepoRef, ISet<string>>
   readonly deletions: IMap<string, ISet<string>>
-  readonly liveIds: IMap<string, RepoRef>
+  readonly liveIds: IMap<string, ISet<RepoRef>>
 }
 
 export const empty: RepoIndexData = {
@@ -108,6 +112,9 @@ const stateEqual = (a: AddrState, b: AddrState): boolean =>
   (a._tag === 'Deleted' && b._tag === 'Deleted' && comparePositions(a.upTo, b.upTo) === 0)
 
 const toFacts = ({ _tag, ...facts }: Announcement): AnnouncementFacts => facts
+
+/** The key of a live announcement in `liveIds`. */
+export const liveKey = (a: { readonly id: string; readonly pubkey: string }): string => `${a.id}:${a.pubkey}`
 const toRootFacts = ({ _tag, ...facts }: RootEvent): RootFacts => facts
 
 type Mutable<K, V> = IMap<K, V>
@@ -116,10 +123,10 @@ type Mutable<K, V> = IMap<K, V>
 class Batch {
   constructor(
     readonly addrs: Mutable<RepoRef, AddrState>,
-    readonly rootEvents: Mutable<string, RootFacts>,
+    readonly rootEvents: Mutable<string, ReadonlyArray<RootFacts>>,
     readonly roots: Mutable<RepoRef, ISet<string>>,
     readonly deletions: Mutable<string, ISet<string>>,
-    readonly liveIds: Mutable<string, RepoRef>
+    readonly liveIds: Mutable<string, ISet<RepoRef>>
   ) {}
 
   private isDeletedBy(id: string, pubkey: string): boolean {
@@ -128,9 +135,15 @@ class Batch {
 
   private setLive(ref: RepoRef, ann: AnnouncementFacts): void {
     const before = this.addrs.get(ref)
-    if (before?._tag === 'Live') this.liveIds.delete(before.ann.id)
+    if (before?._tag === 'Live') this.unlinkLive(before.ann)
     this.addrs.set(ref, { _tag: 'Live', ann })
-    this.liveIds.set(ann.id, ref)
+    this.liveIds.set(liveKey(ann), (this.liveIds.get(liveKey(ann)) ?? ISet<RepoRef>()).add(ref))
+  }
+
+  private unlinkLive(ann: AnnouncementFacts): void {
+    const refs = this.liveIds.get(liveKey(ann))?.delete(ann.ref)
+    if (refs === undefined || refs.size === 0) this.liveIds.delete(liveKey(ann))
+    else this.liveIds.set(liveKey(ann), refs)
   }
 
   private tombstone(ref: RepoRef, upTo: Position): void {
@@ -139,7 +152,7 @@ class Batch {
       this.addrs.set(ref, { _tag: 'Deleted', upTo })
     } else if (state._tag === 'Live') {
       if (comparePositions(state.ann, upTo) <= 0) {
-        this.liveIds.delete(state.ann.id)
+        this.unlinkLive(state.ann)
         this.addrs.set(ref, { _tag: 'Deleted', upTo })
       }
     } else if (comparePositions(upTo, state.upTo) > 0) {
@@ -155,8 +168,14 @@ class Batch {
       this.setLive(ev.ref, toFacts(ev))
   }
 
-  private unlinkRoot(facts: RootFacts): void {
+  /** Removes `facts` (one author's event) from `rootEvents` and from the reverse index. */
+  private removeRoot(facts: RootFacts): void {
+    const all = this.rootEvents.get(facts.id) ?? []
+    const remaining = all.filter((f) => f.pubkey !== facts.pubkey)
+    if (remaining.length === 0) this.rootEvents.delete(facts.id)
+    else this.rootEvents.set(facts.id, remaining)
     for (const repo of facts.repos) {
+      if (remaining.some((f) => f.repos.includes(repo))) continue
       const ids = this.roots.get(repo)
       if (ids === undefined) continue
       const left = ids.delete(facts.id)
@@ -167,12 +186,14 @@ class Batch {
 
   root(ev: RootEvent): void {
     if (this.isDeletedBy(ev.id, ev.pubkey)) return
-    const current = this.rootEvents.get(ev.id)
+    const current = this.rootEvents.get(ev.id)?.find((f) => f.pubkey === ev.pubkey)
     if (current !== undefined) {
       if (compareRoots(ev, current) <= 0) return
-      this.unlinkRoot(current)
+      this.removeRoot(current)
     }
-    this.rootEvents.set(ev.id, toRootFacts(ev))
+    const facts = toRootFacts(ev)
+    const others = this.rootEvents.get(ev.id) ?? []
+    this.rootEvents.set(ev.id, [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
     for (const repo of ev.repos) this.roots.set(repo, (this.roots.get(repo) ?? ISet<string>()).add(ev.id))
   }
 
@@ -181,14 +202,12 @@ class Batch {
     for (const id of ev.eventIds) {
       const by = this.deletions.get(id) ?? ISet<string>()
       if (!by.has(ev.pubkey)) this.deletions.set(id, by.add(ev.pubkey))
-      const root = this.rootEvents.get(id)
-      if (root !== undefined && root.pubkey === ev.pubkey) {
-        this.rootEvents.delete(id)
-        this.unlinkRoot(root)
+      const root = this.rootEvents.get(id)?.find((f) => f.pubkey === ev.pubkey)
+      if (root !== undefined) this.removeRoot(root)
+      for (const ref of this.liveIds.get(`${id}:${ev.pubkey}`) ?? []) {
+        const state = this.addrs.get(ref)
+        if (state?._tag === 'Live') this.tombstone(ref, state.ann)
       }
-      const ref = this.liveIds.get(id)
-      const state = ref === undefined ? undefined : this.addrs.get(ref)
-      if (ref !== undefined && state?._tag === 'Live' && state.ann.pubkey === ev.pubkey) this.tombstone(ref, state.ann)
     }
   }
 }
@@ -234,7 +253,7 @@ export const equals = (a: RepoIndexData, b: RepoIndexData): boolean => {
   }
   for (const [id, ra] of a.rootEvents) {
     const rb = b.rootEvents.get(id)
-    if (rb === undefined || !rootEqual(ra, rb)) return false
+    if (rb === undefined || ra.length !== rb.length || ra.some((r, i) => !rootEqual(r, rb[i] as RootFacts))) return false
   }
   return a.deletions.equals(b.deletions)
 }
