@@ -95,6 +95,11 @@ export interface Caps {
 /**
  * The default caps; docs/security.md explains each.
  *
+ * @example
+ * import { DEFAULT_CAPS } from 'nip34-sync'
+ *
+ * assert.strictEqual(DEFAULT_CAPS.relaysPerAnnouncement, 20)
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -108,6 +113,11 @@ export const DEFAULT_CAPS: Caps = {
 /**
  * The default `maxFutureSkew`: 15 minutes.
  *
+ * @example
+ * import { DEFAULT_MAX_FUTURE_SKEW } from 'nip34-sync'
+ *
+ * assert.strictEqual(DEFAULT_MAX_FUTURE_SKEW, 15 * 60)
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -115,6 +125,11 @@ export const DEFAULT_MAX_FUTURE_SKEW = 900
 
 /**
  * The default root kinds: patch 1617, pull request 1618, pull request update 1619, issue 1621.
+ *
+ * @example
+ * import { DEFAULT_ROOT_KINDS } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(DEFAULT_ROOT_KINDS, [1617, 1618, 1619, 1621])
  *
  * @category constants
  * @since 0.1.0

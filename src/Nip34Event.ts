@@ -188,6 +188,11 @@ export interface Deletion {
 /**
  * The kind of a NIP-09 deletion request.
  *
+ * @example
+ * import { DELETION_KIND } from 'nip34-sync'
+ *
+ * assert.strictEqual(DELETION_KIND, 5)
+ *
  * @category constants
  * @since 0.1.0
  */

@@ -60,6 +60,11 @@ export type RejectionCode =
 /**
  * Every rejection code, in a fixed order.
  *
+ * @example
+ * import { rejectionCodes } from 'nip34-sync'
+ *
+ * assert.strictEqual(rejectionCodes.includes('invalid-signature'), true)
+ *
  * @category constants
  * @since 0.1.0
  */

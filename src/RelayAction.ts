@@ -44,6 +44,13 @@ const canonical = <A extends string>(name: string, parse: (s: string) => E.Eithe
 /**
  * io-ts codec of a relay URL in canonical form (what {@link relayUrl} returns).
  *
+ * @example
+ * import { RelayUrlCodec } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isRight(RelayUrlCodec.decode('wss://r.example')), true)
+ * assert.strictEqual(E.isLeft(RelayUrlCodec.decode('wss://R.example/')), true) // not canonical
+ *
  * @category codecs
  * @since 0.1.0
  */
@@ -51,6 +58,12 @@ export const RelayUrlCodec = canonical<RelayUrl>('RelayUrl', relayUrl)
 
 /**
  * io-ts codec of a repository address.
+ *
+ * @example
+ * import { RepoRefCodec } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isRight(RepoRefCodec.decode(`30617:${'a'.repeat(64)}:x`)), true)
  *
  * @category codecs
  * @since 0.1.0
@@ -73,15 +86,55 @@ const Filters = {
 /**
  * io-ts codecs of each action.
  *
+ * @example
+ * import { SpawnRelay } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const action = { _tag: 'SpawnRelay', relay: 'wss://r.example', repos: [], rootEvents: {} }
+ * assert.strictEqual(E.isRight(SpawnRelay.decode(action)), true)
+ *
  * @category codecs
  * @since 0.1.0
  */
 export const SpawnRelay = t.readonly(t.type({ _tag: t.literal('SpawnRelay'), ...Filters }), 'SpawnRelay')
-/** @category codecs @since 0.1.0 */
+/**
+ * io-ts codec of this action.
+ *
+ * @example
+ * import { AddFilters } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isRight(AddFilters.decode({ _tag: 'AddFilters', relay: 'wss://r.example', repos: [], rootEvents: {} })), true)
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
 export const AddFilters = t.readonly(t.type({ _tag: t.literal('AddFilters'), ...Filters }), 'AddFilters')
-/** @category codecs @since 0.1.0 */
+/**
+ * io-ts codec of this action.
+ *
+ * @example
+ * import { RemoveFilters } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isLeft(RemoveFilters.decode({ _tag: 'RemoveFilters', relay: 'wss://r.example' })), true)
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
 export const RemoveFilters = t.readonly(t.type({ _tag: t.literal('RemoveFilters'), ...Filters }), 'RemoveFilters')
-/** @category codecs @since 0.1.0 */
+/**
+ * io-ts codec of this action.
+ *
+ * @example
+ * import { CloseRelay } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * assert.strictEqual(E.isRight(CloseRelay.decode({ _tag: 'CloseRelay', relay: 'wss://r.example' })), true)
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
 export const CloseRelay = t.readonly(t.type({ _tag: t.literal('CloseRelay'), relay: RelayUrlCodec }), 'CloseRelay')
 
 /**

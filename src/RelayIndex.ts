@@ -56,6 +56,11 @@ export const wrapRelayIndex = (d: internal.RelayIndexData): RelayIndex => d as u
 /**
  * The index with no relays.
  *
+ * @example
+ * import { emptyRelayIndex, relays } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(relays(emptyRelayIndex), [])
+ *
  * @category constructors
  * @since 0.1.0
  */

@@ -138,6 +138,14 @@ export const hostOf = (input: string): string | undefined => {
 /**
  * Equality of relay URLs (they are canonical, so string equality is enough).
  *
+ * @example
+ * import { eqRelayUrl, relayUrl } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const a = relayUrl('wss://r.example/')
+ * const b = relayUrl('WSS://R.example:443')
+ * assert.strictEqual(E.isRight(a) && E.isRight(b) && eqRelayUrl.equals(a.right, b.right), true)
+ *
  * @category instances
  * @since 0.1.0
  */
@@ -146,6 +154,11 @@ export const eqRelayUrl: Eq.Eq<RelayUrl> = S.Eq
 /**
  * Order of relay URLs: code-unit order of the canonical strings; the order of every list the
  * library returns.
+ *
+ * @example
+ * import { ordRelayUrl, type RelayUrl } from 'nip34-sync'
+ *
+ * assert.strictEqual(ordRelayUrl.compare('wss://a.example' as RelayUrl, 'wss://b.example' as RelayUrl), -1)
  *
  * @category instances
  * @since 0.1.0

@@ -92,6 +92,11 @@ const wrap = (d: internal.RepoIndexData): RepoIndex => d as unknown as RepoIndex
 /**
  * The index that knows nothing.
  *
+ * @example
+ * import { emptyRepoIndex, repoRefs } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(repoRefs(emptyRepoIndex), [])
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -113,7 +118,9 @@ export const emptyRepoIndex: RepoIndex = wrap(internal.empty)
  *   id: '1'.repeat(64), pubkey: 'b'.repeat(64), created_at: 1, kind: 1617, content: '', sig: '0'.repeat(128),
  *   tags: [['a', `30617:${pk}:repo`]]
  * }
- * const { index, rejected } = F.pipe(emptyRepoIndex, applyBatch({ ownRelays: ['wss://grasp.example.com'] }, [patch, 42]))
+ * // verify: false because this hand-written event carries no real signature
+ * const config = { ownRelays: ['wss://grasp.example.com'], verify: false }
+ * const { index, rejected } = F.pipe(emptyRepoIndex, applyBatch(config, [patch, 42]))
  * assert.deepStrictEqual(rootEventsOf(`30617:${pk}:repo`)(index), ['1'.repeat(64)])
  * assert.strictEqual(rejected[0]?.code, 'not-an-object')
  *

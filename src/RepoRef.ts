@@ -36,6 +36,11 @@ export interface RepoRefError {
 /**
  * The kind of a repository announcement (NIP-34).
  *
+ * @example
+ * import { ANNOUNCEMENT_KIND } from 'nip34-sync'
+ *
+ * assert.strictEqual(ANNOUNCEMENT_KIND, 30617)
+ *
  * @category constants
  * @since 0.1.0
  */
@@ -141,6 +146,12 @@ export const repoRefParts = (ref: RepoRef): RepoRefParts => {
 /**
  * Equality of repository addresses.
  *
+ * @example
+ * import { eqRepoRef, type RepoRef } from 'nip34-sync'
+ *
+ * const r = `30617:${'a'.repeat(64)}:x` as RepoRef
+ * assert.strictEqual(eqRepoRef.equals(r, r), true)
+ *
  * @category instances
  * @since 0.1.0
  */
@@ -148,6 +159,12 @@ export const eqRepoRef: Eq.Eq<RepoRef> = S.Eq
 
 /**
  * Order of repository addresses (code-unit order of the strings).
+ *
+ * @example
+ * import { ordRepoRef, type RepoRef } from 'nip34-sync'
+ *
+ * const pk = 'a'.repeat(64)
+ * assert.strictEqual(ordRepoRef.compare(`30617:${pk}:a` as RepoRef, `30617:${pk}:b` as RepoRef), -1)
  *
  * @category instances
  * @since 0.1.0

@@ -35,6 +35,11 @@ import { compareStrings } from './internal/sorted.js'
 /**
  * The current snapshot version.
  *
+ * @example
+ * import { encodeRepoIndex, emptyRepoIndex, SNAPSHOT_VERSION } from 'nip34-sync'
+ *
+ * assert.strictEqual(encodeRepoIndex(emptyRepoIndex).version, SNAPSHOT_VERSION)
+ *
  * @category constants
  * @since 0.1.0
  */
