@@ -12,11 +12,13 @@ const dist = pathToFileURL(join(root, 'dist', 'index.js')).href
 // inside the package, so that bare imports (fp-ts, io-ts) resolve from its node_modules
 const dir = mkdtempSync(join(root, 'node_modules', '.nip34-examples-'))
 
+/** @type {Array<{ file: string, code: string[] }>} */
 const examples = []
 for (const file of readdirSync(join(root, 'src')).filter((f) => f.endsWith('.ts'))) {
   const text = readFileSync(join(root, 'src', file), 'utf8')
   for (const comment of text.match(/\/\*\*[\s\S]*?\*\//g) ?? []) {
     const lines = comment.split('\n').map((l) => l.replace(/^\s*\/?\*+\/?\s?/, ''))
+    /** @type {string[] | undefined} */
     let current
     for (const line of lines) {
       if (line.startsWith('@example')) {

@@ -1,0 +1,1098 @@
+/**
+ * `SyncState` is what a host has asked its relays for, as a value: the targets confirmed on each
+ * relay (*applied*), the batches sent and not yet confirmed (*in flight*), the subscription ids
+ * that may be open on each connection, and when each relay was last confirmed.
+ *
+ * The lifecycle of one relay's work is three-way and pure:
+ *
+ * ```text
+ *            nextBatches                markSent               confirm (every EOSE)
+ * desired ──────────────▶ SyncBatch ─────────────▶ in flight ─────────────────────▶ applied
+ *                                                     │ fail / disconnected
+ *                                                     └──────────▶ dropped: the work comes back
+ *                                                                  in the next nextBatches
+ * ```
+ *
+ * - {@link pendingDiff} is {@link diff} that takes in-flight work into account: a relay with a
+ *   batch in flight gets no new work until that batch is confirmed or failed, so nothing is
+ *   requested twice and every `EOSE` belongs to exactly one batch.
+ * - Repositories in GRASP-01 purgatory are synced in *state-only* mode: {@link SyncTargets} keeps
+ *   them in a second {@link RelayIndex}, whose plan asks only for their state events. When a
+ *   repository leaves purgatory it moves to the full index, which {@link pendingDiff} sees as new
+ *   work (an `AddFilters` for it and its root events).
+ * - {@link reconnectSince} and {@link startPaging}/{@link nextPage} are the two time helpers:
+ *   the `since` of a quick reconnect, and history paging that cannot loop.
+ *
+ * The state never reads a clock: times (`at`, `lastConfirmed`) come from the host, in seconds.
+ *
+ * Every function is total. Opaque values read defensively: a value that is not a
+ * {@link SyncState} reads as {@link emptySyncState}, one that is not a {@link RelayIndex} as the
+ * empty index, one that is not {@link SyncTargets} as empty targets; a relay or id that is not a
+ * string is unknown (reducers leave the state as it is); a batch that is not a {@link SyncBatch}
+ * leaves the state as it is. Nothing throws, nothing is mutated.
+ *
+ * @since 0.1.0
+ */
+import { eq as Eq, option as O } from 'fp-ts'
+import { Map as IMap, Set as ISet } from 'immutable'
+import type { FilterTarget, NostrFilter } from './Filters.js'
+import { limitsFor, relayLimits, type LimitsInput, type RelayLimits } from './Limits.js'
+import { applyActions, diff, type RelayAction } from './RelayAction.js'
+import {
+  emptyRelayIndex,
+  eqRelayIndex,
+  fromRelayTargets,
+  relayData,
+  relayTarget,
+  relayTargets,
+  wrapRelayIndex,
+  type RelayIndex,
+  type RelayTarget
+} from './RelayIndex.js'
+import { addedTarget, type RelayPlan, type Subscription, type WireMessage } from './Wire.js'
+import { history as historyVariant } from './internal/filters.js'
+import { jsonText, sha256Hex } from './internal/hash.js'
+import * as engine from './internal/layout.js'
+import { asArray, asEvent, asRecord, isNumber, isString, matches, stringsIn } from './internal/match.js'
+import { compareStrings, sortedUnique } from './internal/sorted.js'
+
+// -------------------------------------------------------------------------------------------------
+// targets
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * What to sync, in two modes: `full` (repositories and their root events, every layer) and
+ * `stateOnly` (repositories in GRASP-01 purgatory: only their state events). A relay is connected
+ * while it is in either index.
+ *
+ * @example
+ * import { fromRelayTargets, syncTargets, withPurgatory } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }])
+ * assert.deepStrictEqual(F.pipe(desired, withPurgatory([])), syncTargets(desired))
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SyncTargets {
+  readonly full: RelayIndex
+  readonly stateOnly: RelayIndex
+}
+
+/** A value given as a relay index: itself when it is one, the empty index otherwise. */
+const asIndex = (u: unknown): RelayIndex => wrapRelayIndex(relayData(u as RelayIndex))
+
+/** A value given as sync targets: each index read with {@link asIndex}; not an object: both empty. */
+const asTargets = (u: unknown): SyncTargets => {
+  const r = asRecord(u)
+  if (r === undefined) return { full: emptyRelayIndex, stateOnly: emptyRelayIndex }
+  const full = asIndex(r['full'])
+  const stateOnly = asIndex(r['stateOnly'])
+  return full === r['full'] && stateOnly === r['stateOnly'] ? (u as SyncTargets) : { full, stateOnly }
+}
+
+/**
+ * Builds sync targets; `stateOnly` defaults to the empty index (everything in full). A value that
+ * is not a relay index reads as the empty one.
+ *
+ * @example
+ * import { emptyRelayIndex, syncTargets } from 'nip34-sync'
+ *
+ * const targets = syncTargets(emptyRelayIndex)
+ * assert.strictEqual(targets.stateOnly, emptyRelayIndex)
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const syncTargets = (full: RelayIndex, stateOnly: RelayIndex = emptyRelayIndex): SyncTargets => ({
+  full: asIndex(full),
+  stateOnly: asIndex(stateOnly)
+})
+
+/** The strings of an iterable (an array, a `Set`, ...); anything else, a string included, has none. */
+const iterableStrings = (u: unknown): ReadonlyArray<string> => {
+  if (Array.isArray(u)) return u.filter(isString)
+  if (typeof u !== 'object' || u === null || typeof (u as { readonly [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') return []
+  return [...(u as Iterable<unknown>)].filter(isString)
+}
+
+/**
+ * Splits desired targets by purgatory: the repositories listed (those waiting for their git data,
+ * GRASP-01) move to the state-only index, without root events; every relay stays in the full
+ * index, possibly with no repository, so its connection does not depend on the split. Total:
+ * `stateOnlyRepos` that is not an iterable of strings holds nothing (a lone string too), and a
+ * `desired` that is not a relay index reads as the empty one.
+ *
+ * @example
+ * import { fromRelayTargets, relayRepos, withPurgatory } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const a = `30617:${'a'.repeat(64)}:a`
+ * const b = `30617:${'b'.repeat(64)}:b`
+ * const desired = fromRelayTargets([{ relay: 'wss://r.example', repos: [a, b], rootEvents: {} }])
+ * const targets = F.pipe(desired, withPurgatory([b]))
+ * assert.deepStrictEqual(relayRepos('wss://r.example')(targets.full), [a])
+ * assert.deepStrictEqual(relayRepos('wss://r.example')(targets.stateOnly), [b])
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const withPurgatory =
+  (stateOnlyRepos: Iterable<string>) =>
+  (desired: RelayIndex): SyncTargets => {
+    const held = new Set<string>(iterableStrings(stateOnlyRepos))
+    if (held.size === 0) return syncTargets(desired)
+    const full: Array<RelayTarget> = []
+    const stateOnly: Array<RelayTarget> = []
+    for (const t of relayTargets(desired)) {
+      const rootEvents: Record<string, ReadonlyArray<string>> = {}
+      for (const [repo, ids] of Object.entries(t.rootEvents)) if (!held.has(repo)) rootEvents[repo] = ids
+      full.push({ relay: t.relay, repos: t.repos.filter((r) => !held.has(r)), rootEvents })
+      const waiting = t.repos.filter((r) => held.has(r))
+      if (waiting.length > 0) stateOnly.push({ relay: t.relay, repos: waiting, rootEvents: {} })
+    }
+    return syncTargets(fromRelayTargets(full), fromRelayTargets(stateOnly))
+  }
+
+/**
+ * One relay's {@link FilterTarget} in the sync targets (`None` when the relay is in neither index):
+ * repositories and root events of the full index, and the state-only repositories that are not
+ * also synced in full. A `relay` that is not a string is in neither index (`None`).
+ *
+ * @example
+ * import { fromRelayTargets, syncFilterTarget, syncTargets } from 'nip34-sync'
+ * import { function as F, option as O } from 'fp-ts'
+ *
+ * const b = `30617:${'b'.repeat(64)}:b`
+ * const targets = syncTargets(
+ *   fromRelayTargets([]),
+ *   fromRelayTargets([{ relay: 'wss://r.example', repos: [b], rootEvents: {} }])
+ * )
+ * assert.deepStrictEqual(F.pipe(targets, syncFilterTarget('wss://r.example')), O.some({
+ *   relay: 'wss://r.example', repos: [], rootEvents: {}, stateOnly: [b]
+ * }))
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const syncFilterTarget =
+  (relay: string) =>
+  (targets: SyncTargets): O.Option<FilterTarget> => {
+    if (typeof relay !== 'string') return O.none
+    const t = asTargets(targets)
+    const full = O.toUndefined(relayTarget(relay)(t.full))
+    const held = O.toUndefined(relayTarget(relay)(t.stateOnly))
+    if (full === undefined && held === undefined) return O.none
+    const repos = full?.repos ?? []
+    const inFull = new Set<string>(repos)
+    return O.some({
+      relay,
+      repos,
+      rootEvents: full?.rootEvents ?? {},
+      stateOnly: (held?.repos ?? []).filter((r) => !inFull.has(r))
+    })
+  }
+
+/**
+ * Equality of sync targets: both indexes equal.
+ *
+ * @example
+ * import { emptyRelayIndex, eqSyncTargets, syncTargets } from 'nip34-sync'
+ *
+ * assert.strictEqual(eqSyncTargets.equals(syncTargets(emptyRelayIndex), syncTargets(emptyRelayIndex)), true)
+ *
+ * @category instances
+ * @since 0.1.0
+ */
+export const eqSyncTargets: Eq.Eq<SyncTargets> = Eq.fromEquals((a, b) => {
+  const x = asTargets(a)
+  const y = asTargets(b)
+  return eqRelayIndex.equals(x.full, y.full) && eqRelayIndex.equals(x.stateOnly, y.stateOnly)
+})
+
+// -------------------------------------------------------------------------------------------------
+// state
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * The in-flight state of a host. Opaque: read it with {@link appliedTargets}, {@link inFlight},
+ * {@link lastConfirmed}, {@link openSubscriptions}; change it with {@link markSent},
+ * {@link confirm}, {@link fail}, {@link disconnected}.
+ *
+ * @example
+ * import { emptySyncState, inFlight } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(inFlight(emptySyncState), [])
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SyncState {
+  readonly _tag: 'SyncState'
+}
+
+/** The digest of a subscription whose content on the relay is unknown (its REQ failed). */
+const UNKNOWN = '?'
+
+interface InFlightData {
+  readonly full: ReadonlyArray<RelayAction>
+  readonly stateOnly: ReadonlyArray<RelayAction>
+  readonly awaiting: ISet<string>
+  /** Live `REQ` ids sent: unknown on the relay if the batch fails. */
+  readonly sent: ReadonlyArray<string>
+}
+
+interface Resume {
+  readonly target: FilterTarget
+  readonly at: number | undefined
+}
+
+interface StateData {
+  readonly _tag: 'SyncState'
+  readonly applied: SyncTargets
+  readonly inFlight: IMap<string, InFlightData>
+  /** Per relay, per subscription id that may be open: the digest of its filters. */
+  readonly open: IMap<string, IMap<string, string>>
+  readonly confirmedAt: IMap<string, number>
+  /** What a relay had before its connection dropped, to resume its history from `at`. */
+  readonly resume: IMap<string, Resume>
+}
+
+const wrap = (d: StateData): SyncState => d as unknown as SyncState
+
+const emptyData: StateData = {
+  _tag: 'SyncState',
+  applied: syncTargets(emptyRelayIndex),
+  inFlight: IMap(),
+  open: IMap(),
+  confirmedAt: IMap(),
+  resume: IMap()
+}
+
+const isStateData = (u: unknown): u is StateData => {
+  const r = asRecord(u)
+  if (r === undefined || r['_tag'] !== 'SyncState') return false
+  const applied = asRecord(r['applied'])
+  return (
+    applied !== undefined &&
+    (asTargets(applied) as unknown) === applied &&
+    IMap.isMap(r['inFlight']) &&
+    IMap.isMap(r['open']) &&
+    IMap.isMap(r['confirmedAt']) &&
+    IMap.isMap(r['resume'])
+  )
+}
+
+/** Reads a state defensively: a value that is not a state reads as the empty one. */
+const data = (s: SyncState): StateData => (isStateData(s) ? s : emptyData)
+
+/**
+ * The state of a host that has asked nothing of any relay.
+ *
+ * @example
+ * import { appliedTargets, emptyRelayIndex, emptySyncState, eqRelayIndex } from 'nip34-sync'
+ *
+ * assert.strictEqual(eqRelayIndex.equals(appliedTargets(emptySyncState).full, emptyRelayIndex), true)
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const emptySyncState: SyncState = wrap(emptyData)
+
+/**
+ * The targets every relay has confirmed.
+ *
+ * @example
+ * import { appliedTargets, emptySyncState, eqSyncTargets, syncTargets, emptyRelayIndex } from 'nip34-sync'
+ *
+ * assert.strictEqual(eqSyncTargets.equals(appliedTargets(emptySyncState), syncTargets(emptyRelayIndex)), true)
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const appliedTargets = (state: SyncState): SyncTargets => data(state).applied
+
+/**
+ * One batch in flight, as plain data.
+ *
+ * @example
+ * import { emptySyncState, fromRelayTargets, inFlight, markSent, nextBatches, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * assert.strictEqual(inFlight(markSent(batch!)(emptySyncState))[0]?.full[0]?._tag, 'SpawnRelay')
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface InFlight {
+  readonly relay: string
+  readonly full: ReadonlyArray<RelayAction>
+  readonly stateOnly: ReadonlyArray<RelayAction>
+  /** Subscription ids whose `EOSE` is still awaited, sorted. */
+  readonly awaiting: ReadonlyArray<string>
+}
+
+/**
+ * Every batch in flight, sorted by relay.
+ *
+ * @example
+ * import { emptySyncState, inFlight } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(inFlight(emptySyncState), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const inFlight = (state: SyncState): ReadonlyArray<InFlight> =>
+  [...data(state).inFlight.entries()]
+    .sort((a, b) => compareStrings(a[0], b[0]))
+    .map(([relay, f]) => ({ relay, full: f.full, stateOnly: f.stateOnly, awaiting: f.awaiting.toArray().sort(compareStrings) }))
+
+/**
+ * When the relay last confirmed a batch (the host's time, in seconds), if it ever did. Kept across
+ * a dropped connection, for {@link reconnectSince}.
+ *
+ * @example
+ * import { emptySyncState, lastConfirmed } from 'nip34-sync'
+ *
+ * assert.strictEqual(lastConfirmed('wss://r.example')(emptySyncState), undefined)
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const lastConfirmed =
+  (relay: string) =>
+  (state: SyncState): number | undefined =>
+    typeof relay === 'string' ? data(state).confirmedAt.get(relay) : undefined
+
+/**
+ * The live subscription ids that may be open on a relay, sorted.
+ *
+ * @example
+ * import { emptySyncState, openSubscriptions } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(openSubscriptions('wss://r.example')(emptySyncState), [])
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const openSubscriptions =
+  (relay: string) =>
+  (state: SyncState): ReadonlyArray<string> =>
+    (typeof relay === 'string' ? data(state).open.get(relay)?.keySeq().toArray().sort(compareStrings) : undefined) ?? []
+
+/**
+ * The work still to do: {@link diff} of the desired targets against the applied ones, in each
+ * mode, leaving out every relay with a batch in flight (its work waits until that batch is
+ * confirmed or failed).
+ *
+ * @example
+ * import { emptySyncState, fromRelayTargets, pendingDiff, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * assert.deepStrictEqual(F.pipe(emptySyncState, pendingDiff(desired)), {
+ *   full: [{ _tag: 'SpawnRelay', relay: 'wss://r.example', repos: [], rootEvents: {} }],
+ *   stateOnly: []
+ * })
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const pendingDiff =
+  (desired: SyncTargets) =>
+  (state: SyncState): { readonly full: ReadonlyArray<RelayAction>; readonly stateOnly: ReadonlyArray<RelayAction> } => {
+    const d = data(state)
+    const t = asTargets(desired)
+    const idle = (a: RelayAction): boolean => !d.inFlight.has(a.relay)
+    return {
+      full: diff(t.full)(d.applied.full).filter(idle),
+      stateOnly: diff(t.stateOnly)(d.applied.stateOnly).filter(idle)
+    }
+  }
+
+// -------------------------------------------------------------------------------------------------
+// batches
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * Everything a host does on one relay for one round of work.
+ *
+ * @example
+ * import { emptySyncState, fromRelayTargets, nextBatches, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * assert.deepStrictEqual(batch?.awaiting.length, batch!.messages.length + batch!.history.length)
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SyncBatch {
+  readonly relay: string
+  /** `open`: connect first; `close`: send the `CLOSE`s and disconnect; `keep`: stay connected. */
+  readonly connection: 'open' | 'keep' | 'close'
+  readonly full: ReadonlyArray<RelayAction>
+  readonly stateOnly: ReadonlyArray<RelayAction>
+  /** Live messages: `CLOSE`s first, then `REQ`s of new or changed subscriptions. */
+  readonly messages: ReadonlyArray<WireMessage>
+  /**
+   * One-shot history subscriptions for what the batch adds: send at most
+   * `reservedSubscriptions` at a time, page each with {@link startPaging}/{@link nextPage}, `CLOSE`
+   * it and {@link confirm} its id when its paging is done.
+   */
+  readonly history: ReadonlyArray<Subscription>
+  /** The ids (live `REQ`s and history subscriptions) that must all be confirmed. */
+  readonly awaiting: ReadonlyArray<string>
+  /** The live plan of the relay after the batch. */
+  readonly plan: RelayPlan
+}
+
+/**
+ * Options of {@link nextBatches}.
+ *
+ * @example
+ * import { emptySyncState, fromRelayTargets, nextBatches, syncTargets, type NextBatchesOptions } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const options: NextBatchesOptions = { limits: { maxLimit: 100 }, reconnectWindow: 60 }
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * assert.strictEqual(F.pipe(emptySyncState, nextBatches(desired, options))[0]?.history[0]?.filters[0]?.limit, 100)
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface NextBatchesOptions {
+  /** Limits for all relays, or per relay (default {@link defaultRelayLimits}). */
+  readonly limits?: LimitsInput
+  /** Seconds of overlap for a reconnect's history (default {@link DEFAULT_RECONNECT_WINDOW}). */
+  readonly reconnectWindow?: number
+}
+
+/**
+ * The default overlap of a reconnect's history: 15 minutes, wide enough for clock skew between
+ * host and relay and for events that reach a relay late.
+ *
+ * @example
+ * import { DEFAULT_RECONNECT_WINDOW, reconnectSince } from 'nip34-sync'
+ *
+ * assert.strictEqual(reconnectSince(1700000000, DEFAULT_RECONNECT_WINDOW), 1699999100)
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_RECONNECT_WINDOW = 900
+
+const digest = (filters: ReadonlyArray<NostrFilter>): string => {
+  const text = jsonText(filters)
+  // a value with no JSON text cannot be compared: its digest matches no plan, so it is sent again
+  return text === undefined ? UNKNOWN : sha256Hex(text)
+}
+
+/** The content the actions of one relay add, in both modes. */
+const addedContent = (relay: string, full: ReadonlyArray<RelayAction>, stateOnly: ReadonlyArray<RelayAction>): FilterTarget => {
+  const repos: Array<string> = []
+  const roots: Record<string, Array<string>> = {}
+  const held: Array<string> = []
+  for (const a of full) {
+    const t = O.toUndefined(addedTarget(a))
+    if (t === undefined) continue
+    repos.push(...t.repos)
+    for (const [repo, ids] of Object.entries(t.rootEvents)) (roots[repo] ??= []).push(...ids)
+  }
+  for (const a of stateOnly) held.push(...(O.toUndefined(addedTarget(a))?.repos ?? []))
+  const inFull = new Set(repos)
+  return { relay, repos: sortedUnique(repos), rootEvents: roots, stateOnly: sortedUnique(held.filter((r) => !inFull.has(r))) }
+}
+
+const isEmpty = (t: FilterTarget): boolean =>
+  t.repos.length === 0 && (t.stateOnly ?? []).length === 0 && Object.values(t.rootEvents).every((ids) => ids.length === 0)
+
+/** Splits `t` into the part `known` already had and the rest. */
+const splitKnown = (t: FilterTarget, known: FilterTarget): readonly [FilterTarget, FilterTarget] => {
+  const knownRepos = new Set<string>([...known.repos, ...(known.stateOnly ?? [])])
+  const knownRoots = new Set<string>(Object.values(known.rootEvents).flat())
+  const pick = (keep: boolean): FilterTarget => {
+    const rootEvents: Record<string, ReadonlyArray<string>> = {}
+    for (const [repo, ids] of Object.entries(t.rootEvents)) {
+      const chosen = ids.filter((id) => knownRoots.has(id) === keep)
+      if (chosen.length > 0) rootEvents[repo] = chosen
+    }
+    return {
+      relay: t.relay,
+      repos: t.repos.filter((r) => knownRepos.has(r) === keep),
+      rootEvents,
+      stateOnly: (t.stateOnly ?? []).filter((r) => knownRepos.has(r) === keep)
+    }
+  }
+  return [pick(true), pick(false)]
+}
+
+const historyOf = (
+  target: FilterTarget,
+  since: number | undefined,
+  limits: RelayLimits,
+  withDiscovery: boolean
+): ReadonlyArray<Subscription> =>
+  !withDiscovery && isEmpty(target) ? [] : engine.layout(target, limits, engine.historyMode(since, limits, withDiscovery)).subscriptions
+
+const planOf = (relay: string, target: FilterTarget | undefined, limits: RelayLimits): RelayPlan => {
+  const mode = engine.liveMode(limits)
+  if (target === undefined) return { relay, subscriptions: [], budget: mode.budget ?? 0, folded: 0, overBudget: 0, problems: [] }
+  const l = engine.layout(target, limits, mode)
+  return { relay, subscriptions: l.subscriptions, budget: mode.budget ?? 0, folded: l.folded, overBudget: l.overBudget, problems: l.problems }
+}
+
+/** `CLOSE` every open id the plan lacks, then `REQ` every subscription that is new or differs from what is open. */
+const liveMessages = (open: IMap<string, string>, subscriptions: ReadonlyArray<Subscription>): Array<WireMessage> => {
+  const wanted = new Set(subscriptions.map((s) => s.id))
+  const out: Array<WireMessage> = []
+  for (const id of open.keySeq().toArray().sort(compareStrings)) if (!wanted.has(id)) out.push(['CLOSE', id])
+  for (const s of subscriptions) if (open.get(s.id) !== digest(s.filters)) out.push(['REQ', s.id, ...s.filters])
+  return out
+}
+
+const isPresent = (targets: SyncTargets, relay: string): boolean =>
+  O.isSome(relayTarget(relay)(targets.full)) || O.isSome(relayTarget(relay)(targets.stateOnly))
+
+/**
+ * The batches of the next round: for every relay with pending work ({@link pendingDiff}) or with
+ * subscriptions in an unknown state (after {@link fail}), the live messages that bring its open
+ * subscriptions to the plan of its desired target, and the history subscriptions for what is
+ * added. History `since`: after a dropped connection ({@link disconnected}), what the relay had
+ * before resumes from {@link reconnectSince}; anything new is fetched from the beginning. Relays
+ * with a batch in flight get nothing. Sorted by relay. Total: `options` that is not an object
+ * counts as `{}` (a `reconnectWindow` that is not a number of seconds ≥ 0 resumes from the
+ * beginning, as {@link reconnectSince} says).
+ *
+ * @example
+ * import { emptySyncState, fromRelayTargets, nextBatches, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * assert.strictEqual(batch?.connection, 'open')
+ * assert.deepStrictEqual(batch?.messages[0]?.slice(2), [{ kinds: [30617, 10317], limit: 0 }])
+ * assert.deepStrictEqual(batch?.history[0]?.filters, [{ kinds: [30617, 10317], limit: 500 }])
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const nextBatches =
+  (desired: SyncTargets, options: NextBatchesOptions = {}) =>
+  (state: SyncState): ReadonlyArray<SyncBatch> => {
+    const d = data(state)
+    const targets = asTargets(desired)
+    const o: { readonly [key: string]: unknown } = asRecord(options) ?? {}
+    const work = pendingDiff(targets)(state)
+    const byRelay = new Map<string, { full: Array<RelayAction>; stateOnly: Array<RelayAction> }>()
+    const entry = (relay: string) => {
+      let e = byRelay.get(relay)
+      if (e === undefined) byRelay.set(relay, (e = { full: [], stateOnly: [] }))
+      return e
+    }
+    for (const a of work.full) entry(a.relay).full.push(a)
+    for (const a of work.stateOnly) entry(a.relay).stateOnly.push(a)
+    for (const [relay, subs] of d.open) if (!d.inFlight.has(relay) && subs.includes(UNKNOWN)) entry(relay)
+    const limitsOf = limitsFor(o['limits'] as LimitsInput | undefined)
+    const window = (o['reconnectWindow'] ?? DEFAULT_RECONNECT_WINDOW) as number
+    const out: Array<SyncBatch> = []
+    for (const relay of [...byRelay.keys()].sort(compareStrings)) {
+      const { full, stateOnly } = byRelay.get(relay) as { full: Array<RelayAction>; stateOnly: Array<RelayAction> }
+      const limits = limitsOf(relay)
+      const target = O.toUndefined(syncFilterTarget(relay)(targets))
+      const plan = planOf(relay, target, limits)
+      const open = d.open.get(relay) ?? IMap<string, string>()
+      const messages = liveMessages(open, plan.subscriptions)
+      const was = isPresent(d.applied, relay) || d.open.has(relay)
+      const connection = target === undefined ? 'close' : was ? 'keep' : 'open'
+      let history: ReadonlyArray<Subscription> = []
+      if (target !== undefined) {
+        const added = addedContent(relay, full, stateOnly)
+        const resume = d.resume.get(relay)
+        // a relay new to the applied targets (first connection, reconnection, or a spawn that failed) gets discovery history
+        const opening = !isPresent(d.applied, relay)
+        const resumeSince = resume === undefined ? 0 : reconnectSince(resume.at, window)
+        if (opening && resume !== undefined && resumeSince > 0) {
+          const [known, fresh] = splitKnown(added, resume.target)
+          history = [...historyOf(known, resumeSince, limits, true), ...historyOf(fresh, undefined, limits, false)]
+        } else history = historyOf(added, undefined, limits, opening)
+      }
+      const awaiting = sortedUnique([...messages.filter((m) => m[0] === 'REQ').map((m) => m[1]), ...history.map((s) => s.id)])
+      out.push({ relay, connection, full, stateOnly, messages, history, awaiting, plan })
+    }
+    return out
+  }
+
+// -------------------------------------------------------------------------------------------------
+// transitions
+// -------------------------------------------------------------------------------------------------
+
+const validTime = (at: unknown): number | undefined =>
+  typeof at === 'number' && Number.isFinite(at) && at >= 0 && at <= MAX_TIMESTAMP ? Math.floor(at) : undefined
+
+const complete = (d: StateData, relay: string, f: InFlightData, at: number | undefined): StateData => {
+  const applied = syncTargets(applyActions(f.full)(d.applied.full), applyActions(f.stateOnly)(d.applied.stateOnly))
+  const present = isPresent(applied, relay)
+  const time = validTime(at)
+  return {
+    ...d,
+    applied,
+    inFlight: d.inFlight.delete(relay),
+    open: present ? d.open : d.open.delete(relay),
+    confirmedAt: !present ? d.confirmedAt.delete(relay) : time === undefined ? d.confirmedAt : d.confirmedAt.set(relay, time),
+    resume: d.resume.delete(relay)
+  }
+}
+
+const CONNECTIONS: ReadonlySet<unknown> = new Set(['open', 'keep', 'close'])
+const TAGS: ReadonlySet<unknown> = new Set(['SpawnRelay', 'AddFilters', 'RemoveFilters', 'CloseRelay'])
+
+const isActionLike = (u: unknown): u is RelayAction => {
+  const r = asRecord(u)
+  return r !== undefined && TAGS.has(r['_tag']) && typeof r['relay'] === 'string'
+}
+
+const isMessage = (u: unknown): u is WireMessage => Array.isArray(u) && (u[0] === 'REQ' || u[0] === 'CLOSE') && typeof u[1] === 'string'
+
+/**
+ * A value given as a batch: `undefined` unless it is an object with a string `relay` and a
+ * `connection` of `open`, `keep` or `close`; then its lists, with anything in them that is not an
+ * action, a message or a string id left out (a list that is not an array is empty).
+ */
+const asBatch = (
+  u: unknown
+): Pick<SyncBatch, 'relay' | 'connection' | 'full' | 'stateOnly' | 'messages' | 'awaiting'> | undefined => {
+  const r = asRecord(u)
+  if (r === undefined || typeof r['relay'] !== 'string' || !CONNECTIONS.has(r['connection'])) return undefined
+  return {
+    relay: r['relay'],
+    connection: r['connection'] as SyncBatch['connection'],
+    full: asArray(r['full']).filter(isActionLike),
+    stateOnly: asArray(r['stateOnly']).filter(isActionLike),
+    messages: asArray(r['messages']).filter(isMessage),
+    awaiting: stringsIn(r['awaiting'])
+  }
+}
+
+/**
+ * Records that a batch was sent: its live messages update the subscriptions open on the relay,
+ * and it waits in flight for its `awaiting` ids. A batch that awaits nothing (only `CLOSE`s, or
+ * nothing to send) is applied at once. A second batch for a relay already in flight joins it.
+ * Total: a value that is not a batch (an object with a string `relay` and a `connection` of
+ * `open`, `keep` or `close`) leaves the state as it is; elements of its lists that are not
+ * actions, messages or string ids are left out.
+ *
+ * @example
+ * import { emptySyncState, fromRelayTargets, inFlight, markSent, nextBatches, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * const state = F.pipe(emptySyncState, markSent(batch!))
+ * assert.strictEqual(inFlight(state)[0]?.awaiting.length, 2)
+ * assert.deepStrictEqual(F.pipe(state, nextBatches(desired)), [])
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const markSent =
+  (batch: SyncBatch) =>
+  (state: SyncState): SyncState => {
+    const b = asBatch(batch)
+    if (b === undefined) return state
+    const d = data(state)
+    const relay = b.relay
+    let subs = d.open.get(relay) ?? IMap<string, string>()
+    const sent: Array<string> = []
+    for (const m of b.messages) {
+      if (m[0] === 'CLOSE') subs = subs.delete(m[1])
+      else {
+        subs = subs.set(m[1], digest(m.slice(2) as ReadonlyArray<NostrFilter>))
+        sent.push(m[1])
+      }
+    }
+    const open = b.connection === 'close' || subs.size === 0 ? d.open.delete(relay) : d.open.set(relay, subs)
+    const prior = d.inFlight.get(relay)
+    const f: InFlightData = {
+      full: [...(prior?.full ?? []), ...b.full],
+      stateOnly: [...(prior?.stateOnly ?? []), ...b.stateOnly],
+      awaiting: (prior?.awaiting ?? ISet<string>()).union(b.awaiting),
+      sent: [...(prior?.sent ?? []), ...sent]
+    }
+    const next: StateData = { ...d, open }
+    return wrap(f.awaiting.size === 0 ? complete(next, relay, f, undefined) : { ...next, inFlight: next.inFlight.set(relay, f) })
+  }
+
+/**
+ * Records the `EOSE` of one awaited subscription (or the end of a history subscription's paging)
+ * at the host's time `at` (seconds). When the last awaited id of the relay's batch is confirmed,
+ * the batch's actions become applied and `at` becomes the relay's {@link lastConfirmed}. An id
+ * that is not awaited changes nothing, nor does a `relay` or `id` that is not a string; an `at`
+ * that is not a time in seconds (see {@link reconnectSince}) applies the batch without recording
+ * a time.
+ *
+ * @example
+ * import { appliedTargets, confirm, emptySyncState, fromRelayTargets, inFlight, markSent, nextBatches, syncTargets, eqSyncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * const state = batch!.awaiting.reduce((s, id) => confirm('wss://r.example', id, 1700000000)(s), markSent(batch!)(emptySyncState))
+ * assert.deepStrictEqual(inFlight(state), [])
+ * assert.strictEqual(eqSyncTargets.equals(appliedTargets(state), desired), true)
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const confirm =
+  (relay: string, id: string, at: number) =>
+  (state: SyncState): SyncState => {
+    if (typeof relay !== 'string' || typeof id !== 'string') return state
+    const d = data(state)
+    const f = d.inFlight.get(relay)
+    if (f === undefined || !f.awaiting.has(id)) return state
+    const awaiting = f.awaiting.delete(id)
+    if (awaiting.size > 0) return wrap({ ...d, inFlight: d.inFlight.set(relay, { ...f, awaiting }) })
+    return wrap(complete(d, relay, f, at))
+  }
+
+/**
+ * Records that a relay's batch failed (a `CLOSED`, a timeout, a `NOTICE` refusing it): the batch
+ * leaves the flight and its work comes back in the next {@link nextBatches}; the subscriptions it
+ * sent are marked unknown, so they are sent again, or closed, next time. No batch in flight (or
+ * a `relay` that is not a string): nothing changes.
+ *
+ * @example
+ * import { emptySyncState, fail, fromRelayTargets, inFlight, markSent, nextBatches, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * const state = F.pipe(emptySyncState, markSent(batch!), fail('wss://r.example'))
+ * assert.deepStrictEqual(inFlight(state), [])
+ * assert.strictEqual(F.pipe(state, nextBatches(desired)).length, 1)
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const fail =
+  (relay: string) =>
+  (state: SyncState): SyncState => {
+    if (typeof relay !== 'string') return state
+    const d = data(state)
+    const f = d.inFlight.get(relay)
+    if (f === undefined) return state
+    const subs = d.open.get(relay) ?? IMap<string, string>()
+    const marked = subs.withMutations((m) => {
+      for (const id of f.sent) m.set(id, UNKNOWN)
+    })
+    return wrap({ ...d, inFlight: d.inFlight.delete(relay), open: marked.size === 0 ? d.open.delete(relay) : d.open.set(relay, marked) })
+  }
+
+/**
+ * Records that a relay's connection dropped: its subscriptions are gone, its batch in flight is
+ * dropped, and it leaves the applied targets, so the next {@link nextBatches} opens it again.
+ * What it had is remembered, so that its history resumes from {@link reconnectSince} of its last
+ * confirmation instead of from the beginning. A `relay` that is not a string leaves the state
+ * as it is.
+ *
+ * @example
+ * import { confirm, disconnected, emptySyncState, fromRelayTargets, markSent, nextBatches, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * const synced = batch!.awaiting.reduce((s, id) => confirm('wss://r.example', id, 1700000000)(s), markSent(batch!)(emptySyncState))
+ * const [again] = F.pipe(synced, disconnected('wss://r.example'), nextBatches(desired))
+ * assert.strictEqual(again?.connection, 'open')
+ * assert.deepStrictEqual(again?.history[0]?.filters, [{ kinds: [30617, 10317], since: 1700000000 - 900, limit: 500 }])
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const disconnected =
+  (relay: string) =>
+  (state: SyncState): SyncState => {
+    if (typeof relay !== 'string') return state
+    const d = data(state)
+    const had = O.toUndefined(syncFilterTarget(relay)(d.applied))
+    const close: ReadonlyArray<RelayAction> = [{ _tag: 'CloseRelay', relay }]
+    return wrap({
+      ...d,
+      applied: syncTargets(applyActions(close)(d.applied.full), applyActions(close)(d.applied.stateOnly)),
+      inFlight: d.inFlight.delete(relay),
+      open: d.open.delete(relay),
+      resume: had === undefined ? d.resume : d.resume.set(relay, { target: had, at: d.confirmedAt.get(relay) })
+    })
+  }
+
+// -------------------------------------------------------------------------------------------------
+// time helpers
+// -------------------------------------------------------------------------------------------------
+
+/**
+ * The largest timestamp accepted as seconds (year 2286): a larger value is almost surely
+ * milliseconds (a JavaScript clock), and is refused rather than trusted.
+ *
+ * @example
+ * import { MAX_TIMESTAMP, reconnectSince } from 'nip34-sync'
+ *
+ * assert.strictEqual(reconnectSince(MAX_TIMESTAMP + 1, 0), 0)
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const MAX_TIMESTAMP = 9_999_999_999
+
+/**
+ * The `since` of a quick reconnect: the last confirmed time minus an overlap window, in seconds,
+ * never below 0. When the last confirmed time is unknown or unusable (not a whole number of
+ * seconds from 0 to {@link MAX_TIMESTAMP}, such as a millisecond clock), or the window is not a
+ * number of seconds ≥ 0, it is 0: the whole history, which may cost a refetch but never loses an
+ * event. It is never computed from an elapsed duration (the reference server's `since` of "1970
+ * plus the time since startup" refetched everything).
+ *
+ * @example
+ * import { reconnectSince } from 'nip34-sync'
+ *
+ * assert.strictEqual(reconnectSince(1700000000, 900), 1699999100)
+ * assert.strictEqual(reconnectSince(100, 900), 0)
+ * assert.strictEqual(reconnectSince(undefined, 900), 0)
+ * assert.strictEqual(reconnectSince(1700000000000, 900), 0)
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const reconnectSince = (lastConfirmedAt: number | undefined, window: number): number => {
+  const at = validTime(lastConfirmedAt)
+  if (at === undefined || typeof window !== 'number' || !Number.isFinite(window) || window < 0) return 0
+  return Math.max(0, at - Math.ceil(window))
+}
+
+/**
+ * What to do after one page of a history request:
+ *
+ * - `Done`: the page was not full; nothing older is left.
+ * - `Until`: ask again with `until` set to the oldest `created_at` of the page. Events at that
+ *   second are asked for again (deduplicate by id), so none is skipped; `until` strictly
+ *   decreases, so paging ends.
+ * - `Widen`: the page is full and every event has the same `created_at`: `until` cannot move
+ *   without skipping events of that second. Ask for that second alone (`since = until =
+ *   createdAt`) with a larger `limit`, then continue with `until = createdAt - 1`.
+ *
+ * @example
+ * import { nextUntil, type UntilStep } from 'nip34-sync'
+ *
+ * const step: UntilStep = nextUntil({ events: [{ created_at: 5 }], limit: 1 })
+ * assert.deepStrictEqual(step, { _tag: 'Widen', createdAt: 5 })
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type UntilStep =
+  | { readonly _tag: 'Done' }
+  | { readonly _tag: 'Until'; readonly until: number }
+  | { readonly _tag: 'Widen'; readonly createdAt: number }
+
+/**
+ * The next step of paging after a page: see {@link UntilStep}. `events` are the events of the page
+ * that match the paged filter (any others, or any without an integer `created_at`, are ignored);
+ * `limit` is the page size asked for. Total: a page that is not an object, or whose `limit` is
+ * not an integer ≥ 1, is `Done`.
+ *
+ * @example
+ * import { nextUntil } from 'nip34-sync'
+ *
+ * const at = (...ts: Array<number>) => ts.map((created_at) => ({ created_at }))
+ * assert.deepStrictEqual(nextUntil({ events: at(30, 20), limit: 3 }), { _tag: 'Done' })
+ * assert.deepStrictEqual(nextUntil({ events: at(30, 20, 20), limit: 3 }), { _tag: 'Until', until: 20 })
+ * assert.deepStrictEqual(nextUntil({ events: at(20, 20, 20), limit: 3 }), { _tag: 'Widen', createdAt: 20 })
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const nextUntil = (page: { readonly events: ReadonlyArray<unknown>; readonly limit: number }): UntilStep => {
+  const p = asRecord(page)
+  const times: Array<number> = []
+  for (const e of asArray(p?.['events'])) {
+    const t = asRecord(e)?.['created_at']
+    if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) times.push(t)
+  }
+  const limit = p?.['limit']
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || times.length < limit) return { _tag: 'Done' }
+  times.sort((a, b) => b - a)
+  const oldest = times[limit - 1] as number
+  return (times[0] as number) > oldest ? { _tag: 'Until', until: oldest } : { _tag: 'Widen', createdAt: oldest }
+}
+
+/**
+ * The state of paging one history filter.
+ *
+ * @example
+ * import { startPaging } from 'nip34-sync'
+ *
+ * const cursor = startPaging({ kinds: [1617], since: 100 })
+ * assert.deepStrictEqual([cursor.until, cursor.limit, cursor.done], [undefined, 500, false])
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface PageCursor {
+  /** The filter paged, without `until` and `limit` (its `since` is the lower bound). */
+  readonly filter: NostrFilter
+  /** The upper bound of the next page (`undefined`: now). */
+  readonly until: number | undefined
+  /** The page size. */
+  readonly limit: number
+  /** The relay's largest `limit` (widening stops there). */
+  readonly maxLimit: number
+  /** While reading every event of one second: that second and the widened limit. */
+  readonly widening: { readonly at: number; readonly limit: number } | undefined
+  /**
+   * Seconds whose events filled a page of `maxLimit`: the relay may hold more of them than it
+   * will return, so some may be missing.
+   */
+  readonly incomplete: ReadonlyArray<number>
+  readonly done: boolean
+}
+
+/**
+ * Starts paging a history filter: its `since` is kept as the lower bound, its `until` (if any) is
+ * the first upper bound, its `limit` the page size (missing or 0: `maxLimit`; never above
+ * `maxLimit`). Total: a `since` that is not a finite number is left out; a filter that is not an
+ * object gives a finished cursor (`done`, filter `{}`: nothing is asked for).
+ *
+ * @example
+ * import { pageFilter, startPaging } from 'nip34-sync'
+ * import { option as O } from 'fp-ts'
+ *
+ * const cursor = startPaging({ '#a': ['x'], since: 100, limit: 0 }, { maxLimit: 50 })
+ * assert.deepStrictEqual(pageFilter(cursor), O.some({ '#a': ['x'], since: 100, limit: 50 }))
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const startPaging = (filter: NostrFilter, limits?: Partial<RelayLimits>): PageCursor => {
+  const maxLimit = relayLimits(limits).limits.maxLimit
+  const f = asRecord(filter)
+  if (f === undefined) return { filter: {}, until: undefined, limit: maxLimit, maxLimit, widening: undefined, incomplete: [], done: true }
+  const asked = f['limit']
+  const limit = typeof asked === 'number' && Number.isSafeInteger(asked) && asked > 0 ? Math.min(asked, maxLimit) : maxLimit
+  const until = validTime(f['until'])
+  const since = isNumber(f['since']) ? f['since'] : undefined
+  return {
+    filter: historyVariant(filter, since, undefined, undefined),
+    until,
+    limit,
+    maxLimit,
+    widening: undefined,
+    incomplete: [],
+    done: until !== undefined && since !== undefined && until < since
+  }
+}
+
+/**
+ * A value given as a cursor: itself when it has the shape {@link startPaging} and {@link nextPage}
+ * give (a filter object whose `since` is absent or a number; numbers for `until`, `limit`,
+ * `maxLimit` and the widening; a boolean `done`; an array `incomplete`), `undefined` otherwise.
+ */
+const asCursor = (u: unknown): PageCursor | undefined => {
+  const c = asRecord(u)
+  if (c === undefined) return undefined
+  const f = asRecord(c['filter'])
+  const until = c['until']
+  const w = c['widening']
+  const widening = asRecord(w)
+  return f !== undefined &&
+    (f['since'] === undefined || isNumber(f['since'])) &&
+    (until === undefined || isNumber(until)) &&
+    isNumber(c['limit']) &&
+    isNumber(c['maxLimit']) &&
+    typeof c['done'] === 'boolean' &&
+    Array.isArray(c['incomplete']) &&
+    (w === undefined || (widening !== undefined && isNumber(widening['at']) && isNumber(widening['limit'])))
+    ? (u as PageCursor)
+    : undefined
+}
+
+/**
+ * The filter of the next page, or `None` when paging is done (or the value is not a cursor).
+ *
+ * @example
+ * import { nextPage, pageFilter, startPaging } from 'nip34-sync'
+ * import { function as F, option as O } from 'fp-ts'
+ *
+ * const cursor = F.pipe(startPaging({ kinds: [1617], limit: 2 }), nextPage([]))
+ * assert.deepStrictEqual(pageFilter(cursor), O.none)
+ *
+ * @category destructors
+ * @since 0.1.0
+ */
+export const pageFilter = (u: PageCursor): O.Option<NostrFilter> => {
+  const cursor = asCursor(u)
+  if (cursor === undefined || cursor.done) return O.none
+  if (cursor.widening !== undefined)
+    return O.some(historyVariant(cursor.filter, cursor.widening.at, cursor.widening.at, cursor.widening.limit))
+  return O.some(historyVariant(cursor.filter, cursor.filter.since, cursor.until, cursor.limit))
+}
+
+const below = (cursor: PageCursor, at: number): PageCursor => {
+  const until = at - 1
+  const floor = cursor.filter.since ?? 0
+  return { ...cursor, until, widening: undefined, done: until < floor || until < 0 }
+}
+
+/**
+ * Advances paging with the events a relay returned for the last page (all events of the `REQ`
+ * may be given: only those matching the page's filter count). The rule cannot loop: every step
+ * either ends, lowers `until`, or doubles the `limit` of a one-second page up to `maxLimit`; a second
+ * that still fills a page of `maxLimit` is recorded in `incomplete` and `until` moves below it.
+ * Total: `events` that is not an array is an empty page, values in it that are not events are
+ * ignored, and a value that is not a cursor is returned as it is.
+ *
+ * @example
+ * import { nextPage, pageFilter, startPaging } from 'nip34-sync'
+ * import { function as F, option as O } from 'fp-ts'
+ *
+ * const ev = (created_at: number) => ({ id: String(created_at), pubkey: 'p', kind: 1617, created_at, tags: [] })
+ * const cursor = F.pipe(startPaging({ kinds: [1617], limit: 2 }, { maxLimit: 4 }), nextPage([ev(20), ev(20)]))
+ * assert.deepStrictEqual(pageFilter(cursor), O.some({ kinds: [1617], since: 20, until: 20, limit: 4 }))
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const nextPage =
+  (events: ReadonlyArray<unknown>) =>
+  (u: PageCursor): PageCursor => {
+    const cursor = asCursor(u)
+    if (cursor === undefined) return u
+    const current = pageFilter(cursor)
+    if (O.isNone(current)) return cursor
+    const page: Array<{ created_at: number }> = []
+    for (const u of Array.isArray(events) ? events : []) {
+      const e = asEvent(u)
+      if (e !== undefined && matches(current.value, e)) page.push(e)
+    }
+    const w = cursor.widening
+    if (w !== undefined) {
+      if (page.length < w.limit) return below(cursor, w.at)
+      if (w.limit >= cursor.maxLimit) return below({ ...cursor, incomplete: [...cursor.incomplete, w.at] }, w.at)
+      return { ...cursor, widening: { at: w.at, limit: Math.min(w.limit * 2, cursor.maxLimit) } }
+    }
+    const step = nextUntil({ events: page, limit: cursor.limit })
+    switch (step._tag) {
+      case 'Done':
+        return { ...cursor, done: true }
+      case 'Until':
+        return { ...cursor, until: step.until }
+      case 'Widen':
+        return cursor.limit >= cursor.maxLimit
+          ? below({ ...cursor, incomplete: [...cursor.incomplete, step.createdAt] }, step.createdAt)
+          : { ...cursor, widening: { at: step.createdAt, limit: Math.min(cursor.limit * 2, cursor.maxLimit) } }
+    }
+  }

@@ -1,0 +1,373 @@
+/**
+ * The three-way lifecycle (sent → confirmed | failed), one test per case, and the two time
+ * helpers: the `since` of a quick reconnect and history paging that cannot loop.
+ */
+import { describe, expect, it } from 'vitest'
+import { function as F, option as O } from 'fp-ts'
+import { fromRelayTargets, relayRepos, relayRootEvents, type RelayIndex } from '../src/RelayIndex.js'
+import {
+  DEFAULT_RECONNECT_WINDOW,
+  appliedTargets,
+  confirm,
+  disconnected,
+  emptySyncState,
+  eqSyncTargets,
+  fail,
+  inFlight,
+  lastConfirmed,
+  markSent,
+  nextBatches,
+  nextPage,
+  nextUntil,
+  openSubscriptions,
+  pageFilter,
+  pendingDiff,
+  reconnectSince,
+  startPaging,
+  syncFilterTarget,
+  syncTargets,
+  withPurgatory,
+  type SyncBatch,
+  type SyncState,
+  type SyncTargets
+} from '../src/Lifecycle.js'
+import { planTarget } from '../src/Wire.js'
+import { asOpen, covers, event, pk, replay, rootId } from './wire.arbitraries.js'
+
+const R = 'wss://r.example'
+const R2 = 'wss://r2.example'
+const ref = (i: number, d = 'repo') => `30617:${pk(i)}:${d}`
+const index = (...targets: Array<[string, ReadonlyArray<string>, Record<string, ReadonlyArray<string>>?]>): RelayIndex =>
+  fromRelayTargets(targets.map(([relay, repos, rootEvents]) => ({ relay, repos, rootEvents: rootEvents ?? {} })) as never)
+const T0 = 1_700_000_000
+
+/** Sends every batch and confirms every awaited id at `at`. */
+const sync = (desired: SyncTargets, state: SyncState, at = T0): SyncState =>
+  nextBatches(desired)(state).reduce((s, b) => b.awaiting.reduce((t, id) => confirm(b.relay, id, at)(t), markSent(b)(s)), state)
+
+const only = (batches: ReadonlyArray<SyncBatch>): SyncBatch => {
+  expect(batches).toHaveLength(1)
+  return batches[0] as SyncBatch
+}
+
+describe('lifecycle', () => {
+  const desired = syncTargets(index([R, [ref(1)], { [ref(1)]: [rootId(1)] }]))
+
+  it('a fresh host opens every desired relay: live REQs, and history from the beginning', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    expect(b.connection).toBe('open')
+    expect(b.full.map((a) => a._tag)).toEqual(['SpawnRelay'])
+    expect(b.messages.every((m) => m[0] === 'REQ')).toBe(true)
+    expect(b.messages.map((m) => m[1])).toEqual(planTarget()(O.toUndefined(syncFilterTarget(R)(desired))!).subscriptions.map((s) => s.id))
+    expect(b.history[0]?.filters).toEqual([{ kinds: [30617, 10317], limit: 500 }])
+    for (const s of b.history) for (const f of s.filters) expect(f.since).toBeUndefined()
+    expect(b.awaiting).toEqual([...b.messages.map((m) => m[1]), ...b.history.map((s) => s.id)].sort())
+  })
+
+  it('a batch in flight is not requested again', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    const sent = markSent(b)(emptySyncState)
+    expect(inFlight(sent).map((f) => f.relay)).toEqual([R])
+    expect(pendingDiff(desired)(sent)).toEqual({ full: [], stateOnly: [] })
+    expect(nextBatches(desired)(sent)).toEqual([])
+  })
+
+  it('confirming every awaited id applies the batch and records the time', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    let s = markSent(b)(emptySyncState)
+    for (const id of b.awaiting.slice(0, -1)) s = confirm(R, id, T0)(s)
+    expect(inFlight(s)[0]?.awaiting).toEqual(b.awaiting.slice(-1))
+    expect(lastConfirmed(R)(s)).toBeUndefined()
+    s = confirm(R, b.awaiting.at(-1)!, T0 + 5)(s)
+    expect(inFlight(s)).toEqual([])
+    expect(eqSyncTargets.equals(appliedTargets(s), desired)).toBe(true)
+    expect(lastConfirmed(R)(s)).toBe(T0 + 5)
+    expect(openSubscriptions(R)(s)).toEqual(b.messages.map((m) => m[1]).sort())
+    expect(nextBatches(desired)(s)).toEqual([])
+  })
+
+  it('an EOSE for an id that is not awaited, or a relay with nothing in flight, changes nothing', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    const s = markSent(b)(emptySyncState)
+    expect(confirm(R, 'n34lunknown', T0)(s)).toBe(s)
+    expect(confirm(R2, b.awaiting[0]!, T0)(s)).toBe(s)
+    expect(fail(R2)(s)).toBe(s)
+  })
+
+  it('new work for a relay in flight waits until its batch is confirmed', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    const s = markSent(b)(emptySyncState)
+    const more = syncTargets(index([R, [ref(1), ref(2)], { [ref(1)]: [rootId(1)] }], [R2, []]))
+    expect(nextBatches(more)(s).map((x) => x.relay)).toEqual([R2])
+    const done = b.awaiting.reduce((t, id) => confirm(R, id, T0)(t), s)
+    const next = nextBatches(more)(done).find((x) => x.relay === R)!
+    expect(next.full).toEqual([{ _tag: 'AddFilters', relay: R, repos: [ref(2)], rootEvents: {} }])
+  })
+
+  it('a failed batch comes back in the next round, and its REQs are sent again', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    const failed = F.pipe(emptySyncState, markSent(b), fail(R))
+    expect(inFlight(failed)).toEqual([])
+    expect(appliedTargets(failed).full).toEqual(appliedTargets(emptySyncState).full)
+    const again = only(nextBatches(desired)(failed))
+    expect(again.full).toEqual(b.full)
+    expect(again.messages).toEqual(b.messages)
+    expect(again.history).toEqual(b.history)
+    expect(again.connection).toBe('keep')
+    expect(eqSyncTargets.equals(appliedTargets(sync(desired, failed)), desired)).toBe(true)
+  })
+
+  it('a failed batch whose work is no longer wanted: the subscriptions it may have opened are closed', () => {
+    const base = syncTargets(index([R, [ref(1)]]))
+    const synced = sync(base, emptySyncState)
+    const grown = syncTargets(index([R, [ref(1), ref(2)]]))
+    const b = only(nextBatches(grown)(synced))
+    const failed = F.pipe(synced, markSent(b), fail(R))
+    // the host gives up on ref(2): desired is the applied state again, but the relay may hold the new REQ
+    expect(pendingDiff(base)(failed)).toEqual({ full: [], stateOnly: [] })
+    const repair = only(nextBatches(base)(failed))
+    expect(repair.full).toEqual([])
+    const wire = replay(repair.messages, replay(b.messages, asOpen(planTarget()(O.toUndefined(syncFilterTarget(R)(base))!).subscriptions)))
+    expect(wire).toEqual(asOpen(planTarget()(O.toUndefined(syncFilterTarget(R)(base))!).subscriptions))
+    expect(nextBatches(base)(sync(base, failed))).toEqual([])
+  })
+
+  it('a batch that only closes subscriptions is applied when it is sent', () => {
+    const synced = sync(syncTargets(index([R, [ref(1)]])), emptySyncState)
+    const emptier = syncTargets(index([R, []]))
+    const b = only(nextBatches(emptier)(synced))
+    expect(b.messages.map((m) => m[0])).toEqual(['CLOSE'])
+    expect(b.awaiting).toEqual([])
+    const s = markSent(b)(synced)
+    expect(inFlight(s)).toEqual([])
+    expect(eqSyncTargets.equals(appliedTargets(s), emptier)).toBe(true)
+  })
+
+  it('a relay no longer desired: every subscription is closed and the relay is forgotten', () => {
+    const synced = sync(desired, emptySyncState)
+    const none = syncTargets(index())
+    const b = only(nextBatches(none)(synced))
+    expect(b.connection).toBe('close')
+    expect(b.messages.every((m) => m[0] === 'CLOSE')).toBe(true)
+    expect(b.messages.map((m) => m[1]).sort()).toEqual(openSubscriptions(R)(synced))
+    const s = markSent(b)(synced)
+    expect(openSubscriptions(R)(s)).toEqual([])
+    expect(lastConfirmed(R)(s)).toBeUndefined()
+    expect(nextBatches(none)(s)).toEqual([])
+  })
+
+  it('a repository that moves from state-only (purgatory) to full sync is new work', () => {
+    const idx = index([R, [ref(1), ref(2)], { [ref(2)]: [rootId(2)] }])
+    const held = F.pipe(idx, withPurgatory([ref(2)]))
+    const s = sync(held, emptySyncState)
+    expect(nextBatches(held)(s)).toEqual([])
+    const released = F.pipe(idx, withPurgatory([]))
+    const work = pendingDiff(released)(s)
+    expect(work.full).toEqual([{ _tag: 'AddFilters', relay: R, repos: [ref(2)], rootEvents: { [ref(2)]: [rootId(2)] } }])
+    expect(work.stateOnly).toEqual([{ _tag: 'CloseRelay', relay: R }])
+    const b = only(nextBatches(released)(s))
+    expect(b.connection).toBe('keep')
+    const sent = b.messages.flatMap((m) => (m[0] === 'REQ' ? m.slice(2) : []))
+    expect(covers(sent as never, event(1617, [['a', ref(2)]]))).toBe(true)
+    expect(covers(sent as never, event(1630, [['e', rootId(2)]]))).toBe(true)
+    // its history is fetched from the beginning, state included
+    const history = b.history.flatMap((h) => h.filters)
+    expect(covers(history as never, event(1617, [['a', ref(2)]], pk(5), 1))).toBe(true)
+    expect(eqSyncTargets.equals(appliedTargets(sync(released, s)), released)).toBe(true)
+  })
+
+  it('a repository in purgatory gets only its state filter', () => {
+    const held = F.pipe(index([R, [ref(1)], { [ref(1)]: [rootId(1)] }]), withPurgatory([ref(1)]))
+    expect(relayRepos(R)(held.full)).toEqual([])
+    expect(relayRootEvents(R)(held.full)).toEqual({})
+    expect(relayRepos(R)(held.stateOnly)).toEqual([ref(1)])
+    const b = only(nextBatches(held)(emptySyncState))
+    const filters = b.messages.flatMap((m) => (m[0] === 'REQ' ? m.slice(2) : []))
+    expect(filters).toEqual([
+      { kinds: [30617, 10317], limit: 0 },
+      { kinds: [30618], authors: [pk(1)], '#d': ['repo'], limit: 0 }
+    ])
+  })
+
+  it('a dropped connection reopens: what the relay had resumes from the reconnect window, new content from the beginning', () => {
+    const synced = sync(desired, emptySyncState, T0)
+    const dropped = disconnected(R)(synced)
+    expect(openSubscriptions(R)(dropped)).toEqual([])
+    expect(lastConfirmed(R)(dropped)).toBe(T0)
+    const grown = syncTargets(index([R, [ref(1), ref(3)], { [ref(1)]: [rootId(1)] }]))
+    const b = only(nextBatches(grown)(dropped))
+    expect(b.connection).toBe('open')
+    expect(b.full.map((a) => a._tag)).toEqual(['SpawnRelay'])
+    const since = T0 - DEFAULT_RECONNECT_WINDOW
+    const resumed = b.history.flatMap((h) => h.filters).filter((f) => f.since === since)
+    const fresh = b.history.flatMap((h) => h.filters).filter((f) => f.since === undefined)
+    expect(resumed[0]).toEqual({ kinds: [30617, 10317], since, limit: 500 })
+    expect(covers(resumed as never, event(1617, [['a', ref(1)]], pk(5), since))).toBe(true)
+    expect(covers(fresh as never, event(1617, [['a', ref(3)]], pk(5), 1))).toBe(true)
+    expect(covers(fresh as never, event(1617, [['a', ref(1)]], pk(5), 1))).toBe(false)
+    const s = sync(grown, dropped, T0 + 100)
+    expect(lastConfirmed(R)(s)).toBe(T0 + 100)
+    expect(nextBatches(grown)(s)).toEqual([])
+  })
+
+  it('a dropped connection with a batch in flight: the batch is dropped and its work comes back', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    const s = F.pipe(emptySyncState, markSent(b), disconnected(R))
+    expect(inFlight(s)).toEqual([])
+    const again = only(nextBatches(desired)(s))
+    expect(again.connection).toBe('open')
+    expect(again.messages).toEqual(b.messages)
+  })
+})
+
+describe('reconnectSince', () => {
+  it('is the last confirmed time minus the window', () => {
+    expect(reconnectSince(T0, 900)).toBe(T0 - 900)
+    expect(reconnectSince(T0, 0)).toBe(T0)
+    expect(reconnectSince(T0 + 0.7, 10.2)).toBe(T0 - 11)
+  })
+
+  it('is never below 0, and never "1970 plus the elapsed time"', () => {
+    expect(reconnectSince(300, 900)).toBe(0)
+    // an elapsed duration passed by mistake is just an early timestamp: the result fetches from 0, it does not pretend
+    expect(reconnectSince(3600, 60)).toBe(3540)
+  })
+
+  it('unknown or unusable input gives 0 (the whole history): never an event lost', () => {
+    expect(reconnectSince(undefined, 900)).toBe(0)
+    expect(reconnectSince(T0 * 1000, 900)).toBe(0) // milliseconds
+    expect(reconnectSince(Number.NaN, 900)).toBe(0)
+    expect(reconnectSince(-5, 900)).toBe(0)
+    expect(reconnectSince(T0, -1)).toBe(0)
+    expect(reconnectSince(T0, Number.POSITIVE_INFINITY)).toBe(0)
+  })
+})
+
+describe('paging', () => {
+  const ev = (created_at: number, i = created_at) => ({ id: i.toString(16).padStart(64, '0'), pubkey: 'p', kind: 1617, created_at, tags: [] })
+  const at = (...ts: Array<number>) => ts.map((t, i) => ev(t, i))
+
+  it('nextUntil: a page that is not full is the end', () => {
+    expect(nextUntil({ events: at(5, 4), limit: 3 })).toEqual({ _tag: 'Done' })
+    expect(nextUntil({ events: [], limit: 1 })).toEqual({ _tag: 'Done' })
+    expect(nextUntil({ events: at(5), limit: 0 })).toEqual({ _tag: 'Done' })
+  })
+
+  it('nextUntil: a full page moves until to its oldest second (inclusive: none of that second is skipped)', () => {
+    expect(nextUntil({ events: at(9, 7, 7), limit: 3 })).toEqual({ _tag: 'Until', until: 7 })
+    // only the newest `limit` events count: an older extra event matching the filter does not move until past the page
+    expect(nextUntil({ events: at(9, 8, 1), limit: 2 })).toEqual({ _tag: 'Until', until: 8 })
+  })
+
+  it('nextUntil: a full page that shares one created_at asks to widen instead of looping', () => {
+    expect(nextUntil({ events: at(7, 7, 7), limit: 3 })).toEqual({ _tag: 'Widen', createdAt: 7 })
+  })
+
+  it('a cursor widens a one-second page, then continues below that second', () => {
+    let c = startPaging({ kinds: [1617], limit: 2 }, { maxLimit: 8 })
+    expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], limit: 2 }))
+    c = nextPage(at(7, 7))(c)
+    expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], since: 7, until: 7, limit: 4 }))
+    c = nextPage(at(7, 7, 7))(c)
+    expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], until: 6, limit: 2 }))
+    c = nextPage(at(3))(c)
+    expect(pageFilter(c)).toEqual(O.none)
+    expect(c.incomplete).toEqual([])
+  })
+
+  it('a second that fills a page of the relay\u2019s max_limit is reported as incomplete and passed', () => {
+    let c = startPaging({ kinds: [1617], limit: 2 }, { maxLimit: 2 })
+    c = nextPage(at(7, 7))(c)
+    expect(c.incomplete).toEqual([7])
+    expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], until: 6, limit: 2 }))
+  })
+
+  it('paging stops at since, and ignores events that do not match the page', () => {
+    let c = startPaging({ kinds: [1617], since: 5, limit: 2 })
+    c = nextPage([...at(6, 6), { ...ev(9), kind: 1 }, 'junk', null])(c)
+    // a one-second page (the kind 1 event, the junk and the null are not part of it): widen second 6
+    expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], since: 6, until: 6, limit: 4 }))
+    c = nextPage(at(6, 6))(c)
+    expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], since: 5, until: 5, limit: 2 }))
+    c = nextPage([])(c)
+    expect(pageFilter(c)).toEqual(O.none)
+    expect(F.pipe(startPaging({ kinds: [1617], since: 6, limit: 1 }), nextPage(at(6)), nextPage(at(6)), pageFilter)).toEqual(O.none)
+    expect(startPaging({ kinds: [1], since: 10, until: 5 }).done).toBe(true)
+  })
+
+  it('a live filter (limit 0) pages with the relay\u2019s max_limit', () => {
+    expect(pageFilter(startPaging({ '#a': ['x'], limit: 0 }, { maxLimit: 300 }))).toEqual(O.some({ '#a': ['x'], limit: 300 }))
+  })
+})
+
+describe('totality: bad input reads as empty, or leaves the state as it is', () => {
+  const trap = (): object => {
+    const o = Object.create(null) as Record<PropertyKey, unknown>
+    o['toString'] = () => {
+      throw new Error('toString')
+    }
+    o[Symbol.toPrimitive] = () => {
+      throw new Error('toPrimitive')
+    }
+    return o
+  }
+  const desired = syncTargets(index([R, [ref(1)]]))
+  const state = markSent(only(nextBatches(desired)(emptySyncState)))(emptySyncState)
+  const empty = syncTargets(fromRelayTargets([]))
+
+  it('a value that is not a state reads as the empty state', () => {
+    for (const bad of [null, 42, 'x', [], {}, { _tag: 'SyncState' }, trap()]) {
+      expect(eqSyncTargets.equals(appliedTargets(bad as never), empty)).toBe(true)
+      expect(inFlight(bad as never)).toEqual([])
+      expect(lastConfirmed(R)(bad as never)).toBeUndefined()
+      expect(openSubscriptions(R)(bad as never)).toEqual([])
+      expect(nextBatches(desired)(bad as never)).toEqual(nextBatches(desired)(emptySyncState))
+    }
+  })
+
+  it('targets that are not targets read as empty; a relay that is not a string is in neither index', () => {
+    expect(eqSyncTargets.equals(syncTargets(null as never, trap() as never), empty)).toBe(true)
+    expect(eqSyncTargets.equals(null as never, empty)).toBe(true)
+    expect(eqSyncTargets.equals(desired, trap() as never)).toBe(false)
+    expect(syncFilterTarget(trap() as never)(desired)).toEqual(O.none)
+    expect(syncFilterTarget(R)(null as never)).toEqual(O.none)
+    expect(pendingDiff(null as never)(emptySyncState)).toEqual({ full: [], stateOnly: [] })
+    expect(nextBatches(trap() as never, trap() as never)(state)).toEqual(nextBatches(empty)(state))
+    expect(eqSyncTargets.equals(withPurgatory(42 as never)(desired.full), desired)).toBe(true)
+    expect(eqSyncTargets.equals(withPurgatory(ref(1) as never)(desired.full), desired)).toBe(true)
+    expect(eqSyncTargets.equals(withPurgatory(new Set([ref(1)]))(desired.full), withPurgatory([ref(1)])(desired.full))).toBe(true)
+  })
+
+  it('the reducers leave the state as it is for a batch, relay or id that is not one', () => {
+    for (const bad of [null, 42, trap(), { relay: R }, { relay: R, connection: 'maybe' }]) expect(markSent(bad as never)(state)).toBe(state)
+    expect(confirm(R, trap() as never, T0)(state)).toBe(state)
+    expect(confirm(trap() as never, 'x', T0)(state)).toBe(state)
+    expect(fail(42 as never)(state)).toBe(state)
+    expect(disconnected(null as never)(state)).toBe(state)
+    expect(lastConfirmed(trap() as never)(state)).toBeUndefined()
+    expect(openSubscriptions(trap() as never)(state)).toEqual([])
+  })
+
+  it('a batch whose lists hold garbage keeps only the actions, messages and ids in them', () => {
+    const b = only(nextBatches(desired)(emptySyncState))
+    const noisy = { ...b, full: [...b.full, 42, trap()], messages: [...b.messages, ['REQ', 7], trap()], awaiting: [...b.awaiting, null] }
+    expect(inFlight(markSent(noisy as never)(emptySyncState))).toEqual(inFlight(state))
+  })
+
+  it('paging: a filter that is not an object gives a finished cursor; a value that is not a cursor is returned as it is', () => {
+    const done = startPaging(null as never)
+    expect(done.done).toBe(true)
+    expect(pageFilter(done)).toEqual(O.none)
+    expect(pageFilter(startPaging({ kinds: [1], since: trap(), until: 'x' } as never))).toEqual(O.some({ kinds: [1], limit: 500 }))
+    for (const bad of [null, 42, {}, trap(), { ...done, limit: 'x' }]) {
+      expect(pageFilter(bad as never)).toEqual(O.none)
+      expect(nextPage([])(bad as never)).toBe(bad)
+    }
+    const c = startPaging({ kinds: [1617], limit: 2 })
+    expect(nextPage(trap() as never)(c)).toEqual({ ...c, done: true })
+    expect(pageFilter(nextPage([])({ ...c, filter: { ids: 'x' } } as never))).toEqual(O.none)
+    expect(nextUntil(null as never)).toEqual({ _tag: 'Done' })
+    expect(nextUntil({ events: trap(), limit: 1 } as never)).toEqual({ _tag: 'Done' })
+    expect(nextUntil({ events: [trap(), { created_at: 5 }], limit: 1 } as never)).toEqual({ _tag: 'Widen', createdAt: 5 })
+  })
+})
