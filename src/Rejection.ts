@@ -112,6 +112,21 @@ export interface Rejection {
   readonly rule?: string
 }
 
+/**
+ * Where a rejection happened and what it concerned; every field optional.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RejectionContext {
+  readonly partial?: boolean | undefined
+  readonly position?: number | undefined
+  readonly eventId?: string | undefined
+  readonly repo?: string | undefined
+  readonly value?: string | undefined
+  readonly rule?: string | undefined
+}
+
 const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)
 
 /**
@@ -129,27 +144,13 @@ const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s
 export const rejection = (
   code: RejectionCode,
   message: string,
-  context: {
-    readonly partial?: boolean | undefined
-    readonly position?: number | undefined
-    readonly eventId?: string | undefined
-    readonly repo?: string | undefined
-    readonly value?: string | undefined
-    readonly rule?: string | undefined
-  } = {}
+  context: RejectionContext = {}
 ): Rejection => rejectionOf(code, message, typeof context === 'object' && context !== null ? context : {})
 
 const rejectionOf = (
   code: RejectionCode,
   message: string,
-  context: {
-    readonly partial?: boolean | undefined
-    readonly position?: number | undefined
-    readonly eventId?: string | undefined
-    readonly repo?: string | undefined
-    readonly value?: string | undefined
-    readonly rule?: string | undefined
-  }
+  context: RejectionContext
 ): Rejection => ({
   code,
   message,

@@ -23,7 +23,7 @@ import { applyBatch, emptyRepoIndex } from '../src/RepoIndex.js'
 import { deriveTargets, fromRelayTargets, relayTarget, relays } from '../src/RelayIndex.js'
 import type { RepoRef } from '../src/RepoRef.js'
 import { planRelay } from '../src/Wire.js'
-import { REF_POOL, covers, event, pk, rootId, wanted } from './wire.arbitraries.js'
+import { REF_POOL, covers, event, pk, rootId, wanted, trap } from './wire.arbitraries.js'
 import { option as O } from 'fp-ts'
 
 const A = pk(1)
@@ -232,16 +232,6 @@ describe('real-shaped fixtures', () => {
 })
 
 describe('totality: bad input gives no filters, or the values that are usable', () => {
-  const trap = (): object => {
-    const o = Object.create(null) as Record<PropertyKey, unknown>
-    o['toString'] = () => {
-      throw new Error('toString')
-    }
-    o[Symbol.toPrimitive] = () => {
-      throw new Error('toPrimitive')
-    }
-    return o
-  }
 
   it('lists that are not arrays have no values; values of the wrong type are left out', () => {
     for (const bad of [null, undefined, 42, 'x', {}, trap()]) {

@@ -32,7 +32,7 @@ import {
   type SyncTargets
 } from '../src/Lifecycle.js'
 import { planTarget } from '../src/Wire.js'
-import { asOpen, covers, event, pk, replay, rootId } from './wire.arbitraries.js'
+import { asOpen, covers, event, pk, replay, rootId, trap } from './wire.arbitraries.js'
 
 const R = 'wss://r.example'
 const R2 = 'wss://r2.example'
@@ -301,16 +301,6 @@ describe('paging', () => {
 })
 
 describe('totality: bad input reads as empty, or leaves the state as it is', () => {
-  const trap = (): object => {
-    const o = Object.create(null) as Record<PropertyKey, unknown>
-    o['toString'] = () => {
-      throw new Error('toString')
-    }
-    o[Symbol.toPrimitive] = () => {
-      throw new Error('toPrimitive')
-    }
-    return o
-  }
   const desired = syncTargets(index([R, [ref(1)]]))
   const state = markSent(only(nextBatches(desired)(emptySyncState)))(emptySyncState)
   const empty = syncTargets(fromRelayTargets([]))

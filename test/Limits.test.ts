@@ -13,6 +13,7 @@ import {
   relayLimits,
   type RelayLimits
 } from '../src/Limits.js'
+import { trap } from './wire.arbitraries.js'
 
 const minimums: RelayLimits = {
   maxValuesPerList: 1,
@@ -152,16 +153,6 @@ describe('limitsFor', () => {
 })
 
 describe('totality: any value where limits are expected', () => {
-  const trap = (): object => {
-    const o = Object.create(null) as Record<PropertyKey, unknown>
-    o['toString'] = () => {
-      throw new Error('toString')
-    }
-    o[Symbol.toPrimitive] = () => {
-      throw new Error('toPrimitive')
-    }
-    return o
-  }
 
   it('liveSubscriptionBudget reads limits that are not valid field by field over the defaults', () => {
     for (const bad of [null, undefined, 42, 'x', [], trap()]) expect(liveSubscriptionBudget(bad as never)).toBe(18)
@@ -177,7 +168,9 @@ describe('totality: any value where limits are expected', () => {
   })
 
   it('values are described without calling their toString', () => {
-    expect(relayLimits(trap()).problems).toEqual([{ field: 'toString', value: 'function', reason: 'unknown limit; ignored' }])
+    expect(relayLimits(trap()).problems).toEqual(
+      ['toJSON', 'toString', 'valueOf'].map((field) => ({ field, value: 'function', reason: 'unknown limit; ignored' }))
+    )
     expect(relayLimits({ maxLimit: trap() }).problems).toEqual([{ field: 'maxLimit', value: 'an object', reason: 'not an integer; keeping 500' }])
     expect(limitsFromRelayInfo(trap())).toEqual({ limits: defaultRelayLimits, problems: [] })
     expect(limitsFor(trap() as never)('wss://x.example')).toEqual(defaultRelayLimits)

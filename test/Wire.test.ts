@@ -18,7 +18,7 @@ import {
   planRelay,
   planTarget
 } from '../src/Wire.js'
-import { asOpen, covers, event, pk, replay, rootId, wanted } from './wire.arbitraries.js'
+import { asOpen, covers, event, pk, replay, rootId, wanted, trap } from './wire.arbitraries.js'
 
 const R = 'wss://r.example'
 const ref = (i: number, d = 'repo') => `30617:${pk(i)}:${d}`
@@ -236,16 +236,6 @@ describe('history', () => {
 })
 
 describe('totality: bad input gives an empty plan, or the parts that are usable', () => {
-  const trap = (): object => {
-    const o = Object.create(null) as Record<PropertyKey, unknown>
-    o['toString'] = () => {
-      throw new Error('toString')
-    }
-    o[Symbol.toPrimitive] = () => {
-      throw new Error('toPrimitive')
-    }
-    return o
-  }
   const empty = { relay: '', subscriptions: [], budget: 18, folded: 0, overBudget: 0, problems: [] }
 
   it('a target that is not an object, or a relay that is not a string, gives the empty plan', () => {
