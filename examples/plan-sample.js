@@ -14,6 +14,7 @@ import {
   diff,
   emptyRelayIndex,
   emptyRepoIndex,
+  planActions,
   relayTargets
 } from '../dist/index.js'
 
@@ -55,11 +56,20 @@ batches.forEach((events, i) => {
   repoIndex = index
   const desired = F.pipe(repoIndex, deriveTargets(config))
   const actions = F.pipe(applied, diff(desired))
+  const wire = F.pipe(applied, planActions(actions)) // the REQ/CLOSE messages that carry them out
   applied = F.pipe(applied, applyActions(actions))
 
   console.log(`\n== batch ${i + 1}: ${events.length} events, ${rejected.length} rejected, ${actions.length} actions`)
   for (const r of rejected) console.log(`  rejected #${r.position ?? '-'} ${r.code}${r.partial ? ' (partial)' : ''}: ${r.message}`)
   for (const action of actions) console.log(describe(action))
+  console.log('  -- on the wire (NIP-01 messages; unchanged subscriptions are not re-sent)')
+  for (const batch of wire) {
+    const reqs = batch.messages.filter((m) => m[0] === 'REQ')
+    const closes = batch.messages.filter((m) => m[0] === 'CLOSE')
+    console.log(`  ${batch.relay.padEnd(32)} ${batch.connection.padEnd(5)} ${reqs.length} REQ, ${closes.length} CLOSE: ${batch.messages.map((m) => `${m[0]} ${m[1]}`).join(', ')}`)
+  }
+  const first = wire[0]?.messages.filter((m) => m[0] === 'REQ').at(-1)
+  if (i === 0 && first !== undefined) console.log(`  e.g. ${short(JSON.stringify(first))}`)
 })
 
 console.log('\n== applied targets after both batches')
