@@ -275,3 +275,17 @@ export const explainRepo = (config: SyncConfig | ResolvedConfig, index: RepoInde
     rootEvents
   }
 }
+
+/**
+ * `explain(config, index, relay)`: the same as {@link explainRelay}, under the name hosts and the
+ * CLI's `--explain` use.
+ *
+ * @example
+ * import { emptyRepoIndex, explain } from 'nip34-sync'
+ *
+ * assert.strictEqual(explain({ ownRelays: ['wss://grasp.example.com'] }, emptyRepoIndex, 'wss://r.example').asked, false)
+ *
+ * @category explanations
+ * @since 0.1.0
+ */
+export const explain: (config: SyncConfig | ResolvedConfig, index: RepoIndex, relay: string) => RelayExplanation = explainRelay
