@@ -197,6 +197,8 @@ const relayList = (
   return [...out].sort()
 }
 
+const RELAY_VERDICT_MEMO = 50_000
+
 const nonNegativeInt = (field: string, u: unknown, fallback: number, problems: Array<Rejection>): number => {
   if (u === undefined) return fallback
   if (typeof u === 'number' && Number.isSafeInteger(u) && u >= 0) return u
@@ -216,9 +218,17 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
     problems.push(rejection('invalid-config', `relayPolicy: ${problem}; every relay is refused until it is fixed`))
   const policy = policyResolution.policy
   const checkUrl = checkRelayUrl(policyInput as Partial<RelayPolicy>)
+  // Verdicts are memoised per configuration (most relays recur across announcements); the memo
+  // is bounded, so hostile input with endless distinct URLs cannot grow it without limit.
+  const verdicts = new Map<RelayUrl, { readonly rule: string; readonly reason: string } | null>()
   const relayCheck = (relay: RelayUrl): { readonly rule: string; readonly reason: string } | undefined => {
+    const hit = verdicts.get(relay)
+    if (hit !== undefined) return hit ?? undefined
     const r = checkUrl(relay)
-    return E.isLeft(r) ? { rule: r.left.rule, reason: r.left.reason } : undefined
+    const verdict = E.isLeft(r) ? { rule: r.left.rule, reason: r.left.reason } : null
+    if (verdicts.size >= RELAY_VERDICT_MEMO) verdicts.clear()
+    verdicts.set(relay, verdict)
+    return verdict ?? undefined
   }
   const ownRelays = relayList('ownRelays', o['ownRelays'], problems, relayCheck)
   const bootstrapRelays = relayList('bootstrapRelays', o['bootstrapRelays'], problems, relayCheck)

@@ -23,9 +23,23 @@ export interface Effective {
 
 const memo = new WeakMap<ResolvedConfig, WeakMap<object, Effective>>()
 
+const ownMemo = new WeakMap<ResolvedConfig, Map<string, boolean>>()
+const OWN_MEMO_SIZE = 50_000
+
+/** Whether a relay URL is on one of our own hosts (memoised per configuration, bounded). */
 export const isOwnHost = (config: ResolvedConfig, relay: string): boolean => {
+  let memo = ownMemo.get(config)
+  if (memo === undefined) {
+    memo = new Map()
+    ownMemo.set(config, memo)
+  }
+  const hit = memo.get(relay)
+  if (hit !== undefined) return hit
   const h = hostOf(relay)
-  return h !== undefined && config.ownHosts.has(h)
+  const own = h !== undefined && config.ownHosts.has(h)
+  if (memo.size >= OWN_MEMO_SIZE) memo.clear()
+  memo.set(relay, own)
+  return own
 }
 
 const compute = (config: ResolvedConfig, sources: ReadonlyArray<RelaySource>): Effective => {

@@ -11,6 +11,7 @@
  */
 import type { ResolvedConfig } from '../Config.js'
 import { hostOf } from '../RelayUrl.js'
+import { isOwnHost } from './effective.js'
 import { compareStrings } from './sorted.js'
 import type { AnnouncementFacts, RepoIndexData } from './repoIndex.js'
 
@@ -28,9 +29,11 @@ export const acceptedBy =
     if (config.acceptance === 'all') return true
     const cloneHosts: ReadonlyArray<unknown> = Array.isArray(ann?.cloneHosts) ? ann.cloneHosts : []
     const relayList: ReadonlyArray<unknown> = Array.isArray(ann?.relays) ? ann.relays : []
-    for (const host of cloneHosts) {
-      if (typeof host !== 'string' || !config.ownHosts.has(host)) continue
-      for (const r of relayList) if (typeof r === 'string' && hostOf(r) === host) return true
+    // relays on our hosts are few: find them through the memoised check, then match their host
+    for (const r of relayList) {
+      if (typeof r !== 'string' || !isOwnHost(config, r)) continue
+      const host = hostOf(r)
+      if (host !== undefined && cloneHosts.includes(host)) return true
     }
     return false
   }
