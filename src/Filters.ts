@@ -238,7 +238,7 @@ export const historyFilter =
 
 /**
  * The complete live filter list for a {@link FilterTarget}, cut within the limits: the filters
- * of its subscription plan, in plan order (discovery first). Values that cannot be asked for
+ * of its subscription plan, in plan order (discovery first), its `overflow` included. Values that cannot be asked for
  * (an invalid address or id, a value too long for one message) are left out; {@link planTarget}
  * reports them. A target that is not an object gives `[]`; a field of the target that is not a
  * list (or, for `rootEvents`, an object) has no values.
@@ -262,7 +262,8 @@ export const historyFilter =
 export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits>): ReadonlyArray<NostrFilter> => {
   if (asRecord(target) === undefined) return []
   const resolved = relayLimits(limits).limits
-  return layout(target, resolved, liveMode(resolved)).subscriptions.flatMap((s) => s.filters)
+  const l = layout(target, resolved, liveMode(resolved))
+  return [...l.subscriptions, ...l.overflow].flatMap((s) => s.filters)
 }
 
 /**

@@ -8,7 +8,7 @@
  * ```text
  *            nextBatches                markSent               confirm (every EOSE)
  * desired ──────────────▶ SyncBatch ─────────────▶ in flight ─────────────────────▶ applied
- *                                                     │ fail / disconnected
+ *                                                     │ fail / closed / disconnected
  *                                                     └──────────▶ dropped: the work comes back
  *                                                                  in the next nextBatches
  * ```
@@ -49,7 +49,7 @@ import {
   type RelayIndex,
   type RelayTarget
 } from './RelayIndex.js'
-import { addedTarget, type RelayPlan, type Subscription, type WireMessage } from './Wire.js'
+import { addedTarget, type PlanProblem, type RelayPlan, type Subscription, type WireMessage } from './Wire.js'
 import { history as historyVariant } from './internal/filters.js'
 import { jsonText, sha256Hex } from './internal/hash.js'
 import * as engine from './internal/layout.js'
@@ -218,7 +218,7 @@ export const eqSyncTargets: Eq.Eq<SyncTargets> = Eq.fromEquals((a, b) => {
 /**
  * The in-flight state of a host. Opaque: read it with {@link appliedTargets}, {@link inFlight},
  * {@link lastConfirmed}, {@link openSubscriptions}; change it with {@link markSent},
- * {@link confirm}, {@link fail}, {@link disconnected}.
+ * {@link confirm}, {@link fail}, {@link closed}, {@link disconnected}.
  *
  * @example
  * import { emptySyncState, inFlight } from 'nip34-sync'
@@ -442,14 +442,28 @@ export interface SyncBatch {
   readonly messages: ReadonlyArray<WireMessage>
   /**
    * One-shot history subscriptions for what the batch adds: send at most
-   * `reservedSubscriptions` at a time, page each with {@link startPaging}/{@link nextPage}, `CLOSE`
-   * it and {@link confirm} its id when its paging is done.
+   * `reservedSubscriptions` at a time (so live and history together stay within
+   * `maxSubscriptions`), page each with {@link startPaging}/{@link nextPage}, `CLOSE` it and
+   * {@link confirm} its id when its paging is done.
    */
   readonly history: ReadonlyArray<Subscription>
-  /** The ids (live `REQ`s and history subscriptions) that must all be confirmed. */
+  /**
+   * The ids (live `REQ`s and history subscriptions) that must all be confirmed. History is left
+   * out when the relay has no room for it (`reservedSubscriptions` 0, a relay that allows a
+   * single subscription; reported as `no-history-room`).
+   */
   readonly awaiting: ReadonlyArray<string>
-  /** The live plan of the relay after the batch. */
+  /**
+   * The live plan of the relay after the batch. `messages` stay within its `budget`; its
+   * `overflow` (subscriptions beyond `maxSubscriptions - reservedSubscriptions`, reported as
+   * `over-budget`) is never sent here nor tracked by the state: open it on a second connection.
+   */
   readonly plan: RelayPlan
+  /**
+   * What could not be asked for or awaited: the plan's problems and those of the history
+   * subscriptions (each once), and `no-history-room`.
+   */
+  readonly problems: ReadonlyArray<PlanProblem>
 }
 
 /**
@@ -537,15 +551,22 @@ const historyOf = (
   since: number | undefined,
   limits: RelayLimits,
   withDiscovery: boolean
-): ReadonlyArray<Subscription> =>
-  !withDiscovery && isEmpty(target) ? [] : engine.layout(target, limits, engine.historyMode(since, limits, withDiscovery)).subscriptions
+): { readonly subscriptions: ReadonlyArray<Subscription>; readonly problems: ReadonlyArray<PlanProblem> } =>
+  !withDiscovery && isEmpty(target)
+    ? { subscriptions: [], problems: [] }
+    : engine.layout(target, limits, engine.historyMode(since, limits, withDiscovery))
 
-const planOf = (relay: string, target: FilterTarget | undefined, limits: RelayLimits): RelayPlan => {
-  const mode = engine.liveMode(limits)
-  if (target === undefined) return { relay, subscriptions: [], budget: mode.budget ?? 0, folded: 0, overBudget: 0, problems: [] }
-  const l = engine.layout(target, limits, mode)
-  return { relay, subscriptions: l.subscriptions, budget: mode.budget ?? 0, folded: l.folded, overBudget: l.overBudget, problems: l.problems }
+/** Problems in order, each once. */
+const uniqueProblems = (problems: ReadonlyArray<PlanProblem>): ReadonlyArray<PlanProblem> => {
+  const seen = new Set<string>()
+  return problems.filter((p) => {
+    const key = `${p.code} ${p.value ?? ''} ${p.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
+
 
 /** `CLOSE` every open id the plan lacks, then `REQ` every subscription that is new or differs from what is open. */
 const liveMessages = (open: IMap<string, string>, subscriptions: ReadonlyArray<Subscription>): Array<WireMessage> => {
@@ -605,25 +626,38 @@ export const nextBatches =
       const { full, stateOnly } = byRelay.get(relay) as { full: Array<RelayAction>; stateOnly: Array<RelayAction> }
       const limits = limitsOf(relay)
       const target = O.toUndefined(syncFilterTarget(relay)(targets))
-      const plan = planOf(relay, target, limits)
+      const plan = engine.livePlan(relay, target, limits)
       const open = d.open.get(relay) ?? IMap<string, string>()
       const messages = liveMessages(open, plan.subscriptions)
       const was = isPresent(d.applied, relay) || d.open.has(relay)
       const connection = target === undefined ? 'close' : was ? 'keep' : 'open'
       let history: ReadonlyArray<Subscription> = []
+      const historyProblems: Array<PlanProblem> = []
       if (target !== undefined) {
         const added = addedContent(relay, full, stateOnly)
         const resume = d.resume.get(relay)
         // a relay new to the applied targets (first connection, reconnection, or a spawn that failed) gets discovery history
         const opening = !isPresent(d.applied, relay)
         const resumeSince = resume === undefined ? 0 : reconnectSince(resume.at, window)
-        if (opening && resume !== undefined && resumeSince > 0) {
-          const [known, fresh] = splitKnown(added, resume.target)
-          history = [...historyOf(known, resumeSince, limits, true), ...historyOf(fresh, undefined, limits, false)]
-        } else history = historyOf(added, undefined, limits, opening)
+        const parts =
+          opening && resume !== undefined && resumeSince > 0
+            ? (([known, fresh]) => [historyOf(known, resumeSince, limits, true), historyOf(fresh, undefined, limits, false)])(
+                splitKnown(added, resume.target)
+              )
+            : [historyOf(added, undefined, limits, opening)]
+        history = parts.flatMap((p) => p.subscriptions)
+        for (const p of parts) historyProblems.push(...p.problems)
       }
-      const awaiting = sortedUnique([...messages.filter((m) => m[0] === 'REQ').map((m) => m[1]), ...history.map((s) => s.id)])
-      out.push({ relay, connection, full, stateOnly, messages, history, awaiting, plan })
+      // a relay that allows a single subscription leaves no room for history: it is not awaited
+      const room = limits.reservedSubscriptions > 0
+      if (!room && history.length > 0)
+        historyProblems.push({
+          code: 'no-history-room',
+          message: `the relay allows ${limits.maxSubscriptions} subscription(s) and the live plan uses them: the history is not awaited (fetch it on another connection)`
+        })
+      const awaiting = sortedUnique([...messages.filter((m) => m[0] === 'REQ').map((m) => m[1]), ...(room ? history.map((s) => s.id) : [])])
+      const problems = uniqueProblems([...plan.problems, ...historyProblems])
+      out.push({ relay, connection, full, stateOnly, messages, history, awaiting, plan, problems })
     }
     return out
   }
@@ -762,10 +796,13 @@ export const confirm =
   }
 
 /**
- * Records that a relay's batch failed (a `CLOSED`, a timeout, a `NOTICE` refusing it): the batch
- * leaves the flight and its work comes back in the next {@link nextBatches}; the subscriptions it
- * sent are marked unknown, so they are sent again, or closed, next time. No batch in flight (or
- * a `relay` that is not a string): nothing changes.
+ * Records that a relay's batch failed (a `CLOSED` of one of its subscriptions, a timeout, a
+ * `NOTICE` refusing it): the batch leaves the flight and its work comes back in the next
+ * {@link nextBatches}; the subscriptions it sent are marked unknown, so they are sent again, or
+ * closed, next time. With an `id` (the subscription a `CLOSED` names), only a batch that awaits or
+ * sent that id fails: a late `CLOSED` of an older batch leaves the current one alone (use
+ * {@link closed} for it). No batch in flight, a `relay` that is not a string, or an `id` given
+ * that is not a string: nothing changes.
  *
  * @example
  * import { emptySyncState, fail, fromRelayTargets, inFlight, markSent, nextBatches, syncTargets } from 'nip34-sync'
@@ -773,7 +810,9 @@ export const confirm =
  *
  * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
  * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
- * const state = F.pipe(emptySyncState, markSent(batch!), fail('wss://r.example'))
+ * const sent = markSent(batch!)(emptySyncState)
+ * assert.strictEqual(fail('wss://r.example', 'n34lnot-of-this-batch')(sent), sent)
+ * const state = F.pipe(sent, fail('wss://r.example'))
  * assert.deepStrictEqual(inFlight(state), [])
  * assert.strictEqual(F.pipe(state, nextBatches(desired)).length, 1)
  *
@@ -781,17 +820,52 @@ export const confirm =
  * @since 0.1.0
  */
 export const fail =
-  (relay: string) =>
+  (relay: string, id?: string) =>
   (state: SyncState): SyncState => {
-    if (typeof relay !== 'string') return state
+    if (typeof relay !== 'string' || (id !== undefined && typeof id !== 'string')) return state
     const d = data(state)
     const f = d.inFlight.get(relay)
     if (f === undefined) return state
+    if (id !== undefined && !f.awaiting.has(id) && !f.sent.includes(id)) return state
     const subs = d.open.get(relay) ?? IMap<string, string>()
     const marked = subs.withMutations((m) => {
-      for (const id of f.sent) m.set(id, UNKNOWN)
+      for (const sent of f.sent) m.set(sent, UNKNOWN)
     })
     return wrap({ ...d, inFlight: d.inFlight.delete(relay), open: marked.size === 0 ? d.open.delete(relay) : d.open.set(relay, marked) })
+  }
+
+/**
+ * Records a relay's `CLOSED` for one subscription, whenever it comes. While the relay's batch in
+ * flight still awaits that id, the batch fails ({@link fail}). Otherwise, when the id may be open
+ * (a live subscription already confirmed, say after the relay restarted it), it is marked
+ * unknown: the next {@link nextBatches} sends its `REQ` again (or a `CLOSE`, if no longer
+ * wanted), once nothing is in flight. Any other id (a history subscription already done, an id
+ * never sent), a `relay` or `id` that is not a string: nothing changes.
+ *
+ * @example
+ * import { closed, confirm, emptySyncState, fromRelayTargets, markSent, nextBatches, syncTargets } from 'nip34-sync'
+ * import { function as F } from 'fp-ts'
+ *
+ * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
+ * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
+ * const synced = batch!.awaiting.reduce((s, id) => confirm('wss://r.example', id, 1700000000)(s), markSent(batch!)(emptySyncState))
+ * assert.deepStrictEqual(F.pipe(synced, nextBatches(desired)), [])
+ * const live = batch!.messages[0]![1]
+ * const [again] = F.pipe(synced, closed('wss://r.example', live), nextBatches(desired))
+ * assert.deepStrictEqual(again?.messages, [batch!.messages[0]])
+ *
+ * @category reducers
+ * @since 0.1.0
+ */
+export const closed =
+  (relay: string, id: string) =>
+  (state: SyncState): SyncState => {
+    if (typeof relay !== 'string' || typeof id !== 'string') return state
+    const d = data(state)
+    if (d.inFlight.get(relay)?.awaiting.has(id) === true) return fail(relay, id)(state)
+    const subs = d.open.get(relay)
+    if (subs === undefined || !subs.has(id) || subs.get(id) === UNKNOWN) return state
+    return wrap({ ...d, open: d.open.set(relay, subs.set(id, UNKNOWN)) })
   }
 
 /**
@@ -877,10 +951,12 @@ export const reconnectSince = (lastConfirmedAt: number | undefined, window: numb
 /**
  * What to do after one page of a history request:
  *
- * - `Done`: the page was not full; nothing older is left.
- * - `Until`: ask again with `until` set to the oldest `created_at` of the page. Events at that
- *   second are asked for again (deduplicate by id), so none is skipped; `until` strictly
- *   decreases, so paging ends.
+ * - `Done`: the page was empty; nothing older is left.
+ * - `Until`: ask again with `until` set to the oldest `created_at` of the page (inclusive: events
+ *   at that second are asked for again, deduplicate by id, so none is skipped), or, for a page
+ *   shorter than its `limit` whose events all share one second, to the second below it. A short
+ *   page is not taken as the end: a relay may cap `limit` below what it publishes (or publish
+ *   nothing) and return fewer events than it holds. `until` strictly decreases, so paging ends.
  * - `Widen`: the page is full and every event has the same `created_at`: `until` cannot move
  *   without skipping events of that second. Ask for that second alone (`since = until =
  *   createdAt`) with a larger `limit`, then continue with `until = createdAt - 1`.
@@ -902,14 +978,17 @@ export type UntilStep =
 /**
  * The next step of paging after a page: see {@link UntilStep}. `events` are the events of the page
  * that match the paged filter (any others, or any without an integer `created_at`, are ignored);
- * `limit` is the page size asked for. Total: a page that is not an object, or whose `limit` is
- * not an integer ≥ 1, is `Done`.
+ * `limit` is the page size asked for. Only an empty page is `Done`. Total: a page that is not an
+ * object, or whose `limit` is not an integer ≥ 1, is `Done`.
  *
  * @example
  * import { nextUntil } from 'nip34-sync'
  *
  * const at = (...ts: Array<number>) => ts.map((created_at) => ({ created_at }))
- * assert.deepStrictEqual(nextUntil({ events: at(30, 20), limit: 3 }), { _tag: 'Done' })
+ * assert.deepStrictEqual(nextUntil({ events: [], limit: 3 }), { _tag: 'Done' })
+ * // a short page is not the end: the relay may cap `limit` silently
+ * assert.deepStrictEqual(nextUntil({ events: at(30, 20), limit: 3 }), { _tag: 'Until', until: 20 })
+ * assert.deepStrictEqual(nextUntil({ events: at(20, 20), limit: 3 }), { _tag: 'Until', until: 19 })
  * assert.deepStrictEqual(nextUntil({ events: at(30, 20, 20), limit: 3 }), { _tag: 'Until', until: 20 })
  * assert.deepStrictEqual(nextUntil({ events: at(20, 20, 20), limit: 3 }), { _tag: 'Widen', createdAt: 20 })
  *
@@ -924,10 +1003,12 @@ export const nextUntil = (page: { readonly events: ReadonlyArray<unknown>; reado
     if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) times.push(t)
   }
   const limit = p?.['limit']
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || times.length < limit) return { _tag: 'Done' }
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || times.length === 0) return { _tag: 'Done' }
   times.sort((a, b) => b - a)
-  const oldest = times[limit - 1] as number
-  return (times[0] as number) > oldest ? { _tag: 'Until', until: oldest } : { _tag: 'Widen', createdAt: oldest }
+  const full = times.length >= limit
+  const oldest = times[(full ? limit : times.length) - 1] as number
+  if ((times[0] as number) > oldest) return { _tag: 'Until', until: oldest }
+  return full ? { _tag: 'Widen', createdAt: oldest } : { _tag: 'Until', until: oldest - 1 }
 }
 
 /**
@@ -1049,9 +1130,12 @@ const below = (cursor: PageCursor, at: number): PageCursor => {
 
 /**
  * Advances paging with the events a relay returned for the last page (all events of the `REQ`
- * may be given: only those matching the page's filter count). The rule cannot loop: every step
- * either ends, lowers `until`, or doubles the `limit` of a one-second page up to `maxLimit`; a second
- * that still fills a page of `maxLimit` is recorded in `incomplete` and `until` moves below it.
+ * may be given: only those matching the page's filter count). Paging ends on an empty page only
+ * (a short page may come from a relay that caps `limit` silently). The rule cannot loop: every
+ * step either ends, strictly lowers `until` (a non-empty page has its newest event at or below
+ * `until`, and moves `until` to its oldest, or below a single second), or doubles the `limit` of
+ * a one-second page up to `maxLimit`; a second that still fills a page of `maxLimit` is recorded
+ * in `incomplete` and `until` moves below it.
  * Total: `events` that is not an array is an empty page, values in it that are not events are
  * ignored, and a value that is not a cursor is returned as it is.
  *
@@ -1089,7 +1173,7 @@ export const nextPage =
       case 'Done':
         return { ...cursor, done: true }
       case 'Until':
-        return { ...cursor, until: step.until }
+        return { ...cursor, until: step.until, done: step.until < (cursor.filter.since ?? 0) || step.until < 0 }
       case 'Widen':
         return cursor.limit >= cursor.maxLimit
           ? below({ ...cursor, incomplete: [...cursor.incomplete, step.createdAt] }, step.createdAt)

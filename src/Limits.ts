@@ -7,7 +7,7 @@
  * | `maxValuesPerList` | values in one filter list (`ids`, `authors`, `#a`, `#e`, ...; not `kinds`) | 100 | (none) |
  * | `maxFiltersPerReq` | filters in one `REQ` | 20 | `max_filters` |
  * | `maxSubscriptions` | open subscriptions per connection | 20 | `max_subscriptions` |
- * | `reservedSubscriptions` | subscriptions the live plan leaves free for one-shot history requests | 2 | (none) |
+ * | `reservedSubscriptions` | subscriptions the live plan leaves free for one-shot history requests (at least 1 when `maxSubscriptions` ≥ 2) | 2 | (none) |
  * | `maxMessageBytes` | UTF-8 bytes of one message (`["REQ", id, ...filters]`) | 65536 | `max_message_length` |
  * | `maxTagKeysPerFilter` | `#x` keys in one filter | 3 | (none) |
  * | `maxSubIdLength` | characters of a subscription id | 64 | `max_subid_length` |
@@ -50,7 +50,11 @@ export interface RelayLimits {
   readonly maxFiltersPerReq: number
   /** Open subscriptions per connection (NIP-11 `max_subscriptions`). */
   readonly maxSubscriptions: number
-  /** Subscriptions the live plan leaves free for one-shot history requests. */
+  /**
+   * Subscriptions the live plan leaves free for one-shot history requests: below
+   * `maxSubscriptions`, and at least 1 when `maxSubscriptions` ≥ 2 (a 0 is raised to 1 and
+   * reported). It is 0 only for a relay that allows a single subscription.
+   */
   readonly reservedSubscriptions: number
   /** UTF-8 bytes of one client message (NIP-11 `max_message_length`). */
   readonly maxMessageBytes: number
@@ -185,22 +189,37 @@ const problem = (field: string, value: unknown, reason: string): LimitProblem =>
 
 const isRecord = (u: unknown): u is Record<string, unknown> => E.isRight(t.UnknownRecord.decode(u)) && !Array.isArray(u)
 
-/** Every field usable, and one live subscription left: what {@link relayLimits} returns. */
-const isValid = (u: unknown): u is RelayLimits =>
-  isRecord(u) && fields.every((key) => codecs[key].is(u[key])) && (u['reservedSubscriptions'] as number) < (u['maxSubscriptions'] as number)
+/** `reservedSubscriptions` is below `maxSubscriptions`, and at least 1 when `maxSubscriptions` leaves room for it. */
+const isConsistent = (reserved: number, max: number): boolean => reserved < max && (reserved >= 1 || max === 1)
 
-/** Keeps `reservedSubscriptions` below `maxSubscriptions`, so at least one live subscription remains. */
+/** Every field usable, one live subscription left, and room for history: what {@link relayLimits} returns. */
+const isValid = (u: unknown): u is RelayLimits =>
+  isRecord(u) &&
+  fields.every((key) => codecs[key].is(u[key])) &&
+  isConsistent(u['reservedSubscriptions'] as number, u['maxSubscriptions'] as number)
+
+/**
+ * Keeps `reservedSubscriptions` below `maxSubscriptions`, so at least one live subscription
+ * remains, and at least 1 when `maxSubscriptions` is 2 or more, so history always has room to run
+ * (0 only when the relay allows a single subscription: then the history of a batch is not awaited).
+ */
 const consistent = (limits: RelayLimits, problems: Array<LimitProblem>): RelayLimits => {
-  if (limits.reservedSubscriptions < limits.maxSubscriptions) return limits
-  const reserved = limits.maxSubscriptions - 1
-  problems.push(
-    problem(
-      'reservedSubscriptions',
-      limits.reservedSubscriptions,
-      `not below maxSubscriptions (${limits.maxSubscriptions}); using ${reserved} so one live subscription remains`
+  if (isConsistent(limits.reservedSubscriptions, limits.maxSubscriptions)) return limits
+  if (limits.reservedSubscriptions >= limits.maxSubscriptions) {
+    const reserved = limits.maxSubscriptions - 1
+    problems.push(
+      problem(
+        'reservedSubscriptions',
+        limits.reservedSubscriptions,
+        `not below maxSubscriptions (${limits.maxSubscriptions}); using ${reserved} so one live subscription remains`
+      )
     )
+    return { ...limits, reservedSubscriptions: reserved }
+  }
+  problems.push(
+    problem('reservedSubscriptions', limits.reservedSubscriptions, 'leaves no room for history requests; using 1')
   )
-  return { ...limits, reservedSubscriptions: reserved }
+  return { ...limits, reservedSubscriptions: 1 }
 }
 
 const overlay = (

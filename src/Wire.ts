@@ -16,9 +16,10 @@
  *   (NIP-01); a slot that splits or merges is a `CLOSE` and new `REQ`s.
  * - **Discovery** has a subscription of its own, first, which never changes.
  * - **Folding.** When the slots need more than the live budget (`maxSubscriptions -
- *   reservedSubscriptions`), neighbouring slots are merged from the left while the merge still fits
- *   one `REQ`, until the count fits. If even that is not enough the plan keeps every subscription
- *   and says how many are over the budget (`overBudget`): nothing is dropped.
+ *   reservedSubscriptions`), neighbouring slots that share their first `D` key bits are merged
+ *   while the merge still fits one `REQ`, for the deepest `D` whose count fits. If even that is not
+ *   enough, the subscriptions beyond the budget go to the plan's `overflow` (for a second
+ *   connection) and are reported: nothing is dropped, and nothing is sent over the budget.
  *
  * Messages are `['REQ', id, ...filters]` and `['CLOSE', id]`. Within one relay, `CLOSE`s come
  * first, so a connection never holds more subscriptions than the new plan.
@@ -68,7 +69,8 @@ export interface Subscription {
  * | `invalid-repo` | a value of `repos` or `stateOnly` is not a repository address (left out) |
  * | `invalid-root-id` | a root event id is not 64 lower-case hex characters (left out) |
  * | `oversized-value` | a value is too long for one message under `maxMessageBytes` (left out) |
- * | `over-budget` | the plan needs more subscriptions than the budget, even folded (all kept) |
+ * | `over-budget` | the plan needs more subscriptions than the budget, even folded (the excess is in `overflow`) |
+ * | `no-history-room` | (a `SyncBatch` only) the relay allows a single subscription: the batch's history is not awaited |
  *
  * @example
  * import { planTarget } from 'nip34-sync'
@@ -80,7 +82,7 @@ export interface Subscription {
  * @since 0.1.0
  */
 export interface PlanProblem {
-  readonly code: 'invalid-repo' | 'invalid-root-id' | 'oversized-value' | 'over-budget'
+  readonly code: 'invalid-repo' | 'invalid-root-id' | 'oversized-value' | 'over-budget' | 'no-history-room'
   readonly message: string
   readonly value?: string
 }
@@ -99,13 +101,23 @@ export interface PlanProblem {
  */
 export interface RelayPlan {
   readonly relay: string
-  /** Discovery first, then the slots in key order. Empty when the relay is not a target. */
+  /**
+   * Discovery first, then the slots in key order; never more than `budget`. Empty when the relay
+   * is not a target.
+   */
   readonly subscriptions: ReadonlyArray<Subscription>
+  /**
+   * The subscriptions that do not fit the budget even folded (the last ones in key order), empty
+   * when the plan fits. They are never among the messages: open them on a second connection to
+   * the relay (moving them with {@link changeMessages} from the previous plan's overflow), or
+   * raise the limits.
+   */
+  readonly overflow: ReadonlyArray<Subscription>
   /** The live subscription budget of the limits used. */
   readonly budget: number
   /** How many slot merges folding made (0 when the plan fits without folding). */
   readonly folded: number
-  /** Subscriptions beyond the budget (0 when the plan fits). */
+  /** The number of `overflow` subscriptions (0 when the plan fits). */
   readonly overBudget: number
   readonly problems: ReadonlyArray<PlanProblem>
 }
@@ -152,13 +164,7 @@ export interface RelayBatch {
   readonly plan: RelayPlan
 }
 
-const planWith = (target: FilterTarget | undefined, relay: string, limits: RelayLimits): RelayPlan => {
-  const mode = engine.liveMode(limits)
-  const budget = mode.budget ?? 0
-  if (target === undefined) return { relay, subscriptions: [], budget, folded: 0, overBudget: 0, problems: [] }
-  const l = engine.layout(target, limits, mode)
-  return { relay, subscriptions: l.subscriptions, budget, folded: l.folded, overBudget: l.overBudget, problems: l.problems }
-}
+const planWith = (target: FilterTarget | undefined, relay: string, limits: RelayLimits): RelayPlan => engine.livePlan(relay, target, limits)
 
 /** The relay of a target: its `relay` when a string, `''` otherwise. */
 const relayOfTarget = (t: { readonly [key: string]: unknown }): string => (typeof t['relay'] === 'string' ? t['relay'] : '')

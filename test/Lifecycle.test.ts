@@ -2,12 +2,18 @@
  * The three-way lifecycle (sent → confirmed | failed), one test per case, and the two time
  * helpers: the `since` of a quick reconnect and history paging that cannot loop.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { function as F, option as O } from 'fp-ts'
 import { fromRelayTargets, relayRepos, relayRootEvents, type RelayIndex } from '../src/RelayIndex.js'
 import {
   DEFAULT_RECONNECT_WINDOW,
   appliedTargets,
+  closed,
   confirm,
   disconnected,
   emptySyncState,
@@ -31,7 +37,8 @@ import {
   type SyncState,
   type SyncTargets
 } from '../src/Lifecycle.js'
-import { planTarget } from '../src/Wire.js'
+import { limitsFromRelayInfo } from '../src/Limits.js'
+import { checkMessage, planTarget } from '../src/Wire.js'
 import { asOpen, covers, event, pk, replay, rootId, trap } from './wire.arbitraries.js'
 
 const R = 'wss://r.example'
@@ -247,10 +254,35 @@ describe('paging', () => {
   const ev = (created_at: number, i = created_at) => ({ id: i.toString(16).padStart(64, '0'), pubkey: 'p', kind: 1617, created_at, tags: [] })
   const at = (...ts: Array<number>) => ts.map((t, i) => ev(t, i))
 
-  it('nextUntil: a page that is not full is the end', () => {
-    expect(nextUntil({ events: at(5, 4), limit: 3 })).toEqual({ _tag: 'Done' })
+  it('nextUntil: only an empty page is the end; a short page goes on (the relay may cap limit silently)', () => {
     expect(nextUntil({ events: [], limit: 1 })).toEqual({ _tag: 'Done' })
     expect(nextUntil({ events: at(5), limit: 0 })).toEqual({ _tag: 'Done' })
+    expect(nextUntil({ events: at(5, 4), limit: 3 })).toEqual({ _tag: 'Until', until: 4 })
+    // a short page of one second: below it (until strictly decreases)
+    expect(nextUntil({ events: at(5, 5), limit: 3 })).toEqual({ _tag: 'Until', until: 4 })
+    expect(nextUntil({ events: at(0), limit: 3 })).toEqual({ _tag: 'Until', until: -1 })
+  })
+
+  it('a relay that caps limit below maxLimit without saying so: paging still fetches everything', () => {
+    const store = Array.from({ length: 250 }, (_, i) => ev(1000 + i, i))
+    const relay = (f: { since?: number; until?: number; limit?: number }) =>
+      store
+        .filter((e) => (f.since === undefined || e.created_at >= f.since) && (f.until === undefined || e.created_at <= f.until))
+        .sort((a, b) => b.created_at - a.created_at)
+        .slice(0, Math.min(f.limit ?? 500, 100)) // caps at 100, publishes nothing
+    let c = startPaging({ kinds: [1617], limit: 500 })
+    const seen = new Set<string>()
+    let pages = 0
+    for (let f = pageFilter(c); O.isSome(f); f = pageFilter(c)) {
+      const page = relay(f.value)
+      for (const e of page) seen.add(e.id)
+      c = nextPage(page)(c)
+      expect(++pages).toBeLessThan(10)
+    }
+    expect(seen.size).toBe(250)
+    expect(c.incomplete).toEqual([])
+    const zero = F.pipe(startPaging({ kinds: [1617], limit: 5 }), nextPage(at(0)))
+    expect(pageFilter(zero)).toEqual(O.none)
   })
 
   it('nextUntil: a full page moves until to its oldest second (inclusive: none of that second is skipped)', () => {
@@ -271,6 +303,8 @@ describe('paging', () => {
     c = nextPage(at(7, 7, 7))(c)
     expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], until: 6, limit: 2 }))
     c = nextPage(at(3))(c)
+    expect(pageFilter(c)).toEqual(O.some({ kinds: [1617], until: 2, limit: 2 }))
+    c = nextPage([])(c)
     expect(pageFilter(c)).toEqual(O.none)
     expect(c.incomplete).toEqual([])
   })
@@ -299,6 +333,165 @@ describe('paging', () => {
     expect(pageFilter(startPaging({ '#a': ['x'], limit: 0 }, { maxLimit: 300 }))).toEqual(O.some({ '#a': ['x'], limit: 300 }))
   })
 })
+
+describe('budgets, late CLOSEDs and problems (review 2)', () => {
+  it('over budget: the messages stay within the live budget, the tail is overflow, and live + history open never exceed maxSubscriptions', () => {
+    const many = Array.from({ length: 300 }, (_, i) => ref(i, `r${i}`))
+    const desired = syncTargets(index([R, many]))
+    const b = only(nextBatches(desired)(emptySyncState))
+    const reqs = b.messages.filter((m) => m[0] === 'REQ')
+    expect(reqs.length).toBeLessThanOrEqual(b.plan.budget)
+    expect(b.plan.overflow.length).toBe(b.plan.overBudget)
+    expect(b.plan.overBudget).toBeGreaterThan(0)
+    expect(b.problems.map((p) => p.code)).toContain('over-budget')
+    for (const s of b.plan.overflow) expect(reqs.map((m) => m[1])).not.toContain(s.id)
+    // a host that sends history at most reservedSubscriptions at a time
+    const open = new Set<string>()
+    let peak = 0
+    for (const m of b.messages) if (m[0] === 'REQ') open.add(m[1])
+    let state = markSent(b)(emptySyncState)
+    for (const id of b.awaiting) if (open.has(id)) state = confirm(R, id, T0)(state)
+    const queue = [...b.history]
+    while (queue.length > 0) {
+      const running = queue.splice(0, 2)
+      for (const h of running) open.add(h.id)
+      peak = Math.max(peak, open.size)
+      for (const h of running) {
+        open.delete(h.id)
+        state = confirm(R, h.id, T0)(state)
+      }
+    }
+    expect(peak).toBeLessThanOrEqual(20)
+    expect(inFlight(state)).toEqual([])
+  })
+
+  it('a relay with max_subscriptions 1 leaves no room for history: it is not awaited, and is reported', () => {
+    const { limits } = limitsFromRelayInfo({ limitation: { max_subscriptions: 1 } })
+    expect([limits.maxSubscriptions, limits.reservedSubscriptions]).toEqual([1, 0])
+    const b = only(nextBatches(syncTargets(index([R, [ref(1)]])), { limits })(emptySyncState))
+    expect(b.messages.filter((m) => m[0] === 'REQ')).toHaveLength(1)
+    expect(b.history.length).toBeGreaterThan(0)
+    expect(b.awaiting).toEqual([b.messages[0]?.[1]])
+    expect(b.problems.map((p) => p.code)).toContain('no-history-room')
+    const state = confirm(R, b.awaiting[0] as string, T0)(markSent(b)(emptySyncState))
+    expect(inFlight(state)).toEqual([])
+  })
+
+  it('reservedSubscriptions 0 with room for more is raised to 1: history always has a slot', () => {
+    const b = only(nextBatches(syncTargets(index([R, [ref(1)]])), { limits: { maxSubscriptions: 3, reservedSubscriptions: 0 } })(emptySyncState))
+    expect(b.plan.budget).toBe(2)
+    expect(b.awaiting).toEqual(expect.arrayContaining(b.history.map((h) => h.id)))
+  })
+
+  it('closed: a CLOSED after EOSE marks that subscription unknown, and the next round sends it again', () => {
+    const desired = syncTargets(index([R, [ref(1)]]))
+    const synced = sync(desired, emptySyncState)
+    expect(nextBatches(desired)(synced)).toEqual([])
+    // fail() without a batch in flight cannot record it
+    expect(fail(R)(synced)).toBe(synced)
+    const live = openSubscriptions(R)(synced)[1] as string
+    const b = only(nextBatches(desired)(closed(R, live)(synced)))
+    expect(b.messages.map((m) => [m[0], m[1]])).toEqual([['REQ', live]])
+    expect(b.awaiting).toEqual([live])
+    expect(closed(R, 'n34lnever-sent')(synced)).toBe(synced)
+    expect(closed(R, live)(closed(R, live)(synced))).toEqual(closed(R, live)(synced))
+  })
+
+  it('closed / fail with an id: a late CLOSED of an older batch does not fail the current one', () => {
+    const first = syncTargets(index([R, [ref(1)]]))
+    // the discovery subscription of the first batch: confirmed, not part of the second
+    const old = only(nextBatches(first)(emptySyncState)).messages[0]?.[1] as string
+    const synced = sync(first, emptySyncState)
+    const second = syncTargets(index([R, [ref(1), ref(2), ref(3)]]))
+    const b = only(nextBatches(second)(synced))
+    const sent = markSent(b)(synced)
+    const other = b.awaiting.find((id) => id !== old)
+    expect(b.awaiting).not.toContain(old)
+    expect(inFlight(fail(R, old)(sent))).toHaveLength(1)
+    // the late CLOSED is recorded: the id is re-sent once the current batch is done
+    const later = closed(R, old)(sent)
+    expect(inFlight(later)).toHaveLength(1)
+    const done = b.awaiting.reduce((st, id) => confirm(R, id, T0)(st), later)
+    expect(only(nextBatches(second)(done)).messages.map((m) => m[1])).toEqual([old])
+    // a CLOSED of an id the current batch awaits fails it
+    expect(inFlight(closed(R, other as string)(sent))).toEqual([])
+    expect(inFlight(fail(R, other as string)(sent))).toEqual([])
+  })
+
+  it('history problems are on the batch: a value too long for a history page is reported, never asked for live only', () => {
+    const big = ref(1, 'x'.repeat(760))
+    const limits = { maxMessageBytes: 1024 }
+    const b = only(nextBatches(syncTargets(index([R, [big, ref(2)]])), { limits })(emptySyncState))
+    expect(b.problems.filter((p) => p.code === 'oversized-value').map((p) => p.value?.slice(0, 20))).toEqual([big.slice(0, 20)])
+    const live = b.plan.subscriptions.flatMap((s) => s.filters)
+    expect(covers(live, event(1617, [['a', big]]))).toBe(false)
+    expect(covers(b.history.flatMap((s) => s.filters), event(1617, [['a', ref(2)]]))).toBe(true)
+    for (const h of b.history) expect(checkMessage(limits)(['REQ', h.id, ...h.filters.map((f) => ({ ...f, since: 9_007_199_254_740_991, until: 9_007_199_254_740_991 }))])).toEqual([])
+  })
+})
+
+describe('docs/wire.md: the host loop', () => {
+  // The sketch is extracted, type-checked with the repository's compiler options, and run.
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const md = readFileSync(join(root, 'docs/wire.md'), 'utf8')
+  const code = /```ts\n(import \{ function as F[\s\S]*?)```/.exec(md)?.[1] ?? ''
+  const dir = mkdtempSync(join(tmpdir(), 'nip34-host-'))
+  const file = join(dir, 'host.mts')
+  writeFileSync(
+    file,
+    code
+      .replace("from 'nip34-sync'", `from '${join(root, 'src/index.ts')}'`)
+      .replace("from 'fp-ts'", `from '${join(root, 'node_modules/fp-ts/lib/index.js')}'`)
+  )
+
+  it('type-checks under the strict settings', () => {
+    expect(code).toContain('createHost')
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      verbatimModuleSyntax: true,
+      allowImportingTsExtensions: true,
+      skipLibCheck: true,
+      noEmit: true,
+      types: ['node']
+    }
+    const program = ts.createProgram([file], options)
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+    expect(errors).toEqual([])
+  }, 60_000)
+
+  it('runs: a relay with max_subscriptions 1 confirms, a late CLOSED is sent again, the overflow is reported', async () => {
+    const host = (await import(file)) as typeof import('./Lifecycle.test.js') & { createHost: (...a: Array<unknown>) => Record<string, (...a: Array<unknown>) => void> }
+    const sent: Array<[string, WireMessageLike]> = []
+    const overflow: Array<number> = []
+    const R1 = 'wss://boot.example'
+    const h = host.createHost({ ownRelays: ['wss://own.example'], bootstrapRelays: [R1] }, {
+      send: (r: string, m: WireMessageLike) => sent.push([r, m]),
+      disconnect: () => undefined,
+      store: () => undefined,
+      overflow: (_: string, subs: ReadonlyArray<unknown>) => overflow.push(subs.length),
+      log: () => undefined
+    }, () => T0)
+    h['onRelayInfo']?.(R1, limitsFromRelayInfo({ limitation: { max_subscriptions: 1 } }).limits)
+    const reqs = () => sent.filter(([r, m]) => r === R1 && m[0] === 'REQ').map(([, m]) => m[1])
+    for (const id of new Set(reqs())) h['onEose']?.(R1, id)
+    const before = reqs().length
+    h['tick']?.()
+    expect(reqs().length).toBe(before) // confirmed: nothing more to send
+    const live = reqs()[0] as string
+    h['onClosed']?.(R1, live)
+    expect(reqs().slice(before)).toEqual([live]) // sent again after a CLOSED that came after EOSE
+    expect(overflow.every((n) => n === 0)).toBe(true)
+  })
+})
+
+type WireMessageLike = readonly [string, string, ...Array<unknown>]
 
 describe('totality: bad input reads as empty, or leaves the state as it is', () => {
   const desired = syncTargets(index([R, [ref(1)]]))

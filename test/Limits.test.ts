@@ -71,6 +71,18 @@ describe('relayLimits (host overrides)', () => {
     expect(problems[0]?.field).toBe('reservedSubscriptions')
   })
 
+  it('history always has room: reservedSubscriptions 0 is raised to 1 unless the relay allows a single subscription', () => {
+    const raised = relayLimits({ maxSubscriptions: 4, reservedSubscriptions: 0 })
+    expect(raised.limits.reservedSubscriptions).toBe(1)
+    expect(raised.problems.map((p) => p.field)).toEqual(['reservedSubscriptions'])
+    expect(limitsFromLimitation({ max_subscriptions: 2 }).limits.reservedSubscriptions).toBe(1)
+    // max_subscriptions 1: no room at all; the batch does not await history (see Lifecycle)
+    const single = limitsFromLimitation({ max_subscriptions: 1 })
+    expect([single.limits.maxSubscriptions, single.limits.reservedSubscriptions]).toEqual([1, 0])
+    expect(liveSubscriptionBudget(single.limits)).toBe(1)
+    expect(liveSubscriptionBudget({ ...defaultRelayLimits, maxSubscriptions: 4, reservedSubscriptions: 0 })).toBe(3)
+  })
+
   it('a value that is not an object gives the base limits and one problem', () => {
     for (const bad of [null, 42, 'x', [1, 2]]) {
       const r = relayLimits(bad)

@@ -14,7 +14,7 @@ import { matchFilter, type Filter } from 'nostr-tools/filter'
 import type { Event } from 'nostr-tools/pure'
 import * as Filters from '../src/Filters.js'
 import * as Limits from '../src/Limits.js'
-import { relayLimits } from '../src/Limits.js'
+import { liveSubscriptionBudget as liveBudget, relayLimits } from '../src/Limits.js'
 import { diff, type RelayAction } from '../src/RelayAction.js'
 import { emptyRelayIndex, fromRelayTargets, relays, type RelayTarget } from '../src/RelayIndex.js'
 import * as Wire from '../src/Wire.js'
@@ -22,6 +22,7 @@ import { changeMessages, checkMessage, historySubscriptions, planActions, planMe
 import * as Lifecycle from '../src/Lifecycle.js'
 import {
   appliedTargets,
+  closed,
   confirm,
   disconnected,
   emptySyncState,
@@ -39,6 +40,7 @@ import {
   type SyncTargets
 } from '../src/Lifecycle.js'
 import {
+  PUBKEY_POOL,
   ROOT_POOL,
   REF_POOL,
   asOpen,
@@ -56,6 +58,8 @@ import {
   type TargetSpec
 } from './wire.arbitraries.js'
 import { option as O } from 'fp-ts'
+import * as engine from '../src/internal/layout.js'
+import { sha256Hex } from '../src/internal/hash.js'
 
 const RUNS = { numRuns: 1000 }
 
@@ -66,7 +70,9 @@ describe('coverage', () => {
       const target = toTarget(spec)
       const plan = planTarget(limits)(target)
       expect(plan.problems.filter((p) => p.code !== 'over-budget')).toEqual([])
-      const filters = plan.subscriptions.flatMap((s) => s.filters)
+      // the overflow (for a second connection) is part of the plan: nothing is dropped
+      const filters = [...plan.subscriptions, ...plan.overflow].flatMap((s) => s.filters)
+      expect(Filters.targetFilters(target, limits)).toEqual(filters)
       for (const e of events) expect(covers(filters, e)).toBe(wanted(target, e))
     }
   )
@@ -74,7 +80,8 @@ describe('coverage', () => {
   test.prop([targetSpecArb(), limitsArb], RUNS)('every tracked value is matched by a filter built for it', (spec, limits) => {
     // The generated events above hit tracked values only by chance; here every tracked value is hit.
     const target = toTarget(spec)
-    const filters = planTarget(limits)(target).subscriptions.flatMap((s) => s.filters)
+    const plan = planTarget(limits)(target)
+    const filters = [...plan.subscriptions, ...plan.overflow].flatMap((s) => s.filters)
     const ev = (kind: number, tags: Array<Array<string>>, pubkey = 'f'.repeat(64)): Event =>
       ({ id: '0'.repeat(64), pubkey, created_at: 1, kind, tags, content: '', sig: '' }) as Event
     for (const ref of [...spec.full, ...spec.stateOnly]) {
@@ -92,13 +99,18 @@ describe('limits', () => {
   test.prop([targetSpecArb(), limitsArb], RUNS)('every message is within the limits; the count is within the budget or reported', (spec, limits) => {
     const plan = planTarget(limits)(toTarget(spec))
     const resolved = relayLimits(limits).limits
-    for (const m of planMessages(plan)) expect(checkMessage(limits)(m)).toEqual([])
-    const ids = plan.subscriptions.map((s) => s.id)
+    const all = [...plan.subscriptions, ...plan.overflow]
+    for (const m of planMessages({ ...plan, subscriptions: all })) expect(checkMessage(limits)(m)).toEqual([])
+    const ids = all.map((s) => s.id)
     expect(new Set(ids).size).toBe(ids.length)
     for (const id of ids) expect(id.length).toBeLessThanOrEqual(Math.min(64, resolved.maxSubIdLength))
-    expect(plan.overBudget).toBe(Math.max(0, ids.length - plan.budget))
+    // never more subscriptions than the budget: the rest is overflow, reported
+    expect(plan.subscriptions.length).toBeLessThanOrEqual(plan.budget)
+    expect(plan.budget + resolved.reservedSubscriptions).toBeLessThanOrEqual(resolved.maxSubscriptions)
+    expect(plan.overBudget).toBe(plan.overflow.length)
+    if (plan.overBudget > 0) expect(plan.subscriptions.length).toBe(plan.budget)
     expect(plan.problems.some((p) => p.code === 'over-budget')).toBe(plan.overBudget > 0)
-    for (const s of plan.subscriptions) for (const f of s.filters) expect(f.limit).toBe(0)
+    for (const s of all) for (const f of s.filters) expect(f.limit).toBe(0)
   })
 
   test.prop([targetSpecArb(), limitsArb, fc.integer({ min: 0, max: 2_000_000_000 })], RUNS)(
@@ -107,12 +119,41 @@ describe('limits', () => {
       const subs = historySubscriptions(since, { limits, discovery: true })(toTarget(spec))
       for (const s of subs) {
         expect(checkMessage(limits)(['REQ', s.id, ...s.filters])).toEqual([])
-        // a later page adds `until` to every filter: still within the limits
+        // a later page adds `until` to every filter, a widened one `since` too: still within the limits
         const paged = s.filters.map((f) => ({ ...f, until: 2_000_000_000 }))
         expect(checkMessage(limits)(['REQ', s.id, ...paged])).toEqual([])
+        const widened = s.filters.map((f) => ({ ...f, since: Number.MAX_SAFE_INTEGER, until: Number.MAX_SAFE_INTEGER }))
+        expect(checkMessage(limits)(['REQ', s.id, ...widened])).toEqual([])
       }
     }
   )
+})
+
+describe('limits with long identifiers and small messages', () => {
+  const LONG_D = fc.string({ unit: fc.constantFrom('a', 'ü', '"', '\\', ':', '😀'), minLength: 1, maxLength: 120 })
+  const tightArb = fc.record({
+    maxValuesPerList: fc.integer({ min: 1, max: 12 }),
+    maxFiltersPerReq: fc.integer({ min: 1, max: 20 }),
+    maxSubscriptions: fc.integer({ min: 1, max: 30 }),
+    reservedSubscriptions: fc.integer({ min: 0, max: 3 }),
+    maxMessageBytes: fc.integer({ min: 256, max: 2048 }),
+    maxSubIdLength: fc.integer({ min: 12, max: 64 })
+  })
+  test.prop([fc.array(fc.tuple(fc.constantFrom(...PUBKEY_POOL), LONG_D), { maxLength: 30 }), fc.subarray(ROOT_POOL, { maxLength: 40 }), tightArb], {
+    numRuns: 300
+  })('live plans and every history page stay within the limits, and both modes leave out the same values', (pairs, roots, limits) => {
+    const repos = pairs.map(([p, d]) => `30617:${p}:${d}`)
+    const target = { relay: 'wss://r', repos, rootEvents: repos.length > 0 ? { [repos[0] as string]: roots } : {}, stateOnly: repos.filter((_, i) => i % 3 === 0) }
+    const plan = planTarget(limits)(target)
+    for (const s of [...plan.subscriptions, ...plan.overflow]) expect(checkMessage(limits)(['REQ', s.id, ...s.filters])).toEqual([])
+    const hist = engine.layout(target, relayLimits(limits).limits, engine.historyMode(1_700_000_000, relayLimits(limits).limits, true))
+    for (const s of hist.subscriptions) {
+      const pages = [{ until: Number.MAX_SAFE_INTEGER }, { since: Number.MAX_SAFE_INTEGER, until: Number.MAX_SAFE_INTEGER }]
+      for (const bounds of pages) expect(checkMessage(limits)(['REQ', s.id, ...s.filters.map((f) => ({ ...f, ...bounds }))])).toEqual([])
+    }
+    const oversized = (ps: ReadonlyArray<{ code: string; value?: string }>) => ps.filter((p) => p.code === 'oversized-value').map((p) => p.value)
+    expect(oversized(hist.problems)).toEqual(oversized(plan.problems))
+  })
 })
 
 describe('stability', () => {
@@ -157,6 +198,55 @@ describe('stability', () => {
     const after = planTarget(roomy(limits))(toTarget({ ...spec, stateOnly: rest, full: [...spec.full, moving as string] }))
     expect(touchedSlots(before, after).size).toBe(1)
   })
+
+  /** The 256 key bits of an atom: SHA-256 of a repository address, or the root id itself. */
+  const keyBits = (hex: string): string => [...hex].map((c) => parseInt(c, 16).toString(2).padStart(4, '0')).join('')
+  /** The key prefix of a subscription's slot (`s:0110`, `s:0110.2`, `f:s:0110~s:0111` give `0110`). */
+  const prefixOf = (slot: string): string => (/s:([01]*)/.exec(slot)?.[1] ?? '')
+
+  test.prop([targetSpecArb(40, 120), limitsArb, fc.constantFrom(...REF_POOL), fc.constantFrom(...ROOT_POOL), fc.boolean()], RUNS)(
+    'under TIGHT budgets (folding), adding one repository or root changes only subscriptions of its run, while the fold depth stays',
+    (spec, limits, extra, id, addRepo) => {
+      const after = addRepo
+        ? { ...spec, full: [...spec.full, extra] }
+        : { ...spec, roots: [...spec.roots, [spec.full[0] ?? extra, id] as const] }
+      if (addRepo ? spec.full.includes(extra) || spec.stateOnly.includes(extra) : spec.full.length === 0 || spec.roots.some(([, r]) => r === id))
+        return
+      const resolved = relayLimits(limits).limits
+      const mode = engine.liveMode(resolved)
+      const b = engine.layout(toTarget(spec), resolved, mode)
+      const a = engine.layout(toTarget(after), resolved, mode)
+      // the subscriptions actually sent never exceed the budget
+      expect(a.subscriptions.length).toBeLessThanOrEqual(liveBudget(resolved))
+      if (b.overBudget > 0 || a.overBudget > 0) return // the overflow tail is another connection's plan
+      const kept = asOpen(a.subscriptions)
+      const touched = b.subscriptions.filter((s) => kept.get(s.id) !== JSON.stringify(s.filters))
+      expect(touched.map((s) => s.slot)).not.toContain('discovery')
+      if (b.foldDepth === undefined && a.foldDepth === undefined) {
+        expect(new Set(touched.map((s) => s.slot.replace(/\.\d+$/, ''))).size).toBeLessThanOrEqual(1)
+      } else if (b.foldDepth === a.foldDepth) {
+        const bits = keyBits(addRepo ? sha256Hex(extra) : id)
+        for (const s of touched) expect(bits.startsWith(prefixOf(s.slot).slice(0, b.foldDepth))).toBe(true)
+      }
+      // otherwise folding started, stopped or changed depth: the groups are derived again (documented)
+    }
+  )
+
+  test.prop([targetSpecArb(40, 120), limitsArb], RUNS)(
+    'removing one repository changes or closes only slots under the one slot of the new plan that holds its key (a merge)',
+    (spec, limits) => {
+      fc.pre(spec.full.length > 0)
+      const [gone, ...rest] = spec.full
+      const before = planTarget(roomy(limits))(toTarget(spec))
+      const after = planTarget(roomy(limits))(toTarget({ full: rest, stateOnly: spec.stateOnly, roots: spec.roots.filter(([r]) => r !== gone) }))
+      const bits = keyBits(sha256Hex(gone as string))
+      const home = after.subscriptions.map((s) => prefixOf(s.slot)).find((p) => bits.startsWith(p) && p !== '') ?? ''
+      const kept = asOpen(after.subscriptions)
+      if (spec.roots.some(([r]) => r === gone)) return // its roots leave too: several atoms
+      for (const s of before.subscriptions.filter((x) => kept.get(x.id) !== JSON.stringify(x.filters)))
+        expect(prefixOf(s.slot).startsWith(home) || bits.startsWith(prefixOf(s.slot))).toBe(true)
+    }
+  )
 
   test.prop([targetSpecArb(), limitsArb], RUNS)('the plan is a function of its input', (spec, limits) => {
     const shuffled: TargetSpec = { full: [...spec.full].reverse(), stateOnly: [...spec.stateOnly].reverse(), roots: [...spec.roots].reverse() }
@@ -206,6 +296,25 @@ describe('paging', () => {
       .filter((e) => inBounds(f, e))
       .sort((x, y) => y.created_at - x.created_at || (x.id < y.id ? -1 : 1))
       .slice(0, Math.min(f.limit ?? maxLimit, maxLimit))
+
+  test.prop(
+    [fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 80 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })],
+    RUNS
+  )('a relay that caps limit silently below maxLimit: paging ends and misses only events of seconds holding more than the cap', (times, maxLimit, cap) => {
+    const store: Array<Event> = times.map((t, i) => ({ id: i.toString(16).padStart(64, '0'), pubkey: 'p', created_at: t, kind: 1617, tags: [], content: '', sig: '' }))
+    let cursor = startPaging({ kinds: [1617] }, { maxLimit })
+    const seen = new Set<string>()
+    let steps = 0
+    for (let f = pageFilter(cursor); O.isSome(f); f = pageFilter(cursor)) {
+      const page = relayAnswer(store, f.value as Filter, Math.min(cap, maxLimit))
+      for (const e of page) seen.add(e.id)
+      cursor = nextPage(page)(cursor)
+      expect(++steps).toBeLessThanOrEqual(4 * (times.length + 16) + 16)
+    }
+    const perSecond = new Map<number, number>()
+    for (const t of times) perSecond.set(t, (perSecond.get(t) ?? 0) + 1)
+    for (const e of store) if ((perSecond.get(e.created_at) ?? 0) <= Math.min(cap, maxLimit)) expect(seen.has(e.id)).toBe(true)
+  })
 
   test.prop(
     [
@@ -360,6 +469,7 @@ describe('totality', () => {
       for (const s of [emptySyncState, sent]) {
         expect(markSent(g as never)(s)).toBe(s)
         expect(fail(g as never)(s)).toBe(s)
+        expect(closed(g as never, g as never)(s)).toBe(s)
         if (typeof g !== 'string') expect(disconnected(g as never)(s)).toBe(s)
         expect(confirm(g as never, g as never, g as never)(s)).toBe(s)
       }

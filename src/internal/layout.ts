@@ -8,9 +8,12 @@
  *    only grows when atoms are added); otherwise it splits on its next bit. A slot's name is its
  *    bit prefix, so adding an atom changes only the slot on its own path (which may split), and
  *    every other slot keeps its name and content.
- * 3. When the slots outnumber the subscription budget, neighbouring slots (in key order) are
- *    merged from the left, as long as the merge still fits one `REQ`, until the count fits
- *    (*folding*); what still does not fit is kept and reported, never dropped.
+ * 3. When the slots outnumber the subscription budget they are *folded*: for the deepest fold
+ *    depth `D` that fits the budget, the slots that share their first `D` key bits (a *run*) are
+ *    merged greedily, left to right, as long as a merge fits one `REQ`. A change in one slot
+ *    changes only the groups of its run (while `D` stays). What still does not fit the budget is
+ *    moved to `overflow` (for another connection) and reported, never dropped and never sent
+ *    over the budget.
  * 4. A subscription id is derived from the slot name, so a slot keeps its id while its content
  *    changes, and a `REQ` with that id replaces the old one (NIP-01).
  *
@@ -18,6 +21,7 @@
  */
 import { either as E } from 'fp-ts'
 import type { FilterTarget, NostrFilter } from '../Filters.js'
+import type { RelayPlan } from '../Wire.js'
 import { liveSubscriptionBudget, type RelayLimits } from '../Limits.js'
 import { isHex64, repoRef, repoRefParts, type RepoRef } from '../RepoRef.js'
 import { discovery, history, live, render } from './filters.js'
@@ -43,7 +47,7 @@ export const idLength = (limits: RelayLimits): number => Math.min(limits.maxSubI
 /** `["REQ",` + quoted id + `]`, from above (one comma per filter is counted with the filter). */
 export const messageOverhead = (limits: RelayLimits): number => 16 + idLength(limits)
 
-export type ProblemCode = 'invalid-repo' | 'invalid-root-id' | 'oversized-value' | 'over-budget'
+export type ProblemCode = 'invalid-repo' | 'invalid-root-id' | 'oversized-value' | 'over-budget' | 'no-history-room'
 
 export interface Problem {
   readonly code: ProblemCode
@@ -58,10 +62,15 @@ export interface Subscription {
 }
 
 export interface Layout {
+  /** Within the budget (discovery first). */
   readonly subscriptions: ReadonlyArray<Subscription>
+  /** The subscriptions beyond the budget, even folded: the last ones in key order. */
+  readonly overflow: ReadonlyArray<Subscription>
   /** Slots merged by folding. */
   readonly folded: number
-  /** Subscriptions beyond the budget (0 when the plan fits). */
+  /** The fold depth `D` (runs share their first `D` key bits); `undefined` when nothing is folded. */
+  readonly foldDepth: number | undefined
+  /** The number of overflow subscriptions (0 when the plan fits). */
   readonly overBudget: number
   readonly problems: ReadonlyArray<Problem>
 }
@@ -75,6 +84,8 @@ export interface Mode {
   readonly budget: number | undefined
   /** Bytes of one filter besides its values, from above, in this variant. */
   readonly filterOverhead: number
+  /** The largest size, in bytes, a filter of this variant may take on the wire (history: with paging bounds). */
+  readonly measure: (f: NostrFilter) => number
 }
 
 /** Live subscriptions: `limit: 0`, discovery included, within the live subscription budget. */
@@ -83,8 +94,16 @@ export const liveMode = (limits: RelayLimits): Mode => ({
   variant: live,
   discovery: true,
   budget: liveSubscriptionBudget(limits),
-  filterOverhead: LIVE_FILTER_OVERHEAD
+  filterOverhead: LIVE_FILTER_OVERHEAD,
+  measure: (f) => jsonBytes(live(f))
 })
+
+/**
+ * Bytes paging may add to a history filter, from above: `,"since":` with the longest JSON number
+ * (23 characters, such as `1.2345678901234567e-308`) and `,"until":` with a safe integer (16
+ * digits; a widened page sets both to one `created_at`).
+ */
+export const PAGING_BOUNDS_BYTES = 9 + 23 + 9 + 16
 
 /**
  * One-shot history subscriptions: `since`, `limit` = the page size, no budget (sent a few at a
@@ -95,7 +114,8 @@ export const historyMode = (since: unknown, limits: RelayLimits, withDiscovery: 
   variant: (f) => history(f, since, undefined, limits.maxLimit),
   discovery: withDiscovery,
   budget: undefined,
-  filterOverhead: HISTORY_FILTER_OVERHEAD
+  filterOverhead: HISTORY_FILTER_OVERHEAD,
+  measure: (f) => jsonBytes(history(f, undefined, undefined, limits.maxLimit)) + PAGING_BOUNDS_BYTES
 })
 
 const REPO = 0
@@ -151,9 +171,14 @@ export const prepare = (target: FilterTarget): Prepared => {
   return { full: sort(full), stateOnly: sort(stateOnly), roots: sort(roots), problems }
 }
 
-const atomsOf = (p: Prepared, limits: RelayLimits, overhead: number, problems: Array<Problem>): Array<Atom> => {
+/**
+ * One value-size rule for both modes: a value is left out when it would not fit one message as a
+ * *history* filter (the larger variant), so the live plan never asks for a value whose history
+ * cannot be fetched, and both report it.
+ */
+const atomsOf = (p: Prepared, limits: RelayLimits, problems: Array<Problem>): Array<Atom> => {
   const out: Array<Atom> = []
-  const maxValueBytes = limits.maxMessageBytes - messageOverhead(limits) - overhead - 1 - PUBKEY_BYTES - 1
+  const maxValueBytes = limits.maxMessageBytes - messageOverhead(limits) - HISTORY_FILTER_OVERHEAD - 1 - PUBKEY_BYTES - 1
   const add = (a: Atom): void => {
     if (a.bytes > maxValueBytes)
       problems.push({ code: 'oversized-value', message: `too long for a ${limits.maxMessageBytes}-byte message; left out`, value: cut(a.value) })
@@ -170,44 +195,52 @@ const atomsOf = (p: Prepared, limits: RelayLimits, overhead: number, problems: A
 }
 
 /**
- * Filters and bytes of the atoms `[lo, hi)`, from above: one state filter per pubkey (merging
- * pubkeys only lowers both), every list cut at `c`. Grows when atoms are added.
+ * Filters and bytes of a set of atoms, from above, accumulated one atom at a time: one state
+ * filter per pubkey (merging pubkeys only lowers both), every list cut at `maxValuesPerList`.
+ * Grows when atoms are added.
  */
-const estimate = (
-  atoms: ReadonlyArray<Atom>,
-  lo: number,
-  hi: number,
-  limits: RelayLimits,
-  overhead: number
-): { filters: number; bytes: number } => {
-  const c = limits.maxValuesPerList
-  const perPubkey = new Map<string, number>()
-  let stateBytes = 0
-  let repos = 0
-  let repoBytes = 0
-  let roots = 0
-  let rootBytes = 0
-  for (let i = lo; i < hi; i++) {
-    const a = atoms[i] as Atom
-    if (a.kind === ROOT) {
-      roots++
-      rootBytes += a.bytes + 1
-    } else {
-      perPubkey.set(a.pubkey, (perPubkey.get(a.pubkey) ?? 0) + 1)
-      stateBytes += a.dBytes + 1
-      if (a.kind === REPO) {
-        repos++
-        repoBytes += a.bytes + 1
+class Estimate {
+  private readonly perPubkey = new Map<string, number>()
+  private stateBytes = 0
+  private repos = 0
+  private repoBytes = 0
+  private roots = 0
+  private rootBytes = 0
+
+  add(atoms: ReadonlyArray<Atom>, lo: number, hi: number): this {
+    for (let i = lo; i < hi; i++) {
+      const a = atoms[i] as Atom
+      if (a.kind === ROOT) {
+        this.roots++
+        this.rootBytes += a.bytes + 1
+      } else {
+        this.perPubkey.set(a.pubkey, (this.perPubkey.get(a.pubkey) ?? 0) + 1)
+        this.stateBytes += a.dBytes + 1
+        if (a.kind === REPO) {
+          this.repos++
+          this.repoBytes += a.bytes + 1
+        }
       }
     }
+    return this
   }
-  const ceil = (n: number): number => Math.ceil(n / c)
-  let stateFilters = 0
-  for (const n of perPubkey.values()) stateFilters += ceil(n)
-  const filters = stateFilters + 2 * ceil(repos) + ceil(repos + roots) + 2 * ceil(roots)
-  const bytes =
-    messageOverhead(limits) + filters * (overhead + 1) + stateFilters * PUBKEY_BYTES + stateBytes + 3 * repoBytes + 3 * rootBytes
-  return { filters, bytes }
+
+  /** Fits one `REQ`: filter count and bytes within the limits. */
+  fits(limits: RelayLimits, overhead: number): boolean {
+    const c = limits.maxValuesPerList
+    const ceil = (n: number): number => Math.ceil(n / c)
+    let stateFilters = 0
+    for (const n of this.perPubkey.values()) stateFilters += ceil(n)
+    const filters = stateFilters + 2 * ceil(this.repos) + ceil(this.repos + this.roots) + 2 * ceil(this.roots)
+    const bytes =
+      messageOverhead(limits) +
+      filters * (overhead + 1) +
+      stateFilters * PUBKEY_BYTES +
+      this.stateBytes +
+      3 * this.repoBytes +
+      3 * this.rootBytes
+    return filters <= limits.maxFiltersPerReq && bytes <= limits.maxMessageBytes
+  }
 }
 
 interface Unit {
@@ -232,13 +265,13 @@ const renderRange = (atoms: ReadonlyArray<Atom>, lo: number, hi: number, limits:
   return render(full, stateOnly, roots, limits.maxValuesPerList)
 }
 
-/** Packs filters, in order, into groups that each fit one `REQ`. */
-const pack = (filters: ReadonlyArray<NostrFilter>, limits: RelayLimits): Array<Array<NostrFilter>> => {
+/** Packs filters, in order, into groups that each fit one `REQ`, each filter measured as it may ever be sent. */
+const pack = (filters: ReadonlyArray<NostrFilter>, limits: RelayLimits, mode: Mode): Array<Array<NostrFilter>> => {
   const out: Array<Array<NostrFilter>> = []
   let current: Array<NostrFilter> = []
   let bytes = messageOverhead(limits)
   for (const f of filters) {
-    const b = jsonBytes(f) + 1
+    const b = mode.measure(f) + 1
     if (current.length > 0 && (current.length >= limits.maxFiltersPerReq || bytes + b > limits.maxMessageBytes)) {
       out.push(current)
       current = []
@@ -255,15 +288,49 @@ const pack = (filters: ReadonlyArray<NostrFilter>, limits: RelayLimits): Array<A
 const deriveId = (namespace: string, slot: string, length: number): string =>
   `${ID_PREFIX}${namespace.charAt(0)}${sha256Hex(`nip34-sync/1 ${namespace} ${slot}`).slice(0, length - ID_PREFIX.length - 1)}`
 
+/** The key prefix of a slot name: `s:0110` and its parts `s:0110.2` give `0110`. */
+const prefixOf = (slot: string): string => slot.slice(2).replace(/\.\d+$/, '')
+
+/**
+ * Folding at depth `depth`: the slots that share their first `depth` key bits form a run; within
+ * a run, neighbours are merged greedily, left to right, while the merge fits one `REQ`. Parts of
+ * an atom too big for one `REQ` are never merged. A group of one slot keeps the slot's name; a
+ * merged group is named `f:<first slot>` and takes the id of its first slot, so it keeps that id
+ * while slots join or leave its end, and when folding starts or stops.
+ */
+const foldAt = (
+  atoms: ReadonlyArray<Atom>,
+  units: ReadonlyArray<Unit>,
+  depth: number,
+  fits: (e: Estimate) => boolean
+): Array<Unit> => {
+  const out: Array<Unit> = []
+  let current: Unit | undefined
+  let first = ''
+  let run = ''
+  let acc = new Estimate()
+  for (const next of units) {
+    const nextRun = prefixOf(next.slot).slice(0, depth)
+    if (current !== undefined && current.mergeable && next.mergeable && nextRun === run && fits(acc.add(atoms, next.lo, next.hi))) {
+      current = { slot: `f:${first}`, lo: current.lo, hi: next.hi, mergeable: true }
+      continue
+    }
+    if (current !== undefined) out.push(current)
+    current = next
+    first = next.slot
+    run = nextRun
+    acc = new Estimate().add(atoms, next.lo, next.hi)
+  }
+  if (current !== undefined) out.push(current)
+  return out
+}
+
 /** Cuts a target into subscriptions. Total; see the module comment for the rules. */
 export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): Layout => {
   const prepared = prepare(target)
   const problems: Array<Problem> = [...prepared.problems]
-  const atoms = atomsOf(prepared, limits, mode.filterOverhead, problems)
-  const fits = (lo: number, hi: number): boolean => {
-    const e = estimate(atoms, lo, hi, limits, mode.filterOverhead)
-    return e.filters <= limits.maxFiltersPerReq && e.bytes <= limits.maxMessageBytes
-  }
+  const atoms = atomsOf(prepared, limits, problems)
+  const fits = (lo: number, hi: number): boolean => new Estimate().add(atoms, lo, hi).fits(limits, mode.filterOverhead)
 
   const units: Array<Unit> = []
   const split = (lo: number, hi: number, depth: number, prefix: string): void => {
@@ -275,7 +342,7 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
     const first = atoms[lo] as Atom
     const last = atoms[hi - 1] as Atom
     if (depth >= 256 || first.key === last.key) {
-      pack(renderRange(atoms, lo, hi, limits).map(mode.variant), limits).forEach((filters, i) =>
+      pack(renderRange(atoms, lo, hi, limits), limits, mode).forEach((filters, i) =>
         units.push({ slot: `s:${prefix}.${i}`, lo, hi, mergeable: false, filters })
       )
       return
@@ -295,33 +362,26 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
 
   const fixed = mode.discovery ? 1 : 0
   const unitBudget = mode.budget === undefined ? Infinity : Math.max(0, mode.budget - fixed)
-  let folded = 0
   let laid: Array<Unit> = units
+  let foldDepth: number | undefined
   if (units.length > unitBudget) {
-    laid = []
-    let count = units.length
-    let current = units[0] as Unit
-    let firstSlot = current.slot
-    for (let j = 1; j < units.length; j++) {
-      const next = units[j] as Unit
-      if (count > unitBudget && current.mergeable && next.mergeable && fits(current.lo, next.hi)) {
-        current = { slot: `f:${firstSlot}~${next.slot}`, lo: current.lo, hi: next.hi, mergeable: true }
-        count--
-        folded++
-      } else {
-        laid.push(current)
-        current = next
-        firstSlot = next.slot
-      }
+    let maxDepth = 0
+    for (const u of units) maxDepth = Math.max(maxDepth, prefixOf(u.slot).length)
+    for (let depth = maxDepth - 1; depth >= 0; depth--) {
+      laid = foldAt(atoms, units, depth, (e) => e.fits(limits, mode.filterOverhead))
+      foldDepth = depth
+      if (laid.length <= unitBudget) break
     }
-    laid.push(current)
   }
+  const folded = units.length - laid.length
 
   const length = idLength(limits)
   const used = new Set<string>()
+  // a fold group `f:<first slot>` takes the id of its first slot: folding and unfolding replace it
   const subscription = (slot: string, filters: ReadonlyArray<NostrFilter>): Subscription => {
-    let id = deriveId(mode.namespace, slot, length)
-    for (let n = 1; used.has(id); n++) id = deriveId(mode.namespace, `${slot}#${n}`, length)
+    const name = slot.startsWith('f:') ? slot.slice(2) : slot
+    let id = deriveId(mode.namespace, name, length)
+    for (let n = 1; used.has(id); n++) id = deriveId(mode.namespace, `${name}#${n}`, length)
     used.add(id)
     return { id, slot, filters: filters.map(mode.variant) }
   }
@@ -329,11 +389,21 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
   if (mode.discovery) subscriptions.push(subscription('discovery', [discovery()]))
   for (const u of laid) subscriptions.push(subscription(u.slot, u.filters ?? renderRange(atoms, u.lo, u.hi, limits)))
 
-  const overBudget = mode.budget === undefined ? 0 : Math.max(0, subscriptions.length - mode.budget)
-  if (overBudget > 0)
+  const within = mode.budget === undefined ? subscriptions : subscriptions.slice(0, mode.budget)
+  const overflow = mode.budget === undefined ? [] : subscriptions.slice(mode.budget)
+  if (overflow.length > 0)
     problems.push({
       code: 'over-budget',
-      message: `${subscriptions.length} subscriptions needed, ${mode.budget} allowed: the last ${overBudget} need another connection or a larger limit`
+      message: `${subscriptions.length} subscriptions needed, ${mode.budget} allowed: the last ${overflow.length} are in overflow (open them on another connection, or raise the limits)`
     })
-  return { subscriptions, folded, overBudget, problems }
+  return { subscriptions: within, overflow, folded, foldDepth: folded > 0 ? foldDepth : undefined, problems, overBudget: overflow.length }
+}
+
+/** The live plan of one relay (no subscriptions when `target` is `undefined`). */
+export const livePlan = (relay: string, target: FilterTarget | undefined, limits: RelayLimits): RelayPlan => {
+  const mode = liveMode(limits)
+  const budget = mode.budget ?? 0
+  if (target === undefined) return { relay, subscriptions: [], overflow: [], budget, folded: 0, overBudget: 0, problems: [] }
+  const l = layout(target, limits, mode)
+  return { relay, subscriptions: l.subscriptions, overflow: l.overflow, budget, folded: l.folded, overBudget: l.overBudget, problems: l.problems }
 }
