@@ -23,16 +23,22 @@ export interface Effective {
 
 const memo = new WeakMap<ResolvedConfig, WeakMap<object, Effective>>()
 
+/** The memo of one configuration in a store, made on first use. */
+const perConfig = <V>(store: WeakMap<ResolvedConfig, V>, config: ResolvedConfig, make: () => V): V => {
+  let v = store.get(config)
+  if (v === undefined) {
+    v = make()
+    store.set(config, v)
+  }
+  return v
+}
+
 const ownMemo = new WeakMap<ResolvedConfig, Map<string, boolean>>()
 const OWN_MEMO_SIZE = 50_000
 
 /** Whether a relay URL is on one of our own hosts (memoised per configuration, bounded). */
 export const isOwnHost = (config: ResolvedConfig, relay: string): boolean => {
-  let memo = ownMemo.get(config)
-  if (memo === undefined) {
-    memo = new Map()
-    ownMemo.set(config, memo)
-  }
+  const memo = perConfig(ownMemo, config, () => new Map<string, boolean>())
   const hit = memo.get(relay)
   if (hit !== undefined) return hit
   const h = hostOf(relay)
@@ -64,14 +70,10 @@ const compute = (config: ResolvedConfig, sources: ReadonlyArray<RelaySource>): E
 
 /** The effective relays of an announcement (anything with `relaySources`). */
 export const effectiveRelays = (config: ResolvedConfig, ann: { readonly relaySources: ReadonlyArray<RelaySource> }): Effective => {
-  let perConfig = memo.get(config)
-  if (perConfig === undefined) {
-    perConfig = new WeakMap()
-    memo.set(config, perConfig)
-  }
-  const hit = perConfig.get(ann)
+  const byAnnouncement = perConfig(memo, config, () => new WeakMap<object, Effective>())
+  const hit = byAnnouncement.get(ann)
   if (hit !== undefined) return hit
   const result = compute(config, Array.isArray(ann.relaySources) ? ann.relaySources : [])
-  perConfig.set(ann, result)
+  byAnnouncement.set(ann, result)
   return result
 }
