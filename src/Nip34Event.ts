@@ -105,7 +105,7 @@ export interface Announcement {
   readonly ref: RepoRef
   /** Every usable value of every `relays` tag, canonical, sorted, without duplicates. */
   readonly relays: ReadonlyArray<RelayUrl>
-  /** Host names of every `clone` URL (all values of all `clone` tags), sorted, unique. */
+  /** Host names of every `http(s)` `clone` URL (all values of all `clone` tags), sorted, unique. */
   readonly cloneHosts: ReadonlyArray<string>
   /** Valid pubkeys of every `maintainers` value, sorted, unique. */
   readonly maintainers: ReadonlyArray<string>
@@ -290,6 +290,9 @@ const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, position: nu
   const rejected = reports.sort((a, b) => a.at - b.at).map((r) => r.rejection)
   const cloneHosts: Array<string> = []
   for (const value of tagValues(ev.tags, 'clone')) {
+    // GRASP-01 clone URLs are http(s)://<host>/<npub>/<d>.git; other schemes (ssh, git, ws) say
+    // nothing about which GRASP server hosts the repository
+    if (!/^\s*https?:\/\//i.test(value)) continue
     const h = hostOf(value)
     if (h !== undefined) cloneHosts.push(h)
   }

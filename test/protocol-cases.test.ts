@@ -191,3 +191,14 @@ describe('acceptance modes', () => {
     expect(rejected.map((r) => r.code)).toEqual(['unsupported-kind'])
   })
 })
+
+describe('GRASP-01 acceptance reads http(s) clone URLs only', () => {
+  it('a clone URL on our host with another scheme (ssh, git, wss) does not make an announcement list us', () => {
+    for (const clone of ['git://grasp.example.com/npub1x/alpha.git', 'ssh://git@grasp.example.com/alpha.git', 'wss://grasp.example.com']) {
+      const a = announce('alpha', ['wss://grasp.example.com', 'wss://r1.example'], { listUs: false, clone: [clone] })
+      expect(relays(targets(config, [a]))).toEqual([BOOTSTRAP])
+    }
+    const https = announce('alpha', ['wss://grasp.example.com', 'wss://r1.example'], { listUs: false, clone: ['HTTPS://Grasp.Example.com/npub1x/alpha.git'] })
+    expect(relays(targets(config, [https]))).toEqual([BOOTSTRAP, 'wss://r1.example'].sort())
+  })
+})
