@@ -90,6 +90,38 @@ export interface Caps {
   readonly tagsPerEvent: number
   /** UTF-8 bytes per tag value; an event with a longer value is rejected whole. Default 1024 (strfry's default). */
   readonly bytesPerTagValue: number
+  /**
+   * Values in one tag (its name not counted); an event with a longer tag is rejected whole,
+   * before any value is parsed. Default 100.
+   * @since 0.2.0
+   */
+  readonly valuesPerTag: number
+  /**
+   * Tag values in one event, all tags together (names not counted); an event with more is
+   * rejected whole, before any value is parsed. Default 4000.
+   * @since 0.2.0
+   */
+  readonly valuesPerEvent: number
+  /**
+   * `maintainers` values taken from one announcement (first in tag order); the rest are reported
+   * and not used. Default 50.
+   * @since 0.2.0
+   */
+  readonly maintainersPerAnnouncement: number
+  /**
+   * Members of one co-maintained repository group. A group of mutually listing announcements
+   * larger than this is not merged: each member stands alone, and the cap is reported. Only the
+   * group's own members can grow it, so nobody else can split a group this way. Default 64.
+   * @since 0.2.0
+   */
+  readonly membersPerGroup: number
+  /**
+   * Relays one repository group is synced from (members in address order, each in tag order);
+   * the rest are reported and not used. Together with `membersPerGroup` this bounds the
+   * (relay, repository) entries one group can create. Default 40.
+   * @since 0.2.0
+   */
+  readonly relaysPerGroup: number
 }
 
 /**
@@ -107,7 +139,12 @@ export const DEFAULT_CAPS: Caps = {
   relaysPerAnnouncement: 20,
   reposPerRootEvent: 10,
   tagsPerEvent: 2000,
-  bytesPerTagValue: 1024
+  bytesPerTagValue: 1024,
+  valuesPerTag: 100,
+  valuesPerEvent: 4000,
+  maintainersPerAnnouncement: 50,
+  membersPerGroup: 64,
+  relaysPerGroup: 40
 }
 
 /**
@@ -269,7 +306,12 @@ const resolveUncached = (input: unknown): ResolvedConfig => {
     relaysPerAnnouncement: nonNegativeInt('caps.relaysPerAnnouncement', capsObject['relaysPerAnnouncement'], DEFAULT_CAPS.relaysPerAnnouncement, problems),
     reposPerRootEvent: nonNegativeInt('caps.reposPerRootEvent', capsObject['reposPerRootEvent'], DEFAULT_CAPS.reposPerRootEvent, problems),
     tagsPerEvent: nonNegativeInt('caps.tagsPerEvent', capsObject['tagsPerEvent'], DEFAULT_CAPS.tagsPerEvent, problems),
-    bytesPerTagValue: nonNegativeInt('caps.bytesPerTagValue', capsObject['bytesPerTagValue'], DEFAULT_CAPS.bytesPerTagValue, problems)
+    bytesPerTagValue: nonNegativeInt('caps.bytesPerTagValue', capsObject['bytesPerTagValue'], DEFAULT_CAPS.bytesPerTagValue, problems),
+    valuesPerTag: nonNegativeInt('caps.valuesPerTag', capsObject['valuesPerTag'], DEFAULT_CAPS.valuesPerTag, problems),
+    valuesPerEvent: nonNegativeInt('caps.valuesPerEvent', capsObject['valuesPerEvent'], DEFAULT_CAPS.valuesPerEvent, problems),
+    maintainersPerAnnouncement: nonNegativeInt('caps.maintainersPerAnnouncement', capsObject['maintainersPerAnnouncement'], DEFAULT_CAPS.maintainersPerAnnouncement, problems),
+    membersPerGroup: nonNegativeInt('caps.membersPerGroup', capsObject['membersPerGroup'], DEFAULT_CAPS.membersPerGroup, problems),
+    relaysPerGroup: nonNegativeInt('caps.relaysPerGroup', capsObject['relaysPerGroup'], DEFAULT_CAPS.relaysPerGroup, problems)
   }
   const ownHosts = new Set<string>()
   for (const r of ownRelays) {

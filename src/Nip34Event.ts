@@ -20,7 +20,7 @@
  */
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
-import { getEventHash, verifyEvent } from 'nostr-tools/pure'
+import { verifies } from './internal/verify.js'
 import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js'
 import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
 import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } from './RepoRef.js'
@@ -406,25 +406,6 @@ const wholeEventCap = (config: ResolvedConfig, ev: NostrEvent): string | undefin
     }
   }
   return undefined
-}
-
-/** Checks the id and signature on a fresh copy, never on the caller's object. */
-const verifies = (ev: NostrEvent): string | undefined => {
-  const copy = {
-    id: ev.id,
-    pubkey: ev.pubkey,
-    created_at: ev.created_at,
-    kind: ev.kind,
-    tags: ev.tags.map((tag) => [...tag]),
-    content: ev.content,
-    sig: ev.sig
-  }
-  try {
-    if (getEventHash(copy) !== ev.id) return 'the id is not the hash of the event'
-    return verifyEvent(copy) ? undefined : 'the signature does not verify'
-  } catch {
-    return 'the signature could not be checked'
-  }
 }
 
 /**

@@ -29,7 +29,7 @@ import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } fro
 import type { RepoIndex } from './RepoIndex.js'
 import { makeRepoRef, type RepoRef } from './RepoRef.js'
 import { formatDecodeErrors, rejectionCodes, type RejectionCode } from './Rejection.js'
-import { dataOf, liveKey, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
+import { dataOf, fromParts, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
 /**
@@ -194,7 +194,6 @@ export const encodeRepoIndex = (index: RepoIndex): RepoIndexSnapshot => seal('ni
 
 const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
   const addrs = IMap<RepoRef, AddrState>().asMutable()
-  const liveIds = IMap<string, ISet<RepoRef>>().asMutable()
   const deletedBy = new Map(body.deletions.map(([id, by]) => [id, new Set(by)]))
   for (const a of body.announcements) {
     const ref = makeRepoRef(a.pubkey, a.identifier)
@@ -205,26 +204,16 @@ const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
     if (deletedBy.get(a.id)?.has(a.pubkey) === true) return fail('invalid', `announcement ${a.id} is live but deleted by its author`)
     const facts: AnnouncementFacts = { ...a, ref: ref.right }
     addrs.set(ref.right, { _tag: 'Live', ann: facts })
-    liveIds.set(liveKey(a), (liveIds.get(liveKey(a)) ?? ISet<RepoRef>()).add(ref.right))
   }
   for (const tomb of body.tombstones) addrs.set(tomb.ref, { _tag: 'Deleted', upTo: { createdAt: tomb.createdAt, id: tomb.id } })
   const rootEvents = IMap<string, ReadonlyArray<RootFacts>>().asMutable()
-  const roots = IMap<RepoRef, ISet<string>>().asMutable()
   for (const r of body.rootEvents) {
     if (deletedBy.get(r.id)?.has(r.pubkey) === true) return fail('invalid', `root event ${r.id} is kept but deleted by its author`)
     rootEvents.set(r.id, [...(rootEvents.get(r.id) ?? []), r])
-    for (const repo of r.repos) roots.set(repo, (roots.get(repo) ?? ISet<string>()).add(r.id))
   }
   const deletions = IMap<string, ISet<string>>().asMutable()
   for (const [id, by] of body.deletions) deletions.set(id, ISet(by))
-  const data: RepoIndexData = {
-    _tag: 'RepoIndex',
-    addrs: addrs.asImmutable(),
-    rootEvents: rootEvents.asImmutable(),
-    roots: roots.asImmutable(),
-    deletions: deletions.asImmutable(),
-    liveIds: liveIds.asImmutable()
-  }
+  const data = fromParts(addrs.asImmutable(), rootEvents.asImmutable(), deletions.asImmutable())
   return E.right(data as unknown as RepoIndex)
 }
 

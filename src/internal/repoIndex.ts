@@ -42,6 +42,19 @@ export type AddrState =
   | { readonly _tag: 'Live'; readonly ann: AnnouncementFacts }
   | { readonly _tag: 'Deleted'; readonly upTo: Position }
 
+/**
+ * What changed since an ancestor version: the addresses whose live announcement changed
+ * (appeared, was replaced or deleted) and the repositories whose root-event set changed. A
+ * derivation made for `since` plus these changes gives the derivation of this version, so
+ * `deriveTargets` costs what the batches touched. A cache hint only: equality, snapshots and every
+ * reader ignore it, and without it a derivation is a full recompute with the same result.
+ */
+export interface Changes {
+  readonly since: RepoIndexData
+  readonly refs: ISet<RepoRef>
+  readonly rootRepos: ISet<RepoRef>
+}
+
 export interface RepoIndexData {
   readonly _tag: 'RepoIndex'
   readonly addrs: IMap<RepoRef, AddrState>
@@ -50,22 +63,55 @@ export interface RepoIndexData {
   readonly roots: IMap<RepoRef, ISet<string>>
   readonly deletions: IMap<string, ISet<string>>
   readonly liveIds: IMap<string, ISet<RepoRef>>
+  /** Mutable cache slot (see {@link Changes}); cleared once this version has a derivation. */
+  changes: Changes | undefined
 }
 
-export const empty: RepoIndexData = {
-  _tag: 'RepoIndex',
-  addrs: IMap(),
-  rootEvents: IMap(),
-  roots: IMap(),
-  deletions: IMap(),
-  liveIds: IMap()
+/** Every index value this module made: the unforgeable brand, checked in O(1). */
+const made = new WeakSet<object>()
+
+const make = (
+  addrs: IMap<RepoRef, AddrState>,
+  rootEvents: IMap<string, ReadonlyArray<RootFacts>>,
+  roots: IMap<RepoRef, ISet<string>>,
+  deletions: IMap<string, ISet<string>>,
+  liveIds: IMap<string, ISet<RepoRef>>,
+  changes: Changes | undefined
+): RepoIndexData => {
+  const d: RepoIndexData = { _tag: 'RepoIndex', addrs, rootEvents, roots, deletions, liveIds, changes }
+  made.add(d)
+  return d
 }
 
-/** Reads an index value defensively: anything that is not an index reads as the empty one. */
-export const dataOf = (u: unknown): RepoIndexData =>
-  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'RepoIndex' && IMap.isMap((u as { addrs?: unknown }).addrs)
-    ? (u as RepoIndexData)
-    : empty
+export const empty: RepoIndexData = make(IMap(), IMap(), IMap(), IMap(), IMap(), undefined)
+
+/** Whether a value is an index this library made (a forged or foreign look-alike is not). */
+export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
+
+/** Reads an index value defensively: anything that is not an index this library made reads as the empty one. */
+export const dataOf = (u: unknown): RepoIndexData => (isRepoIndexData(u) ? u : empty)
+
+/** Forgets the ancestor of a version (called once the version has a derivation of its own). */
+export const forgetChanges = (d: RepoIndexData): void => {
+  d.changes = undefined
+}
+
+/**
+ * Builds an index from its canonical parts (live announcements, tombstones, root events,
+ * deletion ledger), rebuilding every derived table (`roots`, `liveIds`) from them. Used by the
+ * snapshot decoder so that nothing but the canonical body decides how an index behaves.
+ */
+export const fromParts = (
+  addrs: IMap<RepoRef, AddrState>,
+  rootEvents: IMap<string, ReadonlyArray<RootFacts>>,
+  deletions: IMap<string, ISet<string>>
+): RepoIndexData => {
+  const liveIds = IMap<string, ISet<RepoRef>>().asMutable()
+  for (const [ref, s] of addrs) if (s._tag === 'Live') liveIds.set(liveKey(s.ann), (liveIds.get(liveKey(s.ann)) ?? ISet<RepoRef>()).add(ref))
+  const roots = IMap<RepoRef, ISet<string>>().asMutable()
+  for (const [id, facts] of rootEvents) for (const f of facts) for (const repo of f.repos) roots.set(repo, (roots.get(repo) ?? ISet<string>()).add(id))
+  return make(addrs, rootEvents, roots.asImmutable(), deletions, liveIds.asImmutable(), undefined)
+}
 
 /** Compares positions: positive when `a` is later than `b`. */
 export const comparePositions = (a: Position, b: Position): number =>
@@ -121,6 +167,10 @@ type Mutable<K, V> = IMap<K, V>
 
 /** One batch, applied on transient (mutable) copies of the maps. */
 class Batch {
+  /** Addresses whose live announcement changed, and repositories whose root set changed. */
+  readonly changedRefs = new Set<RepoRef>()
+  readonly changedRoots = new Set<RepoRef>()
+
   constructor(
     readonly addrs: Mutable<RepoRef, AddrState>,
     readonly rootEvents: Mutable<string, ReadonlyArray<RootFacts>>,
@@ -136,6 +186,7 @@ class Batch {
   private setLive(ref: RepoRef, ann: AnnouncementFacts): void {
     const before = this.addrs.get(ref)
     if (before?._tag === 'Live') this.unlinkLive(before.ann)
+    this.changedRefs.add(ref)
     this.addrs.set(ref, { _tag: 'Live', ann })
     this.liveIds.set(liveKey(ann), (this.liveIds.get(liveKey(ann)) ?? ISet<RepoRef>()).add(ref))
   }
@@ -153,6 +204,7 @@ class Batch {
     } else if (state._tag === 'Live') {
       if (comparePositions(state.ann, upTo) <= 0) {
         this.unlinkLive(state.ann)
+        this.changedRefs.add(ref)
         this.addrs.set(ref, { _tag: 'Deleted', upTo })
       }
     } else if (comparePositions(upTo, state.upTo) > 0) {
@@ -179,6 +231,7 @@ class Batch {
       const ids = this.roots.get(repo)
       if (ids === undefined) continue
       const left = ids.delete(facts.id)
+      this.changedRoots.add(repo)
       if (left.size === 0) this.roots.delete(repo)
       else this.roots.set(repo, left)
     }
@@ -194,7 +247,14 @@ class Batch {
     const facts = toRootFacts(ev)
     const others = this.rootEvents.get(ev.id) ?? []
     this.rootEvents.set(ev.id, [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
-    for (const repo of ev.repos) this.roots.set(repo, (this.roots.get(repo) ?? ISet<string>()).add(ev.id))
+    for (const repo of ev.repos) {
+      const before = this.roots.get(repo) ?? ISet<string>()
+      const after = before.add(ev.id)
+      if (after !== before) {
+        this.roots.set(repo, after)
+        this.changedRoots.add(repo)
+      }
+    }
   }
 
   deletion(ev: Deletion): void {
@@ -228,14 +288,25 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
     else b.root(ev)
   }
   if (!b.addrs.wasAltered() && !b.rootEvents.wasAltered() && !b.deletions.wasAltered()) return index
-  return {
-    _tag: 'RepoIndex',
-    addrs: b.addrs.asImmutable(),
-    rootEvents: b.rootEvents.asImmutable(),
-    roots: b.roots.asImmutable(),
-    deletions: b.deletions.asImmutable(),
-    liveIds: b.liveIds.asImmutable()
-  }
+  return make(
+    b.addrs.asImmutable(),
+    b.rootEvents.asImmutable(),
+    b.roots.asImmutable(),
+    b.deletions.asImmutable(),
+    b.liveIds.asImmutable(),
+    nextChanges(index, b.changedRefs, b.changedRoots)
+  )
+}
+
+/**
+ * The changes of a new version: relative to its parent when the parent has no recorded ancestor
+ * (it was derived, or is a root version), else accumulated onto the parent's (persistent unions,
+ * so many batches between two derivations cost what they touched).
+ */
+const nextChanges = (parent: RepoIndexData, refs: ReadonlySet<RepoRef>, rootRepos: ReadonlySet<RepoRef>): Changes => {
+  const p = parent.changes
+  if (p === undefined) return { since: parent, refs: ISet(refs), rootRepos: ISet(rootRepos) }
+  return { since: p.since, refs: p.refs.union(refs), rootRepos: p.rootRepos.union(rootRepos) }
 }
 
 /** The live announcement of an address, if any. */
