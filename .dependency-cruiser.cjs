@@ -1,0 +1,100 @@
+/**
+ * The import rule of src/ (docs/architecture.md, "The import rule"). Run: `npm run lint:deps`.
+ *
+ * - The core imports no Node builtin (`node:fs`, `fs`, `crypto`, ...): it runs in browsers too.
+ *   Only a future `src/cli/` (Node only by definition) may.
+ * - Nothing in src/ imports the edge folders `src/host/` (executor: sockets, clock) or
+ *   `src/cli/` (command line); `src/host/` does not import `src/cli/`. Edges import the core,
+ *   never the other way. The rules match by path, so they apply as soon as the folders exist.
+ * - No import cycles in src/. A cycle of run-time imports is always an error. Cycles that close
+ *   only through `import type` (they vanish at run time, but tie a public module and its
+ *   internal/ machinery together) are an error too, except in the modules listed in
+ *   `knownCycles` (those that had one when the rule was written): a warning there.
+ *
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+
+/**
+ * Modules in a type-only import cycle when the rule was written (each public module imports its
+ * internal/ machinery, which imports types back from it). Shrink this list, never grow it.
+ */
+const knownCycles = [
+  'src/Filters.ts',
+  'src/internal/filters.ts',
+  'src/internal/layout.ts',
+  'src/internal/match.ts',
+  'src/Wire.ts',
+  'src/Nip34Event.ts',
+  'src/internal/effective.ts',
+  'src/RelayPolicy.ts',
+  'src/internal/address.ts'
+]
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const known = knownCycles.length === 0 ? '^$' : `^(${knownCycles.map(escape).join('|')})$`
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-no-node-builtins',
+      comment: 'src/ runs in browsers: no node: module or Node builtin (only src/cli/ may).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { dependencyTypes: ['core'] }
+    },
+    {
+      name: 'core-not-to-edges',
+      comment: 'Edges (src/host/, src/cli/) import the core; the core never imports them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(host|cli)/' },
+      to: { path: '^src/(host|cli)/' }
+    },
+    {
+      name: 'host-not-to-cli',
+      comment: 'The host executor is a library; the CLI is built on it, not the other way.',
+      severity: 'error',
+      from: { path: '^src/host/' },
+      to: { path: '^src/cli/' }
+    },
+    {
+      name: 'no-runtime-cycles',
+      comment: 'A cycle of run-time imports under src/.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } }
+    },
+    {
+      name: 'no-cycles',
+      comment: 'An import cycle under src/ (through type-only imports too).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: known },
+      to: { circular: true }
+    },
+    {
+      name: 'no-cycles-known',
+      comment: 'A type-only import cycle that existed when the rule was written: move the shared types so it goes.',
+      severity: 'warn',
+      from: { path: known },
+      to: { circular: true }
+    },
+    {
+      name: 'no-unresolvable',
+      comment: 'An import that cannot be resolved hides its target from the rules above.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true }
+    }
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.d.ts'],
+      mainFields: ['module', 'main', 'types']
+    }
+  }
+}
