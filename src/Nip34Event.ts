@@ -11,10 +11,13 @@
  * - {@link Deletion} (kind 5, NIP-09) keeps the repository addresses and event ids a deletion
  *   names; an address of another author is refused (only an author may delete).
  *
- * Before classifying, the decoder applies the configured caps (tags per event, bytes per tag
- * value), verifies the id and signature (unless `verify: false`), and, when the batch gives `now`,
- * refuses announcements and deletions dated more than `maxFutureSkew` ahead. It never mutates
- * its input: verification runs on a fresh copy (nostr-tools caches its verdict on the object).
+ * The decoder reads its input once into a plain copy while applying the cheap caps (tags per
+ * event, values per tag, values per event, bytes per tag value), then checks the copy's shape,
+ * verifies its id and signature (unless `verify: false`), and, when the batch gives `now`,
+ * refuses announcements and deletions dated more than `maxFutureSkew` ahead. Nothing is read
+ * from the input after the copy, so a getter cannot show the verifier one event and the index
+ * another. It never mutates its input. Kinds the project ignores on purpose
+ * ({@link IGNORED_KINDS}) are counted, not rejected.
  *
  * @since 0.1.0
  */
@@ -27,6 +30,7 @@ import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } f
 import { formatDecodeErrors, rejection, type Rejection, type RejectionCode } from './Rejection.js'
 import { effectiveRelays } from './internal/effective.js'
 import { sortedUnique } from './internal/sorted.js'
+import { readNow } from './internal/address.js'
 
 const hex = (length: number, name: string) =>
   new t.Type<string, string, unknown>(
@@ -107,7 +111,7 @@ export interface Announcement {
   readonly relays: ReadonlyArray<RelayUrl>
   /** Host names of every `http(s)` `clone` URL (all values of all `clone` tags), sorted, unique. */
   readonly cloneHosts: ReadonlyArray<string>
-  /** Valid pubkeys of every `maintainers` value, sorted, unique. */
+  /** Valid pubkeys of the `maintainers` values, sorted, unique: the first `maintainersPerAnnouncement` in tag order. */
   readonly maintainers: ReadonlyArray<string>
   /**
    * Where each relay of `relays` came from (first spelling, in tag order). Our own hosts, the
@@ -213,7 +217,10 @@ export type Nip34Event = Announcement | RootEvent | Deletion
  * @since 0.1.0
  */
 export interface DecodeOptions {
-  /** The current time in unix seconds, for the future-date check. Without it no such check is made. */
+  /**
+   * The current time in unix seconds, for the future-date check. Without it no such check is
+   * made; a value that is not a finite number is reported (`invalid-batch`) and no check is made.
+   */
   readonly now?: number | undefined
 }
 
@@ -227,6 +234,12 @@ export interface DecodeOptions {
 export interface Decoded {
   readonly event: Nip34Event | undefined
   readonly rejected: ReadonlyArray<Rejection>
+  /**
+   * The kind, when the event is of a kind the project ignores on purpose ({@link IGNORED_KINDS}):
+   * not used, and not a rejection either.
+   * @since 0.2.0
+   */
+  readonly ignored?: number
 }
 
 
@@ -296,10 +309,23 @@ const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, position: nu
     const h = hostOf(value)
     if (h !== undefined) cloneHosts.push(h)
   }
-  const maintainers: Array<string> = []
+  const maintainers = new Set<string>()
+  const maxMaintainers = config.caps.maintainersPerAnnouncement
   for (const m of tagValues(ev.tags, 'maintainers')) {
-    if (/^[0-9a-f]{64}$/.test(m)) maintainers.push(m)
-    else
+    if (/^[0-9a-f]{64}$/.test(m)) {
+      if (maintainers.has(m)) continue
+      if (maintainers.size < maxMaintainers) maintainers.add(m)
+      else
+        rejected.push(
+          rejection('cap-exceeded', `more than ${maxMaintainers} maintainers in one announcement; this one is not used`, {
+            ...ctx,
+            partial: true,
+            repo: ref.right,
+            value: m,
+            rule: 'maintainersPerAnnouncement'
+          })
+        )
+    } else
       rejected.push(
         rejection('invalid-maintainer', 'maintainers value is not a 64-character lower-case hex pubkey; it is not used', {
           ...ctx,
@@ -393,23 +419,109 @@ const decodeDeletion = (ev: NostrEvent, position: number | undefined): Decoded =
 
 const encoder = new TextEncoder()
 
-/** The first cap an event breaks before any other work is done on it, if any. */
-const wholeEventCap = (config: ResolvedConfig, ev: NostrEvent): string | undefined => {
-  if (ev.tags.length > config.caps.tagsPerEvent) return `${ev.tags.length} tags, more than the cap of ${config.caps.tagsPerEvent}`
-  const max = config.caps.bytesPerTagValue
-  for (let i = 0; i < ev.tags.length; i++) {
-    const tag = ev.tags[i] as ReadonlyArray<string>
-    for (let j = 0; j < tag.length; j++) {
-      const v = tag[j] as string
-      if (v.length > max || (v.length * 3 > max && encoder.encode(v).length > max))
-        return `tags.${i}.${j} is longer than ${max} bytes`
-    }
-  }
-  return undefined
+/**
+ * Kinds the project does not index, on purpose: repository state (30618), comments (1111),
+ * statuses (1630 to 1633) and GRASP server lists (10317). A sync fetches them alongside the
+ * events it uses, so they come back counted as ignored ({@link Decoded.ignored},
+ * `BatchResult.ignored`), never as rejections. A kind listed in `rootKinds` is a root kind, not
+ * ignored. Deletions (kind 5) are used, not ignored.
+ *
+ * @example
+ * import { IGNORED_KINDS } from 'nip34-sync'
+ *
+ * assert.deepStrictEqual(IGNORED_KINDS, [1111, 1630, 1631, 1632, 1633, 10317, 30618])
+ *
+ * @category constants
+ * @since 0.2.0
+ */
+export const IGNORED_KINDS: ReadonlyArray<number> = Object.freeze([1111, 1630, 1631, 1632, 1633, 10317, 30618])
+
+const ignoredKinds: ReadonlySet<number> = new Set(IGNORED_KINDS)
+
+type Read =
+  | { readonly _tag: 'copy'; readonly ev: Record<string, unknown> }
+  | { readonly _tag: 'ignored'; readonly kind: number; readonly id: unknown }
+  | { readonly _tag: 'capped'; readonly rule: string; readonly message: string; readonly id: unknown }
+  | { readonly _tag: 'unreadable' }
+
+/** A field value as the shape check sees it: primitives kept, objects replaced by an empty stand-in (never read again). */
+const scalar = (v: unknown): unknown => (typeof v !== 'object' || v === null ? v : Array.isArray(v) ? [] : {})
+
+/** A non-negative safe integer length, or a throw (a Proxy may answer anything). */
+const lengthOf = (a: ReadonlyArray<unknown>): number => {
+  const n: unknown = a.length
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new TypeError('unreadable length')
+  return n
 }
 
 /**
- * Decodes one untrusted value into the event the sync core uses, with every rejection. Total.
+ * Reads an event ONCE into a plain copy, checking the cheap caps while it reads, so that no cap
+ * is passed before the work it bounds: the tag count before any tag is read, each tag's value
+ * count before its values are read, the running value count and each value's length as they are
+ * read. Ignored kinds stop before the tags are read. Getters and Proxy traps run at most once per
+ * field; one that throws makes the event unreadable. Everything after this reads the copy only.
+ */
+const readEvent = (config: ResolvedConfig, input: object): Read => {
+  try {
+    const o = input as Record<string, unknown>
+    const id = scalar(o['id'])
+    const pubkey = scalar(o['pubkey'])
+    const created_at = scalar(o['created_at'])
+    const kind = scalar(o['kind'])
+    if (typeof kind === 'number' && ignoredKinds.has(kind) && !config.rootKinds.has(kind)) return { _tag: 'ignored', kind, id }
+    const content = scalar(o['content'])
+    const sig = scalar(o['sig'])
+    const raw = o['tags']
+    let tags: unknown
+    if (typeof raw !== 'object' || raw === null || !Array.isArray(raw)) tags = scalar(raw)
+    else {
+      const { tagsPerEvent, valuesPerTag, valuesPerEvent, bytesPerTagValue: max } = config.caps
+      const n = lengthOf(raw)
+      if (n > tagsPerEvent) return { _tag: 'capped', rule: 'tagsPerEvent', message: `${n} tags, more than the cap of ${tagsPerEvent}`, id }
+      const copy: Array<unknown> = new Array(n)
+      let values = 0
+      for (let i = 0; i < n; i++) {
+        const tag: unknown = raw[i]
+        if (typeof tag !== 'object' || tag === null || !Array.isArray(tag)) {
+          copy[i] = scalar(tag)
+          continue
+        }
+        const m = lengthOf(tag)
+        if (m - 1 > valuesPerTag)
+          return { _tag: 'capped', rule: 'valuesPerTag', message: `tags.${i} has ${m - 1} values, more than the cap of ${valuesPerTag}`, id }
+        values += Math.max(0, m - 1)
+        if (values > valuesPerEvent)
+          return { _tag: 'capped', rule: 'valuesPerEvent', message: `more than ${valuesPerEvent} tag values in one event (the cap)`, id }
+        const t: Array<unknown> = new Array(m)
+        for (let j = 0; j < m; j++) {
+          const v = scalar(tag[j])
+          if (typeof v === 'string' && (v.length > max || (v.length * 3 > max && encoder.encode(v).length > max)))
+            return { _tag: 'capped', rule: 'bytesPerTagValue', message: `tags.${i}.${j} is longer than ${max} bytes`, id }
+          t[j] = v
+        }
+        copy[i] = t
+      }
+      tags = copy
+    }
+    return { _tag: 'copy', ev: { id, pubkey, created_at, kind, tags, content, sig } }
+  } catch {
+    return { _tag: 'unreadable' }
+  }
+}
+
+const readableId = (id: unknown): string | undefined => (typeof id === 'string' && /^[0-9a-f]{64}$/.test(id) ? id : undefined)
+
+/**
+ * Decodes one untrusted value into the event the sync core uses, with every rejection. Total:
+ * any JavaScript value gives a result (a Proxy or a throwing getter is an `invalid-event`).
+ *
+ * The input is read once into a plain copy, checking the cheap caps as it reads (`tagsPerEvent`,
+ * `valuesPerTag`, `valuesPerEvent`, `bytesPerTagValue`: an event past one is exactly one
+ * `cap-exceeded` rejection, before any value is parsed or the shape checked); then the copy, and
+ * only the copy, is shape-checked, verified and classified. Kinds of {@link IGNORED_KINDS} come
+ * back with `ignored` set and no rejection. `options.now`: a finite number turns on the
+ * future-date check; any other given value is reported on every result (`invalid-batch`,
+ * partial) and no check is made, as {@link applyBatch} does for a batch.
  *
  * @example
  * import { decodeNip34Event, resolveConfig } from 'nip34-sync'
@@ -424,51 +536,59 @@ const wholeEventCap = (config: ResolvedConfig, ev: NostrEvent): string | undefin
  */
 export const decodeNip34Event = (configInput: SyncConfig | ResolvedConfig, options: DecodeOptions = {}) => {
   const config = resolveConfig(configInput)
-  const now = typeof options === 'object' && options !== null && typeof options.now === 'number' ? options.now : undefined
-  return (input: unknown, position?: number): Decoded => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input))
-      return { event: undefined, rejected: [rejection('not-an-object', `expected a JSON object, got ${describe(input)}`, { position })] }
-    const decoded = NostrEvent.decode(input)
-    if (E.isLeft(decoded)) {
-      const id = (input as { id?: unknown }).id
-      return {
-        event: undefined,
-        rejected: [
-          rejection('invalid-event', formatDecodeErrors(decoded.left), {
-            position,
-            eventId: typeof id === 'string' && id.length <= 128 ? id : undefined
-          })
-        ]
-      }
-    }
-    const ev = decoded.right
-    const ctx = { position, eventId: ev.id }
-    const known = ev.kind === ANNOUNCEMENT_KIND || ev.kind === DELETION_KIND || config.rootKinds.has(ev.kind)
-    if (!known)
-      return {
-        event: undefined,
-        rejected: [rejection('unsupported-kind', `kind ${ev.kind} is neither an announcement, a deletion nor a root kind`, ctx)]
-      }
-    const capped = wholeEventCap(config, ev)
-    if (capped !== undefined)
-      return { event: undefined, rejected: [rejection('cap-exceeded', capped, { ...ctx, rule: capped.includes('tags,') ? 'tagsPerEvent' : 'bytesPerTagValue' })] }
-    if (config.verify) {
-      const bad = verifies(ev)
-      if (bad !== undefined) return { event: undefined, rejected: [rejection('invalid-signature', bad, ctx)] }
-    }
-    if (now !== undefined && (ev.kind === ANNOUNCEMENT_KIND || ev.kind === DELETION_KIND) && ev.created_at > now + config.maxFutureSkew)
-      return {
-        event: undefined,
-        rejected: [
-          rejection('future-dated', `created_at ${ev.created_at} is more than ${config.maxFutureSkew} s after now (${now})`, ctx)
-        ]
-      }
-    if (ev.kind === ANNOUNCEMENT_KIND) return decodeAnnouncement(config, ev, position)
-    if (ev.kind === DELETION_KIND) return decodeDeletion(ev, position)
-    if (config.rootKinds.has(ev.kind)) return decodeRoot(config, ev, position)
+  const { now, problem } = readNow(options)
+  const withNow = (d: Decoded, position: number | undefined): Decoded =>
+    problem === undefined ? d : { ...d, rejected: [...d.rejected, rejection('invalid-batch', problem, { position, partial: true })] }
+  return (input: unknown, position?: number): Decoded => withNow(decodeOne(config, now, input, position), position)
+}
+
+const decodeOne = (config: ResolvedConfig, now: number | undefined, input: unknown, position: number | undefined): Decoded => {
+  let isArray = false
+  try {
+    isArray = Array.isArray(input)
+  } catch {
+    return { event: undefined, rejected: [rejection('not-an-object', 'the value cannot be read (a revoked Proxy)', { position })] }
+  }
+  if (typeof input !== 'object' || input === null || isArray)
+    return { event: undefined, rejected: [rejection('not-an-object', `expected a JSON object, got ${describe(input)}`, { position })] }
+  const read = readEvent(config, input)
+  if (read._tag === 'unreadable')
+    return { event: undefined, rejected: [rejection('invalid-event', 'the event cannot be read (a getter or Proxy trap threw)', { position })] }
+  if (read._tag === 'ignored') return { event: undefined, rejected: [], ignored: read.kind }
+  if (read._tag === 'capped')
+    return { event: undefined, rejected: [rejection('cap-exceeded', read.message, { position, eventId: readableId(read.id), rule: read.rule })] }
+  const decoded = NostrEvent.decode(read.ev)
+  if (E.isLeft(decoded)) {
+    const id = read.ev['id']
     return {
       event: undefined,
-      rejected: [rejection('unsupported-kind', `kind ${ev.kind} is neither an announcement nor a root kind`, { position, eventId: ev.id })]
+      rejected: [
+        rejection('invalid-event', formatDecodeErrors(decoded.left), {
+          position,
+          eventId: typeof id === 'string' && id.length <= 128 ? id : undefined
+        })
+      ]
     }
   }
+  // `ev` is our own plain copy: verified and classified as it is, never read from the input again.
+  const ev = decoded.right
+  const ctx = { position, eventId: ev.id }
+  const known = ev.kind === ANNOUNCEMENT_KIND || ev.kind === DELETION_KIND || config.rootKinds.has(ev.kind)
+  if (!known)
+    return {
+      event: undefined,
+      rejected: [rejection('unsupported-kind', `kind ${ev.kind} is neither an announcement, a deletion nor a root kind`, ctx)]
+    }
+  if (config.verify) {
+    const bad = verifies(ev)
+    if (bad !== undefined) return { event: undefined, rejected: [rejection('invalid-signature', bad, ctx)] }
+  }
+  if (now !== undefined && (ev.kind === ANNOUNCEMENT_KIND || ev.kind === DELETION_KIND) && ev.created_at > now + config.maxFutureSkew)
+    return {
+      event: undefined,
+      rejected: [rejection('future-dated', `created_at ${ev.created_at} is more than ${config.maxFutureSkew} s after now (${now})`, ctx)]
+    }
+  if (ev.kind === ANNOUNCEMENT_KIND) return decodeAnnouncement(config, ev, position)
+  if (ev.kind === DELETION_KIND) return decodeDeletion(ev, position)
+  return decodeRoot(config, ev, position)
 }

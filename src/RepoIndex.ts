@@ -9,7 +9,8 @@
  *
  * What the index keeps depends on few settings. Decided when events are applied (change them
  * and re-apply the events): `rootKinds`, `verify`, `maxFutureSkew` (with `now`), and the caps
- * `tagsPerEvent`, `bytesPerTagValue` and `reposPerRootEvent`. Decided when targets are derived
+ * `tagsPerEvent`, `bytesPerTagValue`, `valuesPerTag`, `valuesPerEvent`, `reposPerRootEvent` and
+ * `maintainersPerAnnouncement`. Decided when targets are derived
  * (change them freely): `ownRelays`, `bootstrapRelays`, `acceptance`, `relayPolicy`,
  * `mergeMaintainers` and `relaysPerAnnouncement`. The index keeps every usable relay URL of an
  * announcement; which of them become targets is decided by {@link deriveTargets}.
@@ -26,6 +27,7 @@ import { decodeNip34Event, type Announcement, type Nip34Event } from './Nip34Eve
 import { rejection, type Rejection } from './Rejection.js'
 import type { RepoRef } from './RepoRef.js'
 import * as internal from './internal/repoIndex.js'
+import { readNow } from './internal/address.js'
 import { compareStrings } from './internal/sorted.js'
 
 /**
@@ -69,6 +71,18 @@ export interface RepoInfo {
 export interface BatchResult {
   readonly index: RepoIndex
   readonly rejected: ReadonlyArray<Rejection>
+  /**
+   * How many events of the batch were of a kind the project ignores on purpose
+   * ({@link IGNORED_KINDS}: repository state, comments, statuses, GRASP lists). They are not
+   * rejections: a sync fetches them alongside what it uses.
+   * @since 0.2.0
+   */
+  readonly ignored: number
+  /**
+   * The ignored events per kind (`{ 30618: 3, 1111: 1 }`); kinds with none are absent.
+   * @since 0.2.0
+   */
+  readonly ignoredKinds: Readonly<Record<number, number>>
 }
 
 /**
@@ -82,6 +96,8 @@ export interface BatchOptions {
    * The current time in unix seconds. When given, announcements and deletions dated more than
    * the configuration's `maxFutureSkew` ahead of it are rejected (`future-dated`), so a far-future
    * version cannot pin a repository. The core has no clock: without `now` no such check is made.
+   * A value that is not a finite number (`NaN`, `Infinity`, `-Infinity`, a string) is reported
+   * once (`invalid-batch`) and no check is made, the same rule as {@link decodeNip34Event}.
    */
   readonly now?: number
 }
@@ -107,7 +123,10 @@ export const emptyRepoIndex: RepoIndex = wrap(internal.empty)
  * (pubkey, `d`); root events (the configured root kinds) join every repository their `a` tags
  * name, whether or not its announcement has arrived. Everything refused comes back in `rejected`
  * (whole events change nothing; partial rejections name the one value refused); configuration
- * problems are repeated in every result. Total: never throws.
+ * problems are repeated in every result. Events of kinds the project ignores on purpose
+ * ({@link IGNORED_KINDS}) are counted in `ignored` and `ignoredKinds`, not rejected. Total: never
+ * throws, whatever the batch, its events or the options are (Proxies and throwing getters
+ * included); each event is read once, into a plain copy.
  *
  * @example
  * import { applyBatch, emptyRepoIndex, rootEventsOf } from 'nip34-sync'
@@ -132,22 +151,43 @@ export const applyBatch =
   (index: RepoIndex): BatchResult => {
     const resolved = resolveConfig(config)
     const rejected: Array<Rejection> = [...resolved.problems]
-    if (!Array.isArray(events)) {
+    const ignoredKinds: Record<number, number> = {}
+    let ignored = 0
+    const result = (i: RepoIndex): BatchResult => ({ index: i, rejected, ignored, ignoredKinds })
+    const batch = readBatch(events)
+    if (batch === undefined) {
       rejected.push(rejection('invalid-batch', 'the batch is not an array of events'))
-      return { index, rejected }
+      return result(index)
     }
-    const now = typeof options === 'object' && options !== null && typeof options.now === 'number' && Number.isFinite(options.now) ? options.now : undefined
-    if (typeof options === 'object' && options !== null && options.now !== undefined && now === undefined)
-      rejected.push(rejection('invalid-batch', 'options.now must be a finite number of unix seconds; no future-date check was made'))
+    const { now, problem } = readNow(options)
+    if (problem !== undefined) rejected.push(rejection('invalid-batch', problem))
     const decode = decodeNip34Event(resolved, { now })
     const accepted: Array<Nip34Event> = []
-    for (let i = 0; i < events.length; i++) {
-      const { event, rejected: r } = decode(events[i], i)
+    for (let i = 0; i < batch.length; i++) {
+      const { event, rejected: r, ignored: kind } = decode(batch[i], i)
       if (event !== undefined) accepted.push(event)
+      if (kind !== undefined) {
+        ignored++
+        ignoredKinds[kind] = (ignoredKinds[kind] ?? 0) + 1
+      }
       for (const x of r) rejected.push(x)
     }
-    return { index: wrap(internal.applyEvents(data(index), accepted)), rejected }
+    return result(wrap(internal.applyEvents(data(index), accepted)))
   }
+
+/** The batch's elements, read once (a Proxy or a throwing getter makes the batch unreadable). */
+const readBatch = (events: unknown): ReadonlyArray<unknown> | undefined => {
+  try {
+    if (!Array.isArray(events)) return undefined
+    const n: unknown = events.length
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return undefined
+    const out: Array<unknown> = new Array(n)
+    for (let i = 0; i < n; i++) out[i] = events[i]
+    return out
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Everything the index knows of one repository address, or `None` when it knows nothing.
