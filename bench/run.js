@@ -1,130 +1,564 @@
 // @ts-check
-// Benchmarks for the sync core. Figures are ratios against a baseline measured in the same
-// process, so they compare across machines; absolute times are printed for context only.
+// Benchmarks for the sync core (issue 8, "Benchmarks"). One process; every headline figure is a
+// ratio against a baseline measured in the same process, so it compares across machines.
 //
-//   npm run bench            # build, then run (about a minute on 2 cores)
+//   npm run bench         # build, then `node --expose-gc bench/run.js` (a few minutes on 2 cores)
+//   BENCH_QUICK=1 node --expose-gc bench/run.js   # smaller sizes, for trying the harness
 //
-// 1. applyBatch: the cost of one 1000-event batch on indexes of 1k, 10k and 100k repositories.
-//    The goal is a per-batch cost that follows the batch, not the index: ratio ~1.
-// 2. deriveTargets + diff at the same sizes: these walk the whole index today (ratio ~ size).
-// 3. Memory: 50 retained versions of a 100k-repository index, against one version.
-// 4. Verification: applyBatch with signature checks against verify: false.
-import { getEventHash, finalizeEvent } from 'nostr-tools/pure'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { applyBatch, deriveTargets, diff, emptyRepoIndex } from '../dist/index.js'
+// Writes bench/results.json (the raw figures), then regenerates docs/benchmarks.md and
+// docs/benchmarks-step.svg from it (scripts/benchmarks-doc.mjs).
+//
+// 1. Step: one batch of 100 mixed events, card pipeline (applyBatch → deriveTargets → diff →
+//    applyActions) against the seed's algorithm (bench/seed.js: mutable Maps, full derive and full
+//    diff), at 1k / 10k / 100k repositories. Per-step medians.
+// 2. Cold build: every event of the workload in batches of 1000, applyBatch from emptyRepoIndex
+//    against the seed's mutable Map build of the same parsed batches.
+// 3. Memory: heap per root event across RepoIndex + desired + applied (20k repositories, 200k root
+//    events), with global.gc(), after the parsed batches are dropped; the seed's Maps alike.
+// 4. Plan: planTarget on one relay's target holding 100k root events.
+// 5. Rows from bench/attacks.js (attackRows) and bench/verify.js (verifyRows), when present.
+import { existsSync, writeFileSync } from 'node:fs'
+import { execSync } from 'node:child_process'
+import * as os from 'node:os'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import * as W from './workload.js'
+import * as S from './seed.js'
+import {
+  applyActions,
+  applyBatch,
+  deriveTargets,
+  diff,
+  emptyRelayIndex,
+  emptyRepoIndex,
+  planTarget,
+  relayTarget,
+  relays
+} from '../dist/index.js'
+import { writeBenchmarkDocs } from '../scripts/benchmarks-doc.mjs'
 
-const config = { ownRelays: ['wss://grasp.example.com'], verify: false }
-/** @param {number} n @param {number} [width] */
-const hex = (n, width = 64) => n.toString(16).padStart(width, '0')
-/** @param {number} i */
-const pubkey = (i) => hex(i * 7919 + 1)
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const quick = process.env['BENCH_QUICK'] === '1'
+const started = performance.now()
+const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)))
 
-/** @param {number} i @param {number} createdAt */
-const announcement = (i, createdAt = 1000) => {
-  const ev = {
-    kind: 30617,
-    pubkey: pubkey(i % 5000),
-    created_at: createdAt,
-    content: '',
-    tags: [
-      ['d', `repo-${i}`],
-      ['relays', 'wss://grasp.example.com', `wss://r${i % 300}.example`, `wss://r${(i * 7) % 300}.example`, 'wss://relay.damus.io'],
-      ['clone', `https://grasp.example.com/npub/${i}.git`]
-    ]
-  }
-  return { ...ev, id: getEventHash(ev), sig: '0'.repeat(128) }
+const OWN = `wss://${W.OWN_RELAY_HOST}`
+/** The one configuration object every step uses. */
+const config = { ownRelays: [OWN], verify: false }
+const seedCfg = S.seedConfig([OWN])
+
+const gcFn = /** @type {(() => void) | undefined} */ (globalThis.gc)
+if (gcFn === undefined) console.warn('global.gc is not exposed: run with node --expose-gc (npm run bench does); memory figures will be skipped')
+const gc = () => {
+  if (gcFn !== undefined) for (let i = 0; i < 3; i++) gcFn()
 }
-/** @param {number} i @param {number} repo */
-const patch = (i, repo) => {
-  const ev = { kind: 1617, pubkey: pubkey(i), created_at: 2000 + i, content: `patch ${i}`, tags: [['a', `30617:${pubkey(repo % 5000)}:repo-${repo}`]] }
-  return { ...ev, id: getEventHash(ev), sig: '0'.repeat(128) }
-}
-
-/** @param {() => unknown} fn @param {number} reps */
-const time = (fn, reps) => {
-  fn() // warm up
-  const samples = []
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now()
-    fn()
-    samples.push(performance.now() - t0)
-  }
-  samples.sort((a, b) => a - b)
-  return samples[Math.floor(samples.length / 2)] ?? 0
-}
-
-/** @param {number} n @returns {import('../dist/index.js').RepoIndex} */
-const build = (n) => {
-  let index = emptyRepoIndex
-  for (let start = 0; start < n; start += 5000) {
-    const batch = []
-    for (let i = start; i < Math.min(n, start + 5000); i++) batch.push(announcement(i), patch(i, i))
-    index = applyBatch(config, batch)(index).index
-  }
-  return index
-}
-
-const sizes = [1_000, 10_000, 100_000]
-const indexes = new Map(sizes.map((n) => [n, build(n)]))
-/** @param {number} n */
-const indexOf = (n) => /** @type {import('../dist/index.js').RepoIndex} */ (indexes.get(n))
-/** @type {Array<[string, string, number, number]>} */
-const results = []
-
-// 1. applyBatch per-batch cost
-/** @param {number} n */
-const freshBatch = (n) => {
-  const batch = []
-  for (let i = 0; i < 500; i++) batch.push(announcement(n + i), patch(n * 3 + i, (i * 37) % n))
-  return batch
-}
-const batchTimes = sizes.map((n) => {
-  const idx = indexOf(n)
-  const batch = freshBatch(n)
-  return time(() => applyBatch(config, batch)(idx), 15)
-})
-sizes.forEach((n, i) => results.push(['applyBatch, 1000 events', `${n} repos`, batchTimes[i] ?? 0, (batchTimes[i] ?? 0) / (batchTimes[0] ?? 1)]))
-
-// 2. deriveTargets + diff (one new patch)
-const deriveTimes = sizes.map((n) => {
-  const idx = indexOf(n)
-  const applied = deriveTargets(config)(idx)
-  const next = applyBatch(config, [patch(9_999_999, 1)])(idx).index
-  return time(() => diff(deriveTargets(config)(next))(applied), 5)
-})
-sizes.forEach((n, i) => results.push(['deriveTargets + diff, 1 new patch', `${n} repos`, deriveTimes[i] ?? 0, (deriveTimes[i] ?? 0) / (deriveTimes[0] ?? 1)]))
-
-// 3. memory of retained versions
-const gc = /** @type {(() => void) | undefined} */ (globalThis.gc)
-const heap = () => {
-  gc?.()
-  gc?.()
+const heapUsed = () => {
+  gc()
   return process.memoryUsage().heapUsed
 }
-const big = indexOf(100_000)
-indexes.clear()
-const base = heap()
-const versions = [big]
-for (let v = 0; v < 50; v++) versions.push(applyBatch(config, freshBatch(200_000 + v * 1000).slice(0, 20))(versions[versions.length - 1] ?? big).index)
-const after = heap()
-const b0 = heap()
-const twentyK = build(20_000)
-const oneIndexBytes = ((heap() - b0) / 20_000) * 100_000
-versions.push(twentyK) // keeps it alive until the measure above is taken
 
-// 4. verification cost
-const sk = sha256(new TextEncoder().encode('bench'))
-const signed = Array.from({ length: 200 }, (_, i) => finalizeEvent({ kind: 30617, created_at: 1000, content: '', tags: [['d', `s${i}`], ['relays', 'wss://r.example']] }, sk))
-const plain = signed.map((e) => JSON.parse(JSON.stringify(e)))
-const verifyOff = time(() => applyBatch(config, plain)(emptyRepoIndex), 5)
-const verifyOn = time(() => applyBatch({ ownRelays: ['wss://grasp.example.com'] }, plain)(emptyRepoIndex), 5)
-
+/** @param {number[]} xs */
+const median = (xs) => {
+  if (xs.length === 0) return 0
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? /** @type {number} */ (s[m]) : (/** @type {number} */ (s[m - 1]) + /** @type {number} */ (s[m])) / 2
+}
+/** @param {number} x @param {number} [d] */
+const round = (x, d = 3) => Number(x.toFixed(d))
 /** @param {number} ms */
-const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`)
-console.log('\n| measure | size | median | ratio to first row |\n| --- | --- | --- | --- |')
-for (const [what, size, ms, ratio] of results) console.log(`| ${what} | ${size} | ${fmt(ms)} | ${ratio.toFixed(2)} |`)
-console.log(`| applyBatch, 200 signed events | verify: false | ${fmt(verifyOff)} | 1.00 |`)
-console.log(`| applyBatch, 200 signed events | verify: true | ${fmt(verifyOn)} | ${(verifyOn / verifyOff).toFixed(1)} |`)
-console.log(`\nmemory: 50 retained versions of a 100k-repository index cost ${((after - base) / 2 ** 20).toFixed(1)} MiB above one version;`)
-console.log(`one 100k-repository index (announcement + patch each) is about ${(oneIndexBytes / 2 ** 20).toFixed(0)} MiB (extrapolated from 20k).`)
-console.log(`(indexes kept alive: ${versions.length}; gc exposed: ${gc !== undefined})`)
+const fmtMs = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : ms < 100 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`)
+/** @param {string} title @param {string[]} head @param {Array<Array<string | number>>} rows */
+const printTable = (title, head, rows) => {
+  const cells = [head, ...rows.map((r) => r.map(String))]
+  const widths = head.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)))
+  console.log(`\n${title}`)
+  cells.forEach((r, i) => {
+    console.log('  ' + r.map((x, c) => (c === 0 ? x.padEnd(widths[c] ?? 0) : x.padStart(widths[c] ?? 0))).join('  '))
+    if (i === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '))
+  })
+}
+/** @param {string} msg */
+const log = (msg) => console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${msg}`)
+
+const sh = (/** @type {string} */ cmd) => {
+  try {
+    return execSync(cmd, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+  } catch {
+    return ''
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The card pipeline and the seed algorithm, one step each, phases timed.
+
+/** @typedef {{ index: import('../dist/index.js').RepoIndex, applied: import('../dist/index.js').RelayIndex, rejected: number }} CardState */
+
+/** @param {CardState} st @param {unknown[]} batch */
+const cardStep = (st, batch) => {
+  const t0 = performance.now()
+  const r = applyBatch(config, batch)(st.index)
+  const t1 = performance.now()
+  const desired = deriveTargets(config)(r.index)
+  const t2 = performance.now()
+  const actions = diff(desired)(st.applied)
+  const t3 = performance.now()
+  const applied = applyActions(actions)(st.applied)
+  const t4 = performance.now()
+  st.index = r.index
+  st.applied = applied
+  st.rejected += r.rejected.length
+  return { total: t4 - t0, apply: t1 - t0, derive: t2 - t1, diff: t3 - t2, applyActions: t4 - t3, actions: actions.length, desired }
+}
+
+/** @typedef {{ index: S.SeedIndex, applied: S.SeedTargets }} SeedState */
+
+/** @param {SeedState} st @param {unknown[]} batch */
+const seedStep = (st, batch) => {
+  const t0 = performance.now()
+  S.seedApply(seedCfg, st.index, batch)
+  const t1 = performance.now()
+  const desired = S.seedDerive(st.index)
+  const t2 = performance.now()
+  const actions = S.seedDiff(desired, st.applied)
+  const t3 = performance.now()
+  S.seedApplyActions(st.applied, actions)
+  const t4 = performance.now()
+  return { total: t4 - t0, apply: t1 - t0, derive: t2 - t1, diff: t3 - t2, applyActions: t4 - t3, actions: actions.length, desired }
+}
+
+/** @param {Array<{ total: number, apply: number, derive: number, diff: number, applyActions: number, actions: number }>} samples */
+const summarize = (samples) => ({
+  medianMs: round(median(samples.map((s) => s.total)), 4),
+  minMs: round(Math.min(...samples.map((s) => s.total)), 4),
+  maxMs: round(Math.max(...samples.map((s) => s.total)), 4),
+  phasesMedianMs: {
+    applyBatch: round(median(samples.map((s) => s.apply)), 4),
+    deriveTargets: round(median(samples.map((s) => s.derive)), 4),
+    diff: round(median(samples.map((s) => s.diff)), 4),
+    applyActions: round(median(samples.map((s) => s.applyActions)), 4)
+  },
+  actionsPerStep: round(median(samples.map((s) => s.actions)), 1),
+  samplesMs: samples.map((s) => round(s.total, 3))
+})
+
+// ---------------------------------------------------------------------------------------------
+// 0. Warm the code paths (so compiled code is not counted as memory, nor JIT in the first sizes).
+{
+  const spec = W.makeSpec(300, 99)
+  const card = /** @type {CardState} */ ({ index: emptyRepoIndex, applied: emptyRelayIndex, rejected: 0 })
+  const seed = /** @type {SeedState} */ ({ index: S.seedEmpty(), applied: new Map() })
+  for (const b of W.coldBatches(spec)) {
+    card.index = applyBatch(config, b)(card.index).index
+    S.seedApply(seedCfg, seed.index, b)
+  }
+  card.applied = applyActions(diff(deriveTargets(config)(card.index))(emptyRelayIndex))(emptyRelayIndex)
+  S.seedApplyActions(seed.applied, S.seedDiff(S.seedDerive(seed.index), new Map()))
+  for (const text of W.stepBatches(spec, 5)) {
+    const b = JSON.parse(text)
+    cardStep(card, b)
+    seedStep(seed, b)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Memory (first, on the cleanest heap).
+const MEM_REPOS = quick ? 2_000 : 20_000
+const MEM_ROOTS = quick ? 20_000 : 200_000
+
+/** Adjusts the root counts of a spec to a given total, keeping the heavy tail. @param {W.Spec} spec @param {number} total */
+const fitRoots = (spec, total) => {
+  const r = W.rng(spec.seed ^ 0x2545f491)
+  while (spec.roots < total) {
+    const i = r.int(spec.repos)
+    spec.rootCounts[i] = /** @type {number} */ (spec.rootCounts[i]) + 1
+    spec.roots++
+  }
+  while (spec.roots > total) {
+    const i = r.int(spec.repos)
+    if (/** @type {number} */ (spec.rootCounts[i]) > 0) {
+      spec.rootCounts[i] = /** @type {number} */ (spec.rootCounts[i]) - 1
+      spec.roots--
+    }
+  }
+}
+
+/** @type {Record<string, unknown>} */
+let memory = { skipped: 'global.gc is not exposed (run with node --expose-gc)' }
+if (gcFn !== undefined) {
+  log(`memory: ${MEM_REPOS} repositories, ${MEM_ROOTS} root events`)
+  const spec = W.makeSpec(MEM_REPOS, 20_2026)
+  const naturalRoots = spec.roots
+  fitRoots(spec, MEM_ROOTS)
+
+  // card: RepoIndex + desired + applied
+  const base = heapUsed()
+  let index = emptyRepoIndex
+  let rejected = 0
+  for (const b of W.coldBatches(spec)) {
+    const r = applyBatch(config, b)(index)
+    index = r.index
+    rejected += r.rejected.length
+  }
+  const afterIndex = heapUsed()
+  const desired = deriveTargets(config)(index)
+  const afterDesired = heapUsed()
+  let applied = applyActions(diff(desired)(emptyRelayIndex))(emptyRelayIndex)
+  const afterApplied = heapUsed()
+  const cardRelays = relays(desired).length
+  // keep all three alive up to the last measure
+  if (applied === emptyRelayIndex && index === emptyRepoIndex) console.log('unexpected')
+  applied = emptyRelayIndex
+  index = emptyRepoIndex
+  const cardBytes = afterApplied - base
+
+  // seed: plain Maps, index + desired + applied
+  const base2 = heapUsed()
+  let sIndex = S.seedEmpty()
+  for (const b of W.coldBatches(spec)) S.seedApply(seedCfg, sIndex, b)
+  const sAfterIndex = heapUsed()
+  let sDesired = S.seedDerive(sIndex)
+  const sAfterDesired = heapUsed()
+  let sApplied = /** @type {S.SeedTargets} */ (new Map())
+  S.seedApplyActions(sApplied, S.seedDiff(sDesired, new Map()))
+  const sAfterApplied = heapUsed()
+  const seedRelays = sDesired.size
+  if (sApplied.size < 0 || sIndex.size < 0) console.log('unexpected')
+  sIndex = S.seedEmpty()
+  sDesired = new Map()
+  sApplied = new Map()
+  const seedBytes = sAfterApplied - base2
+
+  memory = {
+    repos: MEM_REPOS,
+    roots: spec.roots,
+    rootsBeforeFit: naturalRoots,
+    authors: W.AUTHORS,
+    rejected,
+    relaysWithTarget: { card: cardRelays, seed: seedRelays },
+    card: {
+      bytes: cardBytes,
+      bytesPerRoot: round(cardBytes / spec.roots, 1),
+      cumulativeBytes: { repoIndex: afterIndex - base, plusDesired: afterDesired - base, plusApplied: afterApplied - base }
+    },
+    seed: {
+      bytes: seedBytes,
+      bytesPerRoot: round(seedBytes / spec.roots, 1),
+      indexAndDesiredBytesPerRoot: round((sAfterDesired - base2) / spec.roots, 1),
+      cumulativeBytes: { index: sAfterIndex - base2, plusDesired: sAfterDesired - base2, plusApplied: sAfterApplied - base2 }
+    }
+  }
+  gc()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1 + 2. Cold build and steps at each size.
+const SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]
+/** @type {Record<number, number>} */
+const STEPS = quick ? { 1000: 15, 10000: 7 } : { 1000: 41, 10000: 21, 100000: 7 }
+const WARMUP_STEPS = 1
+/** Time budget for the timed steps of one algorithm at one size; at least MIN_STEPS are timed. */
+const STEP_BUDGET_MS = quick ? 10_000 : 30_000
+const MIN_STEPS = 3
+
+/** Sample relays to compare the card's and the seed's targets after the steps. */
+const sampleRelays = Array.from({ length: 12 }, (_, k) => W.relayUrlOf(k < 8 ? k : 100 * k))
+
+/** @type {Array<Record<string, any>>} */
+const sizes = []
+for (const n of SIZES) {
+  const steps = STEPS[n] ?? 5
+  const spec = W.makeSpec(n, n * 7 + 1)
+  let events = 0
+  let maxRoots = 0
+  for (const c of spec.rootCounts) maxRoots = Math.max(maxRoots, c)
+  const stepTexts = W.stepBatches(spec, WARMUP_STEPS + steps)
+  log(`${n} repositories: ${spec.roots} root events; seed`)
+
+  // seed: cold build (mutable Maps), then steps
+  gc()
+  /** @type {SeedState} */
+  let seed = { index: S.seedEmpty(), applied: new Map() }
+  let mapBuildMs = 0
+  for (const b of W.coldBatches(spec)) {
+    events += b.length
+    const t0 = performance.now()
+    S.seedApply(seedCfg, seed.index, b)
+    mapBuildMs += performance.now() - t0
+  }
+  S.seedApplyActions(seed.applied, S.seedDiff(S.seedDerive(seed.index), new Map()))
+  gc()
+  const seedSamples = []
+  /** @type {S.SeedTargets} */
+  let seedDesired = new Map()
+  let seedSpent = 0
+  for (let s = 0; s < stepTexts.length; s++) {
+    if (seedSamples.length >= MIN_STEPS && seedSpent > STEP_BUDGET_MS) break
+    const batch = JSON.parse(/** @type {string} */ (stepTexts[s]))
+    const r = seedStep(seed, batch)
+    seedDesired = r.desired
+    if (s >= WARMUP_STEPS) {
+      seedSamples.push(r)
+      seedSpent += r.total
+    }
+  }
+  const seedSummary = {
+    relays: seedDesired.size,
+    sample: sampleRelays.map((u) => {
+      const t = seedDesired.get(u)
+      return [u, t?.repos.size ?? 0, t?.roots.size ?? 0]
+    })
+  }
+  seed = { index: S.seedEmpty(), applied: new Map() }
+  seedDesired = new Map()
+  gc()
+
+  // card: cold build, then steps
+  log(`${n} repositories: card`)
+  /** @type {CardState} */
+  let card = { index: emptyRepoIndex, applied: emptyRelayIndex, rejected: 0 }
+  let cardBuildMs = 0
+  for (const b of W.coldBatches(spec)) {
+    const t0 = performance.now()
+    const r = applyBatch(config, b)(card.index)
+    cardBuildMs += performance.now() - t0
+    card.index = r.index
+    card.rejected += r.rejected.length
+  }
+  const buildRejected = card.rejected
+  const heapAfterCardBuild = heapUsed()
+  // warm-up: derive once before timing steps
+  const t0 = performance.now()
+  const desired0 = deriveTargets(config)(card.index)
+  const firstDeriveMs = performance.now() - t0
+  card.applied = applyActions(diff(desired0)(emptyRelayIndex))(emptyRelayIndex)
+  gc()
+  const cardSamples = []
+  let cardDesired = desired0
+  let cardSpent = 0
+  // the card runs exactly as many steps as the seed did, so both end on the same state
+  for (let s = 0; s < WARMUP_STEPS + seedSamples.length; s++) {
+    if (cardSamples.length >= MIN_STEPS && cardSpent > STEP_BUDGET_MS) break
+    const batch = JSON.parse(/** @type {string} */ (stepTexts[s]))
+    const r = cardStep(card, batch)
+    cardDesired = r.desired
+    if (s >= WARMUP_STEPS) {
+      cardSamples.push(r)
+      cardSpent += r.total
+    }
+  }
+  const cardSummary = {
+    relays: relays(cardDesired).length,
+    sample: sampleRelays.map((u) => {
+      const t = relayTarget(u)(cardDesired)
+      if (t._tag === 'None') return [u, 0, 0]
+      let roots = 0
+      for (const ids of Object.values(t.value.rootEvents)) roots += ids.length
+      return [u, t.value.repos.length, roots]
+    })
+  }
+  const stepRejected = card.rejected - buildRejected
+  // comparable only when both ran the same steps
+  const agree = cardSamples.length === seedSamples.length ? JSON.stringify(cardSummary) === JSON.stringify(seedSummary) : null
+  if (!agree) console.warn(`WARNING: card and seed targets differ at ${n}: ${JSON.stringify({ card: cardSummary, seed: seedSummary })}`)
+  card = { index: emptyRepoIndex, applied: emptyRelayIndex, rejected: 0 }
+  cardDesired = emptyRelayIndex
+  gc()
+
+  const seedStats = summarize(seedSamples)
+  const cardStats = summarize(cardSamples)
+  sizes.push({
+    repos: n,
+    roots: spec.roots,
+    meanRootsPerRepo: round(spec.roots / n, 2),
+    maxRootsPerRepo: maxRoots,
+    events,
+    steps: { card: cardSamples.length, seed: seedSamples.length, planned: steps },
+    warmupSteps: WARMUP_STEPS,
+    step: {
+      seed: seedStats,
+      card: cardStats,
+      seedOverCard: round(seedStats.medianMs / cardStats.medianMs, 3),
+      firstDeriveMs: round(firstDeriveMs, 2)
+    },
+    heapAfterCardBuildBytes: heapAfterCardBuild,
+    cold: {
+      batchSize: 1000,
+      cardMs: round(cardBuildMs, 1),
+      mapMs: round(mapBuildMs, 1),
+      cardOverMap: round(cardBuildMs / mapBuildMs, 3)
+    },
+    rejected: { build: buildRejected, steps: stepRejected },
+    check: { agree, relays: cardSummary.relays, sampledRelays: cardSummary.sample }
+  })
+  log(`${n}: seed ${fmtMs(seedStats.medianMs)}, card ${fmtMs(cardStats.medianMs)} per step; cold build card ${fmtMs(cardBuildMs)}, Map ${fmtMs(mapBuildMs)}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Plan for one relay holding 100k root events.
+const PLAN_ROOTS = quick ? 10_000 : 100_000
+/** @type {Array<Record<string, unknown>>} */
+const plans = []
+{
+  const r = W.rng(4242)
+  /** @param {string} name @param {number} repoCount */
+  const target = (name, repoCount) => {
+    const spec = W.makeSpec(repoCount, 777 + repoCount)
+    // spread PLAN_ROOTS over the repositories: heavy-tailed weights, exact total
+    const weights = Array.from(spec.rootCounts, (c) => c + 1)
+    const sum = weights.reduce((a, b) => a + b, 0)
+    const counts = weights.map((w) => Math.floor((w / sum) * PLAN_ROOTS))
+    let left = PLAN_ROOTS - counts.reduce((a, b) => a + b, 0)
+    while (left-- > 0) counts[r.int(repoCount)] = /** @type {number} */ (counts[r.int(repoCount)] ?? 0) + 1
+    const fixed = PLAN_ROOTS - counts.reduce((a, b) => a + b, 0)
+    counts[0] = /** @type {number} */ (counts[0]) + fixed
+    const repos = []
+    /** @type {Record<string, string[]>} */
+    const rootEvents = {}
+    let serial = 0
+    for (let i = 0; i < repoCount; i++) {
+      const ref = W.repoAddress(spec, i)
+      repos.push(ref)
+      const ids = []
+      for (let k = 0; k < /** @type {number} */ (counts[i]); k++) ids.push(W.hexFrom(serial++, 31))
+      ids.sort()
+      if (ids.length > 0) rootEvents[ref] = ids
+    }
+    repos.sort()
+    return { name, repoCount, value: JSON.parse(JSON.stringify({ relay: W.relayUrlOf(0), repos, rootEvents })) }
+  }
+  for (const { name, repoCount, value } of [target('100k root events in 1 repository', 1), target(`100k root events over ${quick ? 1 : 10}k repositories`, quick ? 1000 : 10_000)]) {
+    log(`plan: ${name}`)
+    const plan = planTarget()
+    let result = plan(value) // warm-up
+    const samples = []
+    for (let k = 0; k < (quick ? 3 : 5); k++) {
+      const t0 = performance.now()
+      result = plan(value)
+      samples.push(performance.now() - t0)
+    }
+    plans.push({
+      name,
+      repos: repoCount,
+      roots: PLAN_ROOTS,
+      medianMs: round(median(samples), 2),
+      samplesMs: samples.map((s) => round(s, 2)),
+      subscriptions: result.subscriptions.length,
+      budget: result.budget,
+      folded: result.folded,
+      overBudget: result.overBudget,
+      problems: result.problems.length,
+      filters: result.subscriptions.reduce((a, s) => a + s.filters.length, 0) + result.overflow.reduce((a, s) => a + s.filters.length, 0)
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Optional rows from other benchmark modules.
+/** @param {string} file @param {string} fn */
+const optionalRows = async (file, fn) => {
+  if (!existsSync(join(here, file))) return { skipped: `bench/${file} is absent` }
+  try {
+    log(`${fn}() from bench/${file}`)
+    /** @type {Record<string, unknown>} */
+    const mod = await import(`./${file}`)
+    const f = mod[fn]
+    if (typeof f !== 'function') return { skipped: `bench/${file} does not export ${fn}` }
+    const rows = await f()
+    if (!Array.isArray(rows)) return { skipped: `${fn}() did not return an array` }
+    return { rows: JSON.parse(JSON.stringify(rows)) }
+  } catch (e) {
+    return { skipped: `bench/${file} threw: ${e instanceof Error ? e.message : String(e)}` }
+  }
+}
+const attacks = await optionalRows('attacks.js', 'attackRows')
+const verify = await optionalRows('verify.js', 'verifyRows')
+
+// ---------------------------------------------------------------------------------------------
+// Results, tables, docs.
+const first = sizes[0]
+const last = sizes[sizes.length - 1]
+const results = {
+  generatedBy: 'npm run bench (bench/run.js)',
+  meta: {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '',
+    commit: sh('git rev-parse --short HEAD'),
+    srcUncommitted: sh('git status --porcelain -- src').split('\n').filter((l) => l.trim() !== '').length,
+    quick,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
+    durationSeconds: 0
+  },
+  targets: { stepRatioAtLargest: 100, stepRatioAtSmallest: 1, growthMax: 3, coldRatioMax: 2, bytesPerRootMax: 300 },
+  workload: {
+    relays: W.RELAYS,
+    relaysPerRepo: [1, 5],
+    relayPopularity: 'Zipf-like popularity (weight 1/rank)',
+    authors: W.AUTHORS,
+    ownersPerRepo: 'pool of repos/2 owners',
+    rootsPerRepo: `Lomax(alpha ${W.ALPHA}, scale ${W.ROOTS_SCALE}), floored, at most ${W.MAX_ROOTS_PER_REPO}`,
+    rootKinds: W.ROOT_KINDS,
+    stepBatch: W.STEP_MIX,
+    coldBatchSize: 1000,
+    verify: false,
+    ownRelay: OWN
+  },
+  sizes,
+  growth: first && last ? { fromRepos: first.repos, toRepos: last.repos, cardStepRatio: round(last.step.card.medianMs / first.step.card.medianMs, 3), seedStepRatio: round(last.step.seed.medianMs / first.step.seed.medianMs, 3) } : null,
+  memory,
+  plans,
+  attacks,
+  verify
+}
+results.meta.durationSeconds = round((performance.now() - started) / 1000, 1)
+
+writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+writeBenchmarkDocs(results, root)
+
+printTable(
+  'Step: one batch of 100 mixed events (median per step)',
+  ['repositories', 'root events', 'steps card/seed', 'seed', 'card', 'seed/card', 'card: apply', 'derive', 'diff', 'applyActions'],
+  sizes.map((s) => [
+    s.repos,
+    s.roots,
+    `${s.steps.card}/${s.steps.seed}`,
+    fmtMs(s.step.seed.medianMs),
+    fmtMs(s.step.card.medianMs),
+    `${s.step.seedOverCard.toFixed(2)}×`,
+    fmtMs(s.step.card.phasesMedianMs.applyBatch),
+    fmtMs(s.step.card.phasesMedianMs.deriveTargets),
+    fmtMs(s.step.card.phasesMedianMs.diff),
+    fmtMs(s.step.card.phasesMedianMs.applyActions)
+  ])
+)
+if (results.growth) console.log(`  card step at ${results.growth.toRepos} / at ${results.growth.fromRepos}: ${results.growth.cardStepRatio.toFixed(2)}× (seed: ${results.growth.seedStepRatio.toFixed(2)}×)`)
+printTable(
+  'Cold build: all events in batches of 1000',
+  ['repositories', 'events', 'card applyBatch', 'mutable Map', 'card/Map'],
+  sizes.map((s) => [s.repos, s.events, fmtMs(s.cold.cardMs), fmtMs(s.cold.mapMs), `${s.cold.cardOverMap.toFixed(2)}×`])
+)
+if ('card' in memory) {
+  const m = /** @type {any} */ (memory)
+  printTable('Memory: heap after gc, RepoIndex + desired + applied', ['structure', 'repositories', 'root events', 'MiB', 'bytes/root'], [
+    ['card', m.repos, m.roots, (m.card.bytes / 2 ** 20).toFixed(1), m.card.bytesPerRoot.toFixed(0)],
+    ['seed (plain Maps)', m.repos, m.roots, (m.seed.bytes / 2 ** 20).toFixed(1), m.seed.bytesPerRoot.toFixed(0)]
+  ])
+} else console.log(`\nMemory: skipped (${memory['skipped']})`)
+printTable('planTarget (default limits)', ['target', 'median', 'subscriptions', 'overflow', 'folded'], plans.map((p) => [String(p.name), fmtMs(/** @type {number} */ (p.medianMs)), String(p.subscriptions), String(p.overBudget), String(p.folded)]))
+for (const [name, section] of /** @type {Array<[string, any]>} */ ([['attackRows', attacks], ['verifyRows', verify]])) {
+  if (section.rows === undefined) console.log(`\n${name}: skipped (${section.skipped})`)
+  else {
+    const rows = /** @type {unknown[]} */ (section.rows)
+    const keys = [...new Set(rows.flatMap((r) => (r !== null && typeof r === 'object' && !Array.isArray(r) ? Object.keys(r) : [])))]
+    if (keys.length === 0) printTable(name, rows[0] && Array.isArray(rows[0]) ? rows[0].map((_, i) => `#${i}`) : ['row'], rows.map((r) => (Array.isArray(r) ? r.map(String) : [String(r)])))
+    else printTable(name, keys, rows.map((r) => keys.map((k) => String(/** @type {any} */ (r)?.[k] ?? ''))))
+  }
+}
+console.log(`\nwrote bench/results.json, docs/benchmarks.md, docs/benchmarks-step.svg in ${results.meta.durationSeconds} s`)
