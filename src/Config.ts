@@ -17,6 +17,7 @@ import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
 import { ANNOUNCEMENT_KIND } from './RepoRef.js'
 import { rejection, type Rejection } from './Rejection.js'
 import { show } from './internal/sorted.js'
+import { readPlain } from './internal/address.js'
 
 /**
  * How announcements are accepted.
@@ -243,10 +244,15 @@ const nonNegativeInt = (field: string, u: unknown, fallback: number, problems: A
   return fallback
 }
 
-const resolveUncached = (input: unknown): ResolvedConfig => {
+const resolveUncached = (raw: unknown): ResolvedConfig => {
   const problems: Array<Rejection> = []
+  // Read once into plain data: a Proxy or a getter is run at most once per field, and one that
+  // throws makes the whole configuration unreadable (reported), never a throw.
+  const plain = readPlain(raw, 4)
+  const input: unknown = plain.ok ? plain.value : undefined
   const o: Record<string, unknown> = isObject(input) ? input : {}
-  if (!isObject(input)) problems.push(rejection('invalid-config', 'the configuration is not an object'))
+  if (!plain.ok) problems.push(rejection('invalid-config', 'the configuration cannot be read (a getter or Proxy trap threw)'))
+  else if (!isObject(input)) problems.push(rejection('invalid-config', 'the configuration is not an object'))
   if (o['ownRelays'] === undefined) problems.push(rejection('invalid-config', 'ownRelays is required'))
   const policyInput: unknown = o['relayPolicy'] === null || o['relayPolicy'] === undefined ? {} : o['relayPolicy']
   const policyResolution = resolveRelayPolicy(policyInput)
@@ -334,7 +340,8 @@ const resolvedValues = new WeakSet<object>()
 
 /**
  * Resolves a configuration: canonical relay URLs, own host names, defaults filled in, and the list
- * of problems. Total: any input gives a value. The result is memoised per config object, so
+ * of problems. Total: any input gives a value (a Proxy or a throwing getter is read once, and an
+ * unreadable one is reported as `invalid-config`). The result is memoised per config object, so
  * passing the same object to every call costs nothing after the first; a resolved configuration
  * passed in again is returned as it is, so every function that takes a `SyncConfig` also takes a
  * `ResolvedConfig`.

@@ -20,7 +20,8 @@
  * ({@link limitsFromRelayInfo}); hosts override anything with {@link relayLimits}.
  *
  * Decoding is total: a value that is missing keeps the default, a value that is not usable keeps
- * the default and is reported as a {@link LimitProblem}, nothing throws. Every function that takes
+ * the default and is reported as a {@link LimitProblem}, nothing throws. Every input is read once
+ * into a plain copy; a Proxy or a getter that throws is reported and the base limits are kept. Every function that takes
  * `RelayLimits` (a `base`, {@link liveSubscriptionBudget}) reads a value that is not valid limits
  * (a field missing or below its minimum, `reservedSubscriptions` not below `maxSubscriptions`, not
  * an object at all) field by field over {@link defaultRelayLimits}, as {@link relayLimits} does.
@@ -30,6 +31,7 @@
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
 import { show } from './internal/sorted.js'
+import { readPlain } from './internal/address.js'
 
 /**
  * The limits of one relay connection.
@@ -187,6 +189,8 @@ const problem = (field: string, value: unknown, reason: string): LimitProblem =>
   reason
 })
 
+const UNREADABLE = 'cannot be read (a getter or Proxy trap threw); using the base limits'
+
 const isRecord = (u: unknown): u is Record<string, unknown> => E.isRight(t.UnknownRecord.decode(u)) && !Array.isArray(u)
 
 /** `reservedSubscriptions` is below `maxSubscriptions`, and at least 1 when `maxSubscriptions` leaves room for it. */
@@ -244,7 +248,11 @@ const overlay = (
  * Reads a value given as {@link RelayLimits}: itself when valid, otherwise its usable fields over
  * the defaults (problems dropped).
  */
-const asLimits = (u: unknown): RelayLimits => {
+const asLimits = (raw: unknown): RelayLimits => {
+  if (raw === defaultRelayLimits) return defaultRelayLimits
+  const plain = readPlain(raw, 1)
+  if (!plain.ok) return defaultRelayLimits
+  const u = plain.value
   if (isValid(u)) return u
   if (!isRecord(u)) return defaultRelayLimits
   return overlay(
@@ -271,9 +279,12 @@ const asLimits = (u: unknown): RelayLimits => {
  * @category constructors
  * @since 0.1.0
  */
-export const relayLimits = (overrides: Partial<RelayLimits> | unknown, base: RelayLimits = defaultRelayLimits): LimitsResult => {
+export const relayLimits = (raw: Partial<RelayLimits> | unknown, base: RelayLimits = defaultRelayLimits): LimitsResult => {
   const problems: Array<LimitProblem> = []
   const checkedBase = asLimits(base)
+  const plain = readPlain(raw, 1)
+  if (!plain.ok) return { limits: checkedBase, problems: [problem('(limits)', 'an object', UNREADABLE)] }
+  const overrides = plain.value
   if (overrides === undefined) return { limits: checkedBase, problems }
   if (!isRecord(overrides)) {
     problems.push(problem('(limits)', overrides, 'not an object; using the base limits'))
@@ -307,9 +318,12 @@ export const relayLimits = (overrides: Partial<RelayLimits> | unknown, base: Rel
  * @category decoders
  * @since 0.1.0
  */
-export const limitsFromLimitation = (limitation: unknown, base: RelayLimits = defaultRelayLimits): LimitsResult => {
+export const limitsFromLimitation = (raw: unknown, base: RelayLimits = defaultRelayLimits): LimitsResult => {
   const problems: Array<LimitProblem> = []
   const checkedBase = asLimits(base)
+  const plain = readPlain(raw, 1)
+  if (!plain.ok) return { limits: checkedBase, problems: [problem('limitation', 'an object', UNREADABLE)] }
+  const limitation = plain.value
   if (limitation === undefined || limitation === null) return { limits: checkedBase, problems }
   if (!isRecord(limitation)) {
     problems.push(problem('limitation', limitation, 'not an object; using the base limits'))
@@ -336,7 +350,10 @@ export const limitsFromLimitation = (limitation: unknown, base: RelayLimits = de
  * @category decoders
  * @since 0.1.0
  */
-export const limitsFromRelayInfo = (info: unknown, base: RelayLimits = defaultRelayLimits): LimitsResult => {
+export const limitsFromRelayInfo = (raw: unknown, base: RelayLimits = defaultRelayLimits): LimitsResult => {
+  const plain = readPlain(raw, 2)
+  if (!plain.ok) return { limits: asLimits(base), problems: [problem('(relay information)', 'an object', UNREADABLE)] }
+  const info = plain.value
   if (!isRecord(info)) return { limits: asLimits(base), problems: [problem('(relay information)', info, 'not an object; using the base limits')] }
   return limitsFromLimitation(info['limitation'], base)
 }
@@ -392,4 +409,13 @@ export type LimitsInput = Partial<RelayLimits> | ((relay: string) => Partial<Rel
 export const limitsFor =
   (input: LimitsInput | undefined) =>
   (relay: string): RelayLimits =>
-    relayLimits(typeof input === 'function' ? input(relay) : input).limits
+    relayLimits(typeof input === 'function' ? callSafely(input, relay) : input).limits
+
+/** A host's limits function, called without letting a throw escape (a throw gives the defaults). */
+const callSafely = (f: (relay: string) => Partial<RelayLimits> | undefined, relay: string): unknown => {
+  try {
+    return f(relay)
+  } catch {
+    return undefined
+  }
+}

@@ -49,6 +49,7 @@ import {
   parseIpv4,
   parseIpv6,
   parseUrl,
+  readPlain,
   showIpv4
 } from './internal/address.js'
 
@@ -475,8 +476,11 @@ const sortedUnique = (xs: Iterable<string>): ReadonlyArray<string> => Object.fre
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
 const resolveUncached = (input: unknown): RelayPolicyResolution => {
+  // Read once into plain data: a Proxy or a getter cannot answer differently to two reads.
+  const plain = readPlain(input, 3)
+  if (!plain.ok) return { policy: defaultRelayPolicy, problems: ['the relay policy cannot be read (a getter or Proxy trap threw)'] }
   try {
-    return resolveFields(input)
+    return resolveFields(plain.value)
   } catch {
     return { policy: defaultRelayPolicy, problems: ['the relay policy cannot be read'] }
   }
@@ -568,7 +572,7 @@ const resolutions = new WeakMap<object, RelayPolicyResolution>()
  * @since 0.1.0
  */
 export const resolveRelayPolicy = (input: unknown): RelayPolicyResolution => {
-  if (!isRecord(input)) return resolveUncached(input)
+  if (typeof input !== 'object' || input === null) return resolveUncached(input)
   const hit = resolutions.get(input)
   if (hit !== undefined) return hit
   const resolved = resolveUncached(input)
@@ -596,8 +600,10 @@ const PRIVATE_RULES: ReadonlyArray<ConfigurableRule> = ['loopback', 'private', '
 
 const compile = (r: RelayPolicyResolution): Compiled => {
   const { policy } = r
+  // An exact entry matches its host in every spelling: an IPv6 address that carries an IPv4
+  // address (mapped, translated, compatible, NAT64, 6to4) is entered under that IPv4 address too.
   const split = (list: ReadonlyArray<string>, suffix: boolean) =>
-    new Set(list.filter((h) => h.startsWith('.') === suffix).map((h) => (suffix ? h.slice(1) : h)))
+    new Set(list.filter((h) => h.startsWith('.') === suffix).flatMap((h) => (suffix ? [h.slice(1)] : hostKeys(classifyHost(h), h))))
   return {
     problems: r.problems,
     maxLength: policy.maxLength,
@@ -620,7 +626,7 @@ const compiledDefault = compile({ policy: defaultRelayPolicy, problems: [] })
 
 const compiled = (policy: unknown): Compiled => {
   if (policy === undefined || policy === defaultRelayPolicy) return compiledDefault
-  if (!isRecord(policy)) return compile(resolveRelayPolicy(policy))
+  if (typeof policy !== 'object' || policy === null) return compile(resolveRelayPolicy(policy))
   const hit = compiledCache.get(policy)
   if (hit !== undefined) return hit
   const c = compile(resolveRelayPolicy(policy))
@@ -628,9 +634,18 @@ const compiled = (policy: unknown): Compiled => {
   return c
 }
 
+/**
+ * The keys a host is matched under in `allowHosts` / `denyHosts`: its normalised form and, for
+ * an IPv6 address that carries an IPv4 address, that IPv4 address in dotted decimal, so that
+ * `93.184.215.14`, `[::ffff:93.184.215.14]`, `[::ffff:0:93.184.215.14]`, `[64:ff9b::5db8:d70e]`
+ * and `[2002:5db8:d70e::1]` are one host to the lists.
+ */
+const hostKeys = (c: HostClass, fallback: string): ReadonlyArray<string> =>
+  c.kind === 'invalid' ? [fallback] : c.kind === 'ipv6' && c.embeds !== undefined ? [c.host, c.embeds.ipv4] : [c.host]
+
 /** The entry of `exact`/`suffix` that matches `c`, if any. */
 const matchHost = (c: HostClass, exact: ReadonlySet<string>, suffix: ReadonlySet<string>): string | undefined => {
-  if (exact.has(c.host)) return c.host
+  for (const key of hostKeys(c, c.host)) if (exact.has(key)) return key
   if (c.kind !== 'name' || suffix.size === 0) return undefined
   for (let rest = c.host; ; ) {
     if (suffix.has(rest)) return `.${rest}`
@@ -812,9 +827,12 @@ export const trustRelays =
   (urls: ReadonlyArray<string>) =>
   (policy: Partial<RelayPolicy> = {}): Partial<RelayPolicy> => {
     // A value that is not usable is kept as it is, so that resolution reports it and refuses.
-    if (!isRecord(policy)) return policy
-    const own: unknown = policy.allowRelays
-    if (own !== undefined && !Array.isArray(own)) return policy
-    if (!Array.isArray(urls)) return { ...policy, allowRelays: urls }
-    return { ...policy, allowRelays: [...(policy.allowRelays ?? []), ...urls] }
+    // Both values are read once, into plain copies (a Proxy or a throwing getter cannot throw here).
+    const p = readPlain(policy, 3)
+    const u = readPlain(urls, 1)
+    if (!p.ok || !isRecord(p.value)) return policy
+    const own: unknown = p.value['allowRelays']
+    if (own !== undefined && !Array.isArray(own)) return p.value as Partial<RelayPolicy>
+    if (!u.ok || !Array.isArray(u.value)) return { ...p.value, allowRelays: u.ok ? u.value : urls } as Partial<RelayPolicy>
+    return { ...p.value, allowRelays: [...((own as ReadonlyArray<string> | undefined) ?? []), ...(u.value as ReadonlyArray<string>)] } as Partial<RelayPolicy>
   }
