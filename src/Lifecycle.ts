@@ -49,10 +49,10 @@ import {
   type RelayIndex,
   type RelayTarget
 } from './RelayIndex.js'
-import { addedTarget, type PlanProblem, type RelayPlan, type Subscription, type WireMessage } from './Wire.js'
+import { addedTarget, type PlanProblem, type RelayBatch, type Subscription, type WireMessage } from './Wire.js'
+import { UNKNOWN, digest, historyPlan, reconcile } from './internal/engineWire.js'
 import { history as historyVariant } from './internal/filters.js'
-import { jsonText, sha256Hex } from './internal/hash.js'
-import * as engine from './internal/layout.js'
+import { livePlan } from './internal/layout.js'
 import { asArray, asEvent, asRecord, isNumber, isString, matches, stringsIn } from './internal/match.js'
 import { compareStrings, sortedUnique } from './internal/sorted.js'
 
@@ -232,8 +232,6 @@ export interface SyncState {
   readonly _tag: 'SyncState'
 }
 
-/** The digest of a subscription whose content on the relay is unknown (its REQ failed). */
-const UNKNOWN = '?'
 
 interface InFlightData {
   readonly full: ReadonlyArray<RelayAction>
@@ -419,7 +417,11 @@ export const pendingDiff =
 // -------------------------------------------------------------------------------------------------
 
 /**
- * Everything a host does on one relay for one round of work.
+ * Everything a host does on one relay for one round of work: the one batch type
+ * ({@link RelayBatch}) with the actions split by mode. Live messages only: its `history` is run
+ * and paged by the host, at most `reservedSubscriptions` at a time, each confirmed when its paging
+ * is done; `awaiting` holds the live `REQ` ids and (when the relay has room) the history ids; the
+ * plan's `overflow` is not tracked (the engine, `step`, tracks it).
  *
  * @example
  * import { emptySyncState, fromRelayTargets, nextBatches, syncTargets } from 'nip34-sync'
@@ -432,38 +434,10 @@ export const pendingDiff =
  * @category model
  * @since 0.1.0
  */
-export interface SyncBatch {
-  readonly relay: string
-  /** `open`: connect first; `close`: send the `CLOSE`s and disconnect; `keep`: stay connected. */
-  readonly connection: 'open' | 'keep' | 'close'
+export interface SyncBatch extends RelayBatch {
+  /** The actions of the full index (`actions` holds these, then the state-only ones). */
   readonly full: ReadonlyArray<RelayAction>
   readonly stateOnly: ReadonlyArray<RelayAction>
-  /** Live messages: `CLOSE`s first, then `REQ`s of new or changed subscriptions. */
-  readonly messages: ReadonlyArray<WireMessage>
-  /**
-   * One-shot history subscriptions for what the batch adds: send at most
-   * `reservedSubscriptions` at a time (so live and history together stay within
-   * `maxSubscriptions`), page each with {@link startPaging}/{@link nextPage}, `CLOSE` it and
-   * {@link confirm} its id when its paging is done.
-   */
-  readonly history: ReadonlyArray<Subscription>
-  /**
-   * The ids (live `REQ`s and history subscriptions) that must all be confirmed. History is left
-   * out when the relay has no room for it (`reservedSubscriptions` 0, a relay that allows a
-   * single subscription; reported as `no-history-room`).
-   */
-  readonly awaiting: ReadonlyArray<string>
-  /**
-   * The live plan of the relay after the batch. `messages` stay within its `budget`; its
-   * `overflow` (subscriptions beyond `maxSubscriptions - reservedSubscriptions`, reported as
-   * `over-budget`) is never sent here nor tracked by the state: open it on a second connection.
-   */
-  readonly plan: RelayPlan
-  /**
-   * What could not be asked for or awaited: the plan's problems and those of the history
-   * subscriptions (each once), and `no-history-room`.
-   */
-  readonly problems: ReadonlyArray<PlanProblem>
 }
 
 /**
@@ -501,12 +475,6 @@ export interface NextBatchesOptions {
  */
 export const DEFAULT_RECONNECT_WINDOW = 900
 
-const digest = (filters: ReadonlyArray<NostrFilter>): string => {
-  const text = jsonText(filters)
-  // a value with no JSON text cannot be compared: its digest matches no plan, so it is sent again
-  return text === undefined ? UNKNOWN : sha256Hex(text)
-}
-
 /** The content the actions of one relay add, in both modes. */
 const addedContent = (relay: string, full: ReadonlyArray<RelayAction>, stateOnly: ReadonlyArray<RelayAction>): FilterTarget => {
   const repos: Array<string> = []
@@ -522,9 +490,6 @@ const addedContent = (relay: string, full: ReadonlyArray<RelayAction>, stateOnly
   const inFull = new Set(repos)
   return { relay, repos: sortedUnique(repos), rootEvents: roots, stateOnly: sortedUnique(held.filter((r) => !inFull.has(r))) }
 }
-
-const isEmpty = (t: FilterTarget): boolean =>
-  t.repos.length === 0 && (t.stateOnly ?? []).length === 0 && Object.values(t.rootEvents).every((ids) => ids.length === 0)
 
 /** Splits `t` into the part `known` already had and the rest. */
 const splitKnown = (t: FilterTarget, known: FilterTarget): readonly [FilterTarget, FilterTarget] => {
@@ -546,15 +511,8 @@ const splitKnown = (t: FilterTarget, known: FilterTarget): readonly [FilterTarge
   return [pick(true), pick(false)]
 }
 
-const historyOf = (
-  target: FilterTarget,
-  since: number | undefined,
-  limits: RelayLimits,
-  withDiscovery: boolean
-): { readonly subscriptions: ReadonlyArray<Subscription>; readonly problems: ReadonlyArray<PlanProblem> } =>
-  !withDiscovery && isEmpty(target)
-    ? { subscriptions: [], problems: [] }
-    : engine.layout(target, limits, engine.historyMode(since, limits, withDiscovery))
+const historyOf = (target: FilterTarget, since: number | undefined, limits: RelayLimits, withDiscovery: boolean) =>
+  historyPlan(target, since, limits, withDiscovery)
 
 /** Problems in order, each once. */
 const uniqueProblems = (problems: ReadonlyArray<PlanProblem>): ReadonlyArray<PlanProblem> => {
@@ -567,15 +525,6 @@ const uniqueProblems = (problems: ReadonlyArray<PlanProblem>): ReadonlyArray<Pla
   })
 }
 
-
-/** `CLOSE` every open id the plan lacks, then `REQ` every subscription that is new or differs from what is open. */
-const liveMessages = (open: IMap<string, string>, subscriptions: ReadonlyArray<Subscription>): Array<WireMessage> => {
-  const wanted = new Set(subscriptions.map((s) => s.id))
-  const out: Array<WireMessage> = []
-  for (const id of open.keySeq().toArray().sort(compareStrings)) if (!wanted.has(id)) out.push(['CLOSE', id])
-  for (const s of subscriptions) if (open.get(s.id) !== digest(s.filters)) out.push(['REQ', s.id, ...s.filters])
-  return out
-}
 
 const isPresent = (targets: SyncTargets, relay: string): boolean =>
   O.isSome(relayTarget(relay)(targets.full)) || O.isSome(relayTarget(relay)(targets.stateOnly))
@@ -626,9 +575,9 @@ export const nextBatches =
       const { full, stateOnly } = byRelay.get(relay) as { full: Array<RelayAction>; stateOnly: Array<RelayAction> }
       const limits = limitsOf(relay)
       const target = O.toUndefined(syncFilterTarget(relay)(targets))
-      const plan = engine.livePlan(relay, target, limits)
+      const plan = livePlan(relay, target, limits)
       const open = d.open.get(relay) ?? IMap<string, string>()
-      const messages = liveMessages(open, plan.subscriptions)
+      const messages = reconcile({ get: (id) => open.get(id), ids: () => open.keys() }, plan.subscriptions)
       const was = isPresent(d.applied, relay) || d.open.has(relay)
       const connection = target === undefined ? 'close' : was ? 'keep' : 'open'
       let history: ReadonlyArray<Subscription> = []
@@ -657,7 +606,7 @@ export const nextBatches =
         })
       const awaiting = sortedUnique([...messages.filter((m) => m[0] === 'REQ').map((m) => m[1]), ...(room ? history.map((s) => s.id) : [])])
       const problems = uniqueProblems([...plan.problems, ...historyProblems])
-      out.push({ relay, connection, full, stateOnly, messages, history, awaiting, plan, problems })
+      out.push({ relay, connection, socket: 0, actions: [...full, ...stateOnly], full, stateOnly, messages, history, awaiting, plan, problems })
     }
     return out
   }

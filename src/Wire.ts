@@ -37,10 +37,10 @@ import { applyActions, type RelayAction } from './RelayAction.js'
 import { relayTarget, type RelayIndex, type RelayTarget } from './RelayIndex.js'
 import type { RelayUrl } from './RelayUrl.js'
 import type { RepoRef } from './RepoRef.js'
-import { jsonBytes, jsonText } from './internal/hash.js'
+import { historyPlan, reconcile, viewOf } from './internal/engineWire.js'
+import { jsonBytes } from './internal/hash.js'
 import * as engine from './internal/layout.js'
-import { asArray, asRecord, stringsIn } from './internal/match.js'
-import { compareStrings } from './internal/sorted.js'
+import { asArray, asRecord, isNumber, stringsIn } from './internal/match.js'
 
 /**
  * One subscription: its id, the slot it serves (for logs and tests) and its filters.
@@ -160,8 +160,29 @@ export interface RelayBatch {
   readonly messages: ReadonlyArray<WireMessage>
   /** The ids of the `REQ`s, whose `EOSE` confirms the batch. */
   readonly awaiting: ReadonlyArray<string>
-  /** The plan after the batch (no subscriptions when the connection closes). */
+  /**
+   * The plan after the batch (no subscriptions when the connection closes). From the engine: the
+   * live subscriptions of this connection; its `overflow` is what no connection could hold.
+   */
   readonly plan: RelayPlan
+  /**
+   * Which connection to the relay the batch is for: 0 is the first. {@link planActions} and
+   * `nextBatches` use one connection (0); the engine opens more when one cannot hold the plan.
+   *
+   * @since 0.2.0
+   */
+  readonly socket: number
+  /**
+   * One-shot history subscriptions. From `nextBatches`: to run and page by the host (not among
+   * `messages`). From the engine: the history subscriptions this batch starts or pages, whose
+   * `REQ`s ARE among `messages` (hand the events of each to the engine with its `EOSE`).
+   * {@link planActions}: none.
+   *
+   * @since 0.2.0
+   */
+  readonly history: ReadonlyArray<Subscription>
+  /** What could not be planned or awaited (the plan's problems, each once). @since 0.2.0 */
+  readonly problems: ReadonlyArray<PlanProblem>
 }
 
 const planWith = (target: FilterTarget | undefined, relay: string, limits: RelayLimits): RelayPlan => engine.livePlan(relay, target, limits)
@@ -243,12 +264,6 @@ const subscriptionsIn = (u: unknown): ReadonlyArray<Subscription> => asArray(u).
 export const planMessages = (plan: RelayPlan): ReadonlyArray<WireMessage> =>
   subscriptionsIn(asRecord(plan)?.['subscriptions']).map((s): WireMessage => ['REQ', s.id, ...s.filters])
 
-const sameFilters = (a: ReadonlyArray<NostrFilter>, b: ReadonlyArray<NostrFilter>): boolean => {
-  if (a === b) return true
-  const text = jsonText(a)
-  return text !== undefined && text === jsonText(b)
-}
-
 /**
  * The messages that turn the subscriptions `before` into `after`: a `CLOSE` for every id of
  * `before` that `after` lacks, then a `REQ` for every subscription of `after` that is new or whose
@@ -271,18 +286,7 @@ const sameFilters = (a: ReadonlyArray<NostrFilter>, b: ReadonlyArray<NostrFilter
 export const changeMessages = (
   before: ReadonlyArray<Subscription>,
   after: ReadonlyArray<Subscription>
-): ReadonlyArray<WireMessage> => {
-  const next = subscriptionsIn(after)
-  const was = new Map(subscriptionsIn(before).map((s) => [s.id, s.filters] as const))
-  const now = new Set(next.map((s) => s.id))
-  const out: Array<WireMessage> = []
-  for (const id of [...was.keys()].sort(compareStrings)) if (!now.has(id)) out.push(['CLOSE', id])
-  for (const s of next) {
-    const old = was.get(s.id)
-    if (old === undefined || !sameFilters(old, s.filters)) out.push(['REQ', s.id, ...s.filters])
-  }
-  return out
-}
+): ReadonlyArray<WireMessage> => reconcile(viewOf(subscriptionsIn(before)), subscriptionsIn(after))
 
 const reqIds = (messages: ReadonlyArray<WireMessage>): ReadonlyArray<string> =>
   messages.filter((m) => m[0] === 'REQ').map((m) => m[1])
@@ -343,7 +347,7 @@ export const planActions =
       const plan = planWith(afterTarget, relay, l)
       const messages = changeMessages(before.subscriptions, plan.subscriptions)
       const connection = beforeTarget === undefined ? (afterTarget === undefined ? 'keep' : 'open') : afterTarget === undefined ? 'close' : 'keep'
-      out.push({ relay, connection, actions: relayActions, messages, awaiting: reqIds(messages), plan })
+      out.push({ relay, connection, actions: relayActions, messages, awaiting: reqIds(messages), plan, socket: 0, history: [], problems: plan.problems })
     }
     return out
   }
@@ -374,7 +378,7 @@ export const historySubscriptions =
     if (asRecord(target) === undefined) return []
     const o = asRecord(options) ?? {}
     const limits = relayLimits(o['limits']).limits
-    return engine.layout(target, limits, engine.historyMode(since, limits, o['discovery'] === true)).subscriptions
+    return historyPlan(target, isNumber(since) ? since : undefined, limits, o['discovery'] === true).subscriptions
   }
 
 /**
