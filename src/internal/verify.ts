@@ -1,13 +1,71 @@
 /**
  * Signature verification, the one place that checks an event's id and Schnorr signature.
  *
+ * Two backends give the same verdicts:
+ * - `js` (the default, always available): nostr-tools/pure (@noble/curves).
+ * - `wasm`, opted into with {@link loadWasm}: nostr-tools/wasm over nostr-wasm (libsecp256k1
+ *   compiled to WebAssembly, its binary embedded in the package, so no fetch). It computes the
+ *   id itself and refuses an event whose id is not its hash, so no second hash is taken.
+ *
+ * nostr-wasm has a fixed 1 MiB heap: an event whose serialization might not fit goes to the JS
+ * path (a bound computed from string lengths, so the verdict never depends on the heap).
+ *
+ * The backend is the only state of this module. Loading never changes a verdict: a backend that
+ * does not load, or fails a self-test on a known event, leaves the JS path in place.
+ *
  * @internal
  */
-import { getEventHash, verifyEvent } from 'nostr-tools/pure'
-import type { NostrEvent } from '../Nip34Event.js'
+import { getEventHash, verifyEvent as verifyJs } from 'nostr-tools/pure'
+import { setNostrWasm, verifyEvent as verifyWasm } from 'nostr-tools/wasm'
+
+/** The fields verification reads (a NostrEvent is one). */
+export interface SignedEvent {
+  readonly id: string
+  readonly pubkey: string
+  readonly created_at: number
+  readonly kind: number
+  readonly tags: ReadonlyArray<ReadonlyArray<string>>
+  readonly content: string
+  readonly sig: string
+}
+
+/** Which implementation checks signatures. */
+export type Backend = 'js' | 'wasm'
+
+let backend: Backend = 'js'
+let loading: Promise<boolean> | undefined
+
+/** The backend in use. */
+export const currentBackend = (): Backend => backend
+
+/** Back to the JS path (the WASM instance stays loaded: {@link loadWasm} re-enables it at once). */
+export const useJs = (): void => {
+  backend = 'js'
+}
+
+/**
+ * Upper bound of the UTF-8 bytes of the NIP-01 serialization: JSON escapes one UTF-16 unit to at
+ * most 6 bytes (`\u001f`, a lone surrogate), plus quotes and commas per string. Stops counting
+ * once past `limit`, so its cost is bounded by the limit, not the event.
+ */
+const serializedBound = (ev: SignedEvent, limit: number): number => {
+  let n = 200 + 6 * ev.content.length
+  for (const tag of ev.tags) {
+    n += 4
+    for (const v of tag) n += 6 * v.length + 3
+    if (n > limit) return n
+  }
+  return n
+}
+
+/** nostr-wasm's heap is 1 MiB, partly used by its context: serializations above this go to JS. */
+const WASM_MAX_SERIALIZED = 768 * 1024
+
+const HEX64 = /^[0-9a-f]{64}$/
+const HEX128 = /^[0-9a-f]{128}$/
 
 /** Checks the id and signature on a fresh copy, never on the caller's object. */
-export const verifies = (ev: NostrEvent): string | undefined => {
+export const verifies = (ev: SignedEvent): string | undefined => {
   const copy = {
     id: ev.id,
     pubkey: ev.pubkey,
@@ -18,10 +76,59 @@ export const verifies = (ev: NostrEvent): string | undefined => {
     sig: ev.sig
   }
   try {
-    if (getEventHash(copy) !== ev.id) return 'the id is not the hash of the event'
-    return verifyEvent(copy) ? undefined : 'the signature does not verify'
+    // Both backends read hex; nostr-wasm's parser is lenient (case, stray characters), so the
+    // shape is checked here once, for the two of them alike.
+    if (typeof copy.id !== 'string' || !HEX64.test(copy.id)) return 'the id is not the hash of the event'
+    if (typeof copy.pubkey !== 'string' || !HEX64.test(copy.pubkey) || typeof copy.sig !== 'string' || !HEX128.test(copy.sig))
+      return 'the signature does not verify'
+    const ok =
+      backend === 'wasm' && serializedBound(copy, WASM_MAX_SERIALIZED) <= WASM_MAX_SERIALIZED ? verifyWasm(copy) : verifyJs(copy)
+    if (ok) return undefined
+    // Only a refused event pays for a second hash, to say which check failed.
+    return getEventHash(copy) !== copy.id ? 'the id is not the hash of the event' : 'the signature does not verify'
   } catch {
     return 'the signature could not be checked'
   }
 }
 
+/** A real signed event (kind 1, fixed key) and a copy with one byte of its content changed. */
+const SELF_TEST = {
+  kind: 1,
+  created_at: 1700000000,
+  tags: [],
+  content: 'nip34-sync self-test',
+  pubkey: '9f41100c3a941555fb51e9452d0feabaccfba06123a3aedffb336786614ea0f0',
+  id: 'c09f430f58145d3eeb560feece618a809b8dc89b4ebb8f71ba7c9f9a135f0bdc',
+  sig: 'c00eb3543aae344af7ad4b0da9a431834fcce951c60f4fd8e1447c829406d2e8350eb41d9ea475aa46506c963ff4e280e3b1be628899dec4aac2faa67d3e922a'
+} as const
+
+const selfTest = (): boolean => {
+  const good = { ...SELF_TEST, tags: [] }
+  const tampered = { ...SELF_TEST, tags: [], content: 'nip34-sync self-tesT' }
+  const forged = { ...SELF_TEST, tags: [], sig: SELF_TEST.sig.replace(/^c0/, 'c1') }
+  return verifyWasm(good) && !verifyWasm(tampered) && !verifyWasm(forged)
+}
+
+/**
+ * Loads nostr-wasm (once; concurrent calls share the load) and switches to it if it passes the
+ * self-test. Resolves to whether the WASM backend is in use; never rejects. A failed load can be
+ * retried by calling again.
+ */
+export const loadWasm = (load: () => Promise<unknown>): Promise<boolean> => {
+  if (loading === undefined) {
+    loading = load().then(
+      (instance) => {
+        setNostrWasm(instance as Parameters<typeof setNostrWasm>[0])
+        if (!selfTest()) throw new Error('nostr-wasm failed its self-test')
+        return true
+      }
+    ).catch(() => {
+      loading = undefined
+      return false
+    })
+  }
+  return loading.then((ok) => {
+    if (ok) backend = 'wasm'
+    return ok
+  })
+}
