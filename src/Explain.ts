@@ -9,7 +9,9 @@
  * used, the rule that excluded them. {@link explainRepo} answers the same for one repository.
  *
  * The results are plain JSON data, stable and sorted, for logs and for a CLI's `--explain`.
- * Explanations walk the whole index: they are a debugging aid, not a hot path.
+ * Explanations read the same derivation as {@link deriveTargets} (the same groups and the same
+ * relay rule, read with provenance), so they cannot disagree with it. `explainRelay` walks every
+ * group: a debugging aid, not a hot path.
  *
  * @since 0.1.0
  */
@@ -19,7 +21,8 @@ import { relayUrl } from './RelayUrl.js'
 import type { RepoIndex } from './RepoIndex.js'
 import type { RejectionCode } from './Rejection.js'
 import { effectiveRelays, isOwnHost } from './internal/effective.js'
-import { acceptedBy, repoGroups, type RepoGroup } from './internal/groups.js'
+import { derivation } from './internal/derive.js'
+import { groupRelays, type GroupRelaySource, type RepoGroup } from './internal/groups.js'
 import { dataOf, type AnnouncementFacts, type RepoIndexData } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
@@ -132,6 +135,12 @@ export interface RepoExplanation {
   /** Values of the group's `relays` tags that were not used. */
   readonly excluded: ReadonlyArray<ExclusionReason>
   readonly rootEvents: ReadonlyArray<string>
+  /**
+   * Present when this address belongs to a group of mutually listing co-maintainers larger than
+   * the `membersPerGroup` cap: the group was not merged, every member stands alone.
+   * @since 0.2.0
+   */
+  readonly unmergedGroup?: { readonly members: number; readonly rule: 'membersPerGroup' }
 }
 
 const annRef = (a: AnnouncementFacts): AnnouncementRef => ({ repo: a.ref, id: a.id, author: a.pubkey, createdAt: a.createdAt })
@@ -142,31 +151,64 @@ const rootsOf = (d: RepoIndexData, repo: string): ReadonlyArray<string> =>
     ?.toArray()
     .sort(compareStrings) ?? []
 
-/** Exclusions of one announcement, with own relays and a not-accepted group spelled out. */
-const exclusionsOf = (config: ResolvedConfig, ann: AnnouncementFacts, synced: boolean): Array<ExclusionReason> => {
-  const effective = effectiveRelays(config, ann)
-  const out: Array<ExclusionReason> = [...ann.excluded, ...effective.excluded].map((x) => ({
-    announcement: annRef(ann),
-    tag: x.tag,
-    value: x.value,
-    code: x.code,
-    ...(x.rule === undefined ? {} : { rule: x.rule }),
-    reason: x.reason
-  }))
-  for (const s of effective.own)
-    out.push({ announcement: annRef(ann), tag: s.tag, value: s.value, code: 'own-relay', reason: 'one of our own hosts: never a sync target' })
-  if (!synced) {
-    const targets = new Set(effective.targets)
-    for (const s of ann.relaySources)
-      if (targets.has(s.relay))
-        out.push({
-          announcement: annRef(ann),
-          tag: s.tag,
-          value: s.value,
-          code: 'not-accepted',
-          reason: 'no announcement of this repository lists our server in both relays and clone (GRASP-01)'
-        })
+/** A group read with provenance: which (member, relay) pairs the group's relay rule kept. */
+interface Reading {
+  readonly group: RepoGroup
+  readonly synced: boolean
+  readonly sources: ReadonlyArray<GroupRelaySource>
+}
+
+const read = (config: ResolvedConfig, group: RepoGroup): Reading => ({
+  group,
+  synced: group.accepted.length > 0,
+  sources: groupRelays(config, group.members, true).sources
+})
+
+/** Every value of a group's `relays` tags that was not used, and why (same rules as the derivation). */
+const exclusionsOf = (config: ResolvedConfig, { group, synced, sources }: Reading): Array<ExclusionReason> => {
+  const out: Array<ExclusionReason> = []
+  for (const ann of group.members) {
+    const effective = effectiveRelays(config, ann)
+    for (const x of [...ann.excluded, ...effective.excluded])
+      out.push({ announcement: annRef(ann), tag: x.tag, value: x.value, code: x.code, ...(x.rule === undefined ? {} : { rule: x.rule }), reason: x.reason })
+    for (const s of effective.own)
+      out.push({ announcement: annRef(ann), tag: s.tag, value: s.value, code: 'own-relay', reason: 'one of our own hosts: never a sync target' })
+    if (!synced) {
+      const targets = new Set(effective.targets)
+      for (const s of ann.relaySources)
+        if (targets.has(s.relay))
+          out.push({
+            announcement: annRef(ann),
+            tag: s.tag,
+            value: s.value,
+            code: 'not-accepted',
+            reason: 'no announcement of this repository lists our server in both relays and clone (GRASP-01)'
+          })
+    }
   }
+  if (synced)
+    for (const src of sources) {
+      if (src.kept) continue
+      for (const s of src.member.relaySources)
+        if (s.relay === src.relay)
+          out.push({
+            announcement: annRef(src.member),
+            tag: s.tag,
+            value: s.value,
+            code: 'cap-exceeded',
+            rule: 'relaysPerGroup',
+            reason: `the repository group already has ${config.caps.relaysPerGroup} relays; this one is not used`
+          })
+    }
+  return out
+}
+
+/** The `relays` values of a synced group that put `relay` among its targets. */
+const listedByOf = ({ sources }: Reading, relay: string): Array<RelayTagSource> => {
+  const out: Array<RelayTagSource> = []
+  for (const src of sources)
+    if (src.kept && src.relay === relay)
+      for (const s of src.member.relaySources) if (s.relay === relay) out.push({ announcement: annRef(src.member), tag: s.tag, value: s.value })
   return out
 }
 
@@ -204,16 +246,12 @@ export const explainRelay = (config: SyncConfig | ResolvedConfig, index: RepoInd
   }
   const repos: Array<RepoOnRelay> = []
   const excluded: Array<ExclusionReason> = []
-  for (const group of repoGroups(resolved, d)) {
-    const synced = group.accepted.length > 0
-    const listedBy: Array<RelayTagSource> = []
-    for (const member of group.members) {
-      const targets = new Set(effectiveRelays(resolved, member).targets)
-      for (const s of member.relaySources)
-        if (s.relay === canonical && targets.has(s.relay)) listedBy.push({ announcement: annRef(member), tag: s.tag, value: s.value })
-      for (const x of exclusionsOf(resolved, member, synced)) if (names(x.value)) excluded.push(x)
-    }
-    if (!synced || own || listedBy.length === 0) continue
+  for (const group of new Set(derivation(resolved, d).groupOf.values())) {
+    const reading = read(resolved, group)
+    for (const x of exclusionsOf(resolved, reading)) if (names(x.value)) excluded.push(x)
+    if (!reading.synced || own) continue
+    const listedBy = listedByOf(reading, canonical)
+    if (listedBy.length === 0) continue
     listedBy.sort(byAnnouncementThenTag)
     for (const member of group.members)
       repos.push({ repo: member.ref, listedBy, acceptedThrough: group.accepted.map(annRef), rootEvents: rootsOf(d, member.ref) })
@@ -245,34 +283,22 @@ export const explainRepo = (config: SyncConfig | ResolvedConfig, index: RepoInde
   const base = { repo: key as string, group: [key as string], acceptedThrough: [], relays: [], excluded: [], rootEvents }
   if (state === undefined) return { ...base, status: rootEvents.length > 0 ? 'not-announced' : 'unknown' }
   if (state._tag === 'Deleted') return { ...base, status: 'deleted' }
-  const group: RepoGroup = repoGroups(resolved, d).find((g) => g.members.some((m) => m.ref === key)) ?? {
-    members: [state.ann],
-    accepted: acceptedBy(resolved)(state.ann) ? [state.ann] : []
-  }
-  const synced = group.accepted.length > 0
+  const group = derivation(resolved, d).groupOf.get(key)
+  if (group === undefined) return { ...base, status: 'unknown' }
+  const reading = read(resolved, group)
   const relays = new Map<string, Array<RelayTagSource>>()
-  const excluded: Array<ExclusionReason> = []
-  for (const member of group.members) {
-    excluded.push(...exclusionsOf(resolved, member, synced))
-    if (!synced) continue
-    const targets = new Set(effectiveRelays(resolved, member).targets)
-    for (const s of member.relaySources) {
-      if (!targets.has(s.relay)) continue
-      const list = relays.get(s.relay) ?? []
-      list.push({ announcement: annRef(member), tag: s.tag, value: s.value })
-      relays.set(s.relay, list)
-    }
-  }
-  excluded.sort(byAnnouncementThenTag)
+  if (reading.synced) for (const relay of group.relays) relays.set(relay, listedByOf(reading, relay))
+  const excluded = exclusionsOf(resolved, reading).sort(byAnnouncementThenTag)
   return {
     repo: key,
-    status: synced ? 'synced' : 'not-accepted',
+    status: reading.synced ? 'synced' : 'not-accepted',
     announcement: annRef(state.ann),
     group: group.members.map((m) => m.ref),
     acceptedThrough: group.accepted.map(annRef),
     relays: [...relays.keys()].sort(compareStrings).map((relay) => ({ relay, listedBy: (relays.get(relay) ?? []).sort(byAnnouncementThenTag) })),
     excluded,
-    rootEvents
+    rootEvents,
+    ...(group.oversized === undefined ? {} : { unmergedGroup: { members: group.oversized, rule: 'membersPerGroup' as const } })
   }
 }
 

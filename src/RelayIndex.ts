@@ -14,14 +14,14 @@
  * @since 0.1.0
  */
 import { eq as Eq, option as O } from 'fp-ts'
-import { Map as IMap, Set as ISet } from 'immutable'
+import { Map as IMap } from 'immutable'
 import { resolveConfig, type ResolvedConfig, type SyncConfig } from './Config.js'
-import { hostOf, type RelayUrl } from './RelayUrl.js'
+import type { RelayUrl } from './RelayUrl.js'
 import type { RepoIndex } from './RepoIndex.js'
 import type { RepoRef } from './RepoRef.js'
 import * as internal from './internal/relayIndex.js'
-import { effectiveRelays } from './internal/effective.js'
-import { acceptedBy, repoGroups } from './internal/groups.js'
+import { derivation } from './internal/derive.js'
+import { acceptedBy } from './internal/groups.js'
 import { dataOf as repoDataOf } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
@@ -90,8 +90,15 @@ export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => accepted
  * refuses, and those beyond the `relaysPerAnnouncement` cap, all applied here under the current
  * configuration) gets that repository and exactly that repository's root events. With `mergeMaintainers` (the default), announcements
  * that share a `d` and list each other as maintainers form one repository: every relay any of
- * them lists gets every member's address and root events. Bootstrap relays are always present.
+ * them lists gets every member's address and root events (groups over `membersPerGroup` are not
+ * merged; a group takes at most `relaysPerGroup` relays). Bootstrap relays are always present.
  * Total.
+ *
+ * Incremental: the result is memoised per (index, configuration), and an index made by
+ * {@link applyBatch} from one that was derived under an equal configuration is derived from that
+ * derivation, regrouping only what the batches touched, so a step costs what changed rather than
+ * the size of the index. The value is the same as a full walk's (checked by a property against
+ * the full walk). Pass configurations with the same values (the same object is cheapest).
  *
  * @example
  * import { applyBatch, deriveTargets, emptyRepoIndex, relays } from 'nip34-sync'
@@ -106,43 +113,8 @@ export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => accepted
  */
 export const deriveTargets =
   (config: SyncConfig) =>
-  (index: RepoIndex): RelayIndex => {
-    const resolved = resolveConfig(config)
-    const repoData = repoDataOf(index)
-    const hostCache = new Map<string, boolean>()
-    const isOwn = (relay: RelayUrl): boolean => {
-      let own = hostCache.get(relay)
-      if (own === undefined) {
-        const h = hostOf(relay)
-        own = h !== undefined && resolved.ownHosts.has(h)
-        hostCache.set(relay, own)
-      }
-      return own
-    }
-    const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, ISet<string>]> }>()
-    for (const b of resolved.bootstrapRelays) if (!isOwn(b)) building.set(b, { repos: [], roots: [] })
-    for (const group of repoGroups(resolved, repoData)) {
-      if (group.accepted.length === 0) continue
-      const groupRelays = new Set<RelayUrl>()
-      for (const member of group.members) for (const relay of effectiveRelays(resolved, member).targets) groupRelays.add(relay)
-      for (const relay of groupRelays) {
-        let t = building.get(relay)
-        if (t === undefined) {
-          t = { repos: [], roots: [] }
-          building.set(relay, t)
-        }
-        for (const member of group.members) {
-          t.repos.push(member.ref)
-          const roots = repoData.roots.get(member.ref)
-          if (roots !== undefined && roots.size > 0) t.roots.push([member.ref, roots])
-        }
-      }
-    }
-    const relaysMap = IMap<RelayUrl, internal.Target>().withMutations((m) => {
-      for (const [relay, t] of building) m.set(relay, internal.Target({ repos: ISet(t.repos), roots: IMap(t.roots) }))
-    })
-    return wrapRelayIndex(internal.make(relaysMap))
-  }
+  (index: RepoIndex): RelayIndex =>
+    wrapRelayIndex(derivation(resolveConfig(config), repoDataOf(index)).index)
 
 /**
  * Every relay of the index, sorted.

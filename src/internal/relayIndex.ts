@@ -20,20 +20,48 @@ export type Target = ReturnType<typeof Target>
 
 export const emptyTarget: Target = Target()
 
+/**
+ * How a target was made from an earlier one (by an incremental derivation): the repositories
+ * added and removed, and the repositories whose root set may have changed. Lets `diff` answer in
+ * the size of the change when the applied target is `from`.
+ */
+export interface TargetDelta {
+  readonly from: Target
+  readonly repos: ReadonlySet<RepoRef>
+}
+
+/** Deltas of targets made by incremental derivations (weak: a cache, never semantics). */
+export const targetDeltas = new WeakMap<Target, TargetDelta>()
+
+/** Which relays an index changed relative to an earlier index (incremental derivations only). */
+export interface IndexDelta {
+  readonly from: RelayIndexData
+  readonly relays: ReadonlyArray<RelayUrl>
+}
+
 export interface RelayIndexData {
   readonly _tag: 'RelayIndex'
   readonly relays: IMap<RelayUrl, Target>
+  /** Cache hint: the relays whose targets differ from `delta.from`'s (never semantics). */
+  readonly delta: IndexDelta | undefined
 }
 
-export const empty: RelayIndexData = { _tag: 'RelayIndex', relays: IMap() }
+/** Every relay index this library made: the unforgeable brand, checked in O(1). */
+const made = new WeakSet<object>()
 
-/** Reads an index value defensively: anything that is not an index reads as the empty one. */
-export const dataOf = (u: unknown): RelayIndexData =>
-  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'RelayIndex' && IMap.isMap((u as { relays?: unknown }).relays)
-    ? (u as RelayIndexData)
-    : empty
+export const make = (relays: IMap<RelayUrl, Target>, delta?: IndexDelta): RelayIndexData => {
+  const d: RelayIndexData = { _tag: 'RelayIndex', relays, delta }
+  made.add(d)
+  return d
+}
 
-export const make = (relays: IMap<RelayUrl, Target>): RelayIndexData => ({ _tag: 'RelayIndex', relays })
+export const empty: RelayIndexData = make(IMap())
+
+/** Whether a value is a relay index this library made. */
+export const isRelayIndexData = (u: unknown): u is RelayIndexData => typeof u === 'object' && u !== null && made.has(u)
+
+/** Reads an index value defensively: anything that is not an index this library made reads as the empty one. */
+export const dataOf = (u: unknown): RelayIndexData => (isRelayIndexData(u) ? u : empty)
 
 export const equals = (a: RelayIndexData, b: RelayIndexData): boolean => a === b || is(a.relays, b.relays)
 
