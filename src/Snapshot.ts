@@ -8,7 +8,14 @@
  * shape (with the io-ts path of the first problem), a body that contradicts itself, and a body
  * that was edited or damaged without its checksum being recomputed. It never returns a partial
  * index, and the index never shares memory with the value it was decoded from. Unknown fields
- * are ignored.
+ * are ignored (and never reach the index).
+ *
+ * Only the canonical body decodes: the body must be exactly what encoding the decoded index
+ * writes (sorted, one entry per address, id or relay, no superseded version, no tombstone beside
+ * a live version, lists sorted and unique, derived facts consistent with what they derive from),
+ * else it is `invalid`, checksum or not. Every derived table is rebuilt from the canonical parts.
+ * So `decode(encode(x))` equals `x`, and no edited body decodes into an index that compares
+ * equal to another yet reacts differently to an event.
  *
  * The checksum protects integrity, not authenticity: whoever can write the file can recompute
  * it. Keep snapshots where only the host writes. A tampered snapshot still cannot widen what the
@@ -53,8 +60,8 @@ export const SNAPSHOT_VERSION = 1
  * | `not-json` | a string that does not parse as JSON (for example a truncated file) |
  * | `wrong-format` | not a snapshot of this kind (`format` field) |
  * | `wrong-version` | a snapshot version this release does not read |
- * | `invalid` | the body does not have the right shape; the message gives the path |
- * | `checksum-mismatch` | the body was edited, or is not in canonical form |
+ * | `invalid` | the body does not have the right shape (the message gives the path), contradicts itself, or is not in canonical form |
+ * | `checksum-mismatch` | the body was edited (its checksum is not the SHA-256 of the body as given) |
  *
  * @category model
  * @since 0.1.0
@@ -146,29 +153,38 @@ const checksum = (body: unknown): string => bytesToHex(sha256(new TextEncoder().
 
 const seal = <F extends string, B>(format: F, body: B): Snapshot<F, B> => ({ format, version: SNAPSHOT_VERSION, checksum: checksum(body), body })
 
+type AnnouncementBody = RepoBody['announcements'][number]
+type RootBody = RepoBody['rootEvents'][number]
+
+/**
+ * One announcement as the body writes it: known fields only, in a fixed key order (the order
+ * the checksum was always computed in). Used for writing and for the canonical-form check.
+ */
+const announcementJson = (a: Omit<AnnouncementBody, never>): AnnouncementBody => ({
+  id: a.id,
+  pubkey: a.pubkey,
+  createdAt: a.createdAt,
+  identifier: a.identifier,
+  relays: [...a.relays],
+  cloneHosts: [...a.cloneHosts],
+  maintainers: [...a.maintainers],
+  relaySources: a.relaySources.map((x) => ({ relay: x.relay, tag: x.tag, value: x.value })),
+  excluded: a.excluded.map((x) => ({ tag: x.tag, value: x.value, code: x.code, ...(x.rule === undefined ? {} : { rule: x.rule }), reason: x.reason }))
+})
+
+const rootJson = (r: RootBody): RootBody => ({ id: r.id, pubkey: r.pubkey, kind: r.kind, createdAt: r.createdAt, repos: [...r.repos] })
+
 const repoBody = (d: RepoIndexData): RepoBody => {
-  const announcements: Array<RepoBody['announcements'][number]> = []
+  const announcements: Array<AnnouncementBody> = []
   const tombstones: Array<RepoBody['tombstones'][number]> = []
   for (const ref of [...d.addrs.keys()].sort(compareStrings)) {
     const s = d.addrs.get(ref) as AddrState
-    if (s._tag === 'Live') {
-      const a = s.ann
-      announcements.push({
-        id: a.id,
-        pubkey: a.pubkey,
-        createdAt: a.createdAt,
-        identifier: a.identifier,
-        relays: a.relays,
-        cloneHosts: a.cloneHosts,
-        maintainers: a.maintainers,
-        relaySources: a.relaySources,
-        excluded: a.excluded
-      })
-    } else tombstones.push({ ref, createdAt: s.upTo.createdAt, id: s.upTo.id })
+    if (s._tag === 'Live') announcements.push(announcementJson(s.ann))
+    else tombstones.push({ ref, createdAt: s.upTo.createdAt, id: s.upTo.id })
   }
   const rootEvents = [...d.rootEvents.keys()]
     .sort(compareStrings)
-    .flatMap((id) => (d.rootEvents.get(id) ?? []).map((r) => ({ id: r.id, pubkey: r.pubkey, kind: r.kind, createdAt: r.createdAt, repos: r.repos })))
+    .flatMap((id) => (d.rootEvents.get(id) ?? []).map(rootJson))
   const deletions = [...d.deletions.keys()].sort(compareStrings).map((id): [string, ReadonlyArray<string>] => [
     id,
     (d.deletions.get(id) as ISet<string>).toArray().sort(compareStrings)
@@ -192,28 +208,65 @@ const repoBody = (d: RepoIndexData): RepoBody => {
  */
 export const encodeRepoIndex = (index: RepoIndex): RepoIndexSnapshot => seal('nip34-sync/RepoIndex', repoBody(dataOf(index)))
 
+/** The body's known fields only, in the key order encoding writes (unknown fields dropped). */
+const knownRepoBody = (body: RepoBody): RepoBody => ({
+  announcements: body.announcements.map(announcementJson),
+  tombstones: body.tombstones.map((x) => ({ ref: x.ref, createdAt: x.createdAt, id: x.id })),
+  rootEvents: body.rootEvents.map(rootJson),
+  deletions: body.deletions.map(([id, by]): [string, ReadonlyArray<string>] => [id, [...by]])
+})
+
+/** Strictly increasing (sorted, no duplicates): the form of every list the library keeps. */
+const isSortedUnique = (xs: ReadonlyArray<string>): boolean => {
+  for (let i = 1; i < xs.length; i++) if (compareStrings(xs[i - 1] as string, xs[i] as string) >= 0) return false
+  return true
+}
+
+const SECTIONS = {
+  announcements: 'one live announcement per address, sorted by address, no superseded or deleted version, no address that also has a tombstone',
+  tombstones: 'one tombstone per address, sorted by address, none for an address with a live announcement',
+  rootEvents: 'sorted by id, then by author, one entry per (id, author)',
+  deletions: 'sorted by id, one entry per id, each with its pubkeys sorted and unique'
+} as const
+
 const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
   const addrs = IMap<RepoRef, AddrState>().asMutable()
   const deletedBy = new Map(body.deletions.map(([id, by]) => [id, new Set(by)]))
-  for (const a of body.announcements) {
+  for (const given of body.announcements) {
+    // Known fields only, copied: nothing unknown in the body reaches the index.
+    const a = announcementJson(given)
     const ref = makeRepoRef(a.pubkey, a.identifier)
     if (E.isLeft(ref)) return fail('invalid', `announcement ${a.id}: ${ref.left.reason}`)
     const sources = [...new Set(a.relaySources.map((x) => x.relay))].sort(compareStrings)
     if (sources.length !== a.relaySources.length || sources.join('\n') !== [...a.relays].join('\n'))
       return fail('invalid', `announcement ${a.id}: relays and relaySources disagree`)
+    if (!isSortedUnique(a.cloneHosts) || !isSortedUnique(a.maintainers))
+      return fail('invalid', `announcement ${a.id}: cloneHosts and maintainers must be sorted and unique`)
     if (deletedBy.get(a.id)?.has(a.pubkey) === true) return fail('invalid', `announcement ${a.id} is live but deleted by its author`)
     const facts: AnnouncementFacts = { ...a, ref: ref.right }
     addrs.set(ref.right, { _tag: 'Live', ann: facts })
   }
   for (const tomb of body.tombstones) addrs.set(tomb.ref, { _tag: 'Deleted', upTo: { createdAt: tomb.createdAt, id: tomb.id } })
   const rootEvents = IMap<string, ReadonlyArray<RootFacts>>().asMutable()
-  for (const r of body.rootEvents) {
+  for (const given of body.rootEvents) {
+    const r = rootJson(given)
+    if (r.repos.length === 0 || !isSortedUnique(r.repos)) return fail('invalid', `root event ${r.id}: repos must be non-empty, sorted and unique`)
     if (deletedBy.get(r.id)?.has(r.pubkey) === true) return fail('invalid', `root event ${r.id} is kept but deleted by its author`)
-    rootEvents.set(r.id, [...(rootEvents.get(r.id) ?? []), r])
+    const others = (rootEvents.get(r.id) ?? []).filter((f) => f.pubkey !== r.pubkey)
+    rootEvents.set(r.id, [...others, r].sort((x, y) => compareStrings(x.pubkey, y.pubkey)))
   }
   const deletions = IMap<string, ISet<string>>().asMutable()
   for (const [id, by] of body.deletions) deletions.set(id, ISet(by))
   const data = fromParts(addrs.asImmutable(), rootEvents.asImmutable(), deletions.asImmutable())
+  // Canonical form: the body must be exactly what encoding the index it builds writes. A body
+  // with a superseded version in front of the live one, a duplicate, an unsorted list or a
+  // tombstone beside a live version builds an index that encodes differently, and is refused:
+  // decode(encode(x)) = x, and nothing else decodes.
+  const canonical = repoBody(data)
+  const given = knownRepoBody(body)
+  for (const key of Object.keys(SECTIONS) as Array<keyof typeof SECTIONS>)
+    if (JSON.stringify(given[key]) !== JSON.stringify(canonical[key]))
+      return fail('invalid', `body.${key} is not in canonical form (${SECTIONS[key]})`)
   return E.right(data as unknown as RepoIndex)
 }
 
@@ -242,8 +295,8 @@ const open = <B>(
   return E.right({ body: body.right, checksum: o['checksum'] })
 }
 
-const verified = <A>(given: string, canonicalBody: unknown, value: A): E.Either<SnapshotError, A> =>
-  checksum(canonicalBody) === given ? E.right(value) : fail('checksum-mismatch', 'the checksum does not match the body: the snapshot was edited or is not canonical')
+const verified = <A>(given: string, body: unknown, value: A): E.Either<SnapshotError, A> =>
+  checksum(body) === given ? E.right(value) : fail('checksum-mismatch', 'the checksum does not match the body: the snapshot was edited')
 
 /**
  * Decodes a repository index snapshot (a JSON string or the parsed value). `Left` names the
@@ -261,7 +314,9 @@ const verified = <A>(given: string, canonicalBody: unknown, value: A): E.Either<
  */
 export const decodeRepoIndex = (input: unknown): E.Either<SnapshotError, RepoIndex> =>
   E.chain(({ body, checksum: given }: { readonly body: RepoBody; readonly checksum: string }) =>
-    E.chain((index: RepoIndex) => verified(given, repoBody(dataOf(index)), index))(buildRepoIndex(body))
+    // the checksum of the body as given (known fields) first: an edit is named as one; then the
+    // body must build, be consistent, and be in canonical form
+    E.chain(() => buildRepoIndex(body))(verified(given, knownRepoBody(body), null))
   )(open(input, 'nip34-sync/RepoIndex', RepoBody))
 
 const relayBody = (index: RelayIndex): RelayBody => ({ relays: relayTargets(index) as RelayBody['relays'] })
@@ -296,6 +351,11 @@ export const encodeRelayIndex = (index: RelayIndex): RelayIndexSnapshot => seal(
  */
 export const decodeRelayIndex = (input: unknown): E.Either<SnapshotError, RelayIndex> =>
   E.chain(({ body, checksum: given }: { readonly body: RelayBody; readonly checksum: string }) => {
+    const known = (b: RelayBody): RelayBody => ({ relays: b.relays.map((r) => ({ relay: r.relay, repos: r.repos, rootEvents: r.rootEvents })) })
+    const asGiven = known(body)
+    if (checksum(asGiven) !== given) return fail('checksum-mismatch', 'the checksum does not match the body: the snapshot was edited')
     const index = fromRelayTargets(body.relays as ReadonlyArray<RelayTarget>)
-    return verified(given, relayBody(index), index)
+    if (JSON.stringify(asGiven) !== JSON.stringify(known(relayBody(index))))
+      return fail('invalid', 'body.relays is not in canonical form (sorted by relay, one entry per relay, sorted unique lists, no empty entries)')
+    return E.right(index)
   })(open(input, 'nip34-sync/RelayIndex', RelayBody))
