@@ -102,30 +102,49 @@ const SELF_TEST = {
   sig: 'c00eb3543aae344af7ad4b0da9a431834fcce951c60f4fd8e1447c829406d2e8350eb41d9ea475aa46506c963ff4e280e3b1be628899dec4aac2faa67d3e922a'
 } as const
 
-const selfTest = (): boolean => {
-  const good = { ...SELF_TEST, tags: [] }
-  const tampered = { ...SELF_TEST, tags: [], content: 'nip34-sync self-tesT' }
-  const forged = { ...SELF_TEST, tags: [], sig: SELF_TEST.sig.replace(/^c0/, 'c1') }
-  return verifyWasm(good) && !verifyWasm(tampered) && !verifyWasm(forged)
+/** What nostr-tools/wasm needs of a nostr-wasm instance: `verifyEvent` throws unless valid. */
+interface WasmInstance {
+  readonly verifyEvent: (event: object) => void
 }
+
+const isInstance = (u: unknown): u is WasmInstance =>
+  typeof u === 'object' && u !== null && typeof (u as { verifyEvent?: unknown }).verifyEvent === 'function'
+
+const accepts = (instance: WasmInstance, event: object): boolean => {
+  try {
+    instance.verifyEvent(event)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The instance accepts the known event and refuses it tampered or forged. */
+const selfTest = (instance: WasmInstance): boolean =>
+  accepts(instance, { ...SELF_TEST, tags: [] }) &&
+  !accepts(instance, { ...SELF_TEST, tags: [], content: 'nip34-sync self-tesT' }) &&
+  !accepts(instance, { ...SELF_TEST, tags: [], sig: SELF_TEST.sig.replace(/^c0/, 'c1') })
 
 /**
  * Loads nostr-wasm (once; concurrent calls share the load) and switches to it if it passes the
- * self-test. Resolves to whether the WASM backend is in use; never rejects. A failed load can be
- * retried by calling again.
+ * self-test; only then is it handed to nostr-tools/wasm, so a broken instance never replaces a
+ * working one. Resolves to whether the WASM backend is in use; never rejects. A failed load can
+ * be retried by calling again.
  */
 export const loadWasm = (load: () => Promise<unknown>): Promise<boolean> => {
   if (loading === undefined) {
-    loading = load().then(
-      (instance) => {
-        setNostrWasm(instance as Parameters<typeof setNostrWasm>[0])
-        if (!selfTest()) throw new Error('nostr-wasm failed its self-test')
+    loading = Promise.resolve()
+      .then(load)
+      .then((instance) => {
+        if (!isInstance(instance) || !selfTest(instance)) return false
+        setNostrWasm(instance as unknown as Parameters<typeof setNostrWasm>[0])
         return true
-      }
-    ).catch(() => {
-      loading = undefined
-      return false
-    })
+      })
+      .catch(() => false)
+      .then((ok) => {
+        if (!ok) loading = undefined
+        return ok
+      })
   }
   return loading.then((ok) => {
     if (ok) backend = 'wasm'
