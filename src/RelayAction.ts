@@ -201,7 +201,13 @@ const pairDifference = (x: internal.Target, y: internal.Target): Pairs => {
 
 /**
  * The actions that turn `applied` into `desired`, in a deterministic order: by relay, and for one
- * relay `RemoveFilters` before `AddFilters`. Empty when they are equal.
+ * relay `RemoveFilters` before `AddFilters`. Empty when they are equal. The result is frozen.
+ *
+ * Cost: relays whose targets are the same object are skipped; when `desired` was derived
+ * incrementally from `applied` (the usual step: derive, diff against the last derivation), only
+ * the relays and repositories that derivation touched are compared. `applyActions` of exactly
+ * the returned array to exactly `applied` returns `desired` itself, so a pipeline that keeps
+ * its applied index that way diffs in the size of each change.
  *
  * @example
  * import { diff, emptyRelayIndex, fromRelayTargets } from 'nip34-sync'
@@ -219,35 +225,96 @@ const pairDifference = (x: internal.Target, y: internal.Target): Pairs => {
 export const diff =
   (desired: RelayIndex) =>
   (applied: RelayIndex): ReadonlyArray<RelayAction> => {
-    const d = relayData(desired).relays
-    const a = relayData(applied).relays
-    if (d === a) return []
-    const keys = new Set<RelayUrl>(d.keys())
-    for (const k of a.keys()) keys.add(k)
+    const dd = relayData(desired)
+    const ad = relayData(applied)
+    const d = dd.relays
+    const a = ad.relays
+    if (d === a) return NO_ACTIONS
+    // an incremental derivation knows which relays changed since the index it was made from
+    const keys = new Set<RelayUrl>(dd.delta !== undefined && dd.delta.from.relays === a ? dd.delta.relays : [...d.keys(), ...a.keys()])
     const actions: Array<RelayAction> = []
     for (const relay of [...keys].sort(compareStrings)) {
       const dt = d.get(relay)
       const at = a.get(relay)
+      if (dt === at) continue
       if (dt !== undefined && at === undefined) {
         actions.push({ _tag: 'SpawnRelay', ...targetToJson(relay, dt) })
       } else if (dt === undefined) {
         actions.push({ _tag: 'CloseRelay', relay })
-      } else if (at !== undefined && !is(dt, at)) {
-        const removeRepos = at.repos.subtract(dt.repos)
-        const removePairs = pairDifference(at, dt)
-        if (removeRepos.size > 0 || removePairs.length > 0)
-          actions.push({ _tag: 'RemoveFilters', relay, repos: removeRepos.toArray().sort(compareStrings), rootEvents: pairsJson(removePairs) })
-        const addRepos = dt.repos.subtract(at.repos)
-        const addPairs = pairDifference(dt, at)
-        if (addRepos.size > 0 || addPairs.length > 0)
-          actions.push({ _tag: 'AddFilters', relay, repos: addRepos.toArray().sort(compareStrings), rootEvents: pairsJson(addPairs) })
+      } else if (at !== undefined) {
+        const delta = internal.targetDeltas.get(dt)
+        if (delta !== undefined && delta.from === at) changedFrom(actions, relay, at, dt, delta.repos)
+        else if (!is(dt, at)) changedFrom(actions, relay, at, dt, undefined)
       }
     }
-    return actions
+    const frozen = freezeActions(actions)
+    produced.set(frozen, { applied: a, desired: dd })
+    return frozen
   }
+
+const NO_ACTIONS: ReadonlyArray<RelayAction> = Object.freeze([])
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null
 const { relayOf, reposOf, pairsOf } = internal
+
+/**
+ * Actions `diff` returned, with the applied index they were computed against and the desired
+ * index they lead to: `applyActions` of exactly those (frozen) actions to exactly that index is
+ * the desired index itself, so targets keep their identity and the next `diff` stays cheap.
+ */
+const produced = new WeakMap<object, { readonly applied: internal.RelayIndexData['relays']; readonly desired: internal.RelayIndexData }>()
+
+const freezeActions = (actions: Array<RelayAction>): ReadonlyArray<RelayAction> => {
+  for (const action of actions) {
+    if (action._tag !== 'CloseRelay') {
+      Object.freeze(action.repos)
+      for (const ids of Object.values(action.rootEvents)) Object.freeze(ids)
+      Object.freeze(action.rootEvents)
+    }
+    Object.freeze(action)
+  }
+  return Object.freeze(actions)
+}
+
+/**
+ * The RemoveFilters / AddFilters of one relay whose target changed from `at` to `dt`. With
+ * `touched` (from an incremental derivation), only those repositories can differ, and only they
+ * are compared; without it, both targets are compared whole.
+ */
+const changedFrom = (actions: Array<RelayAction>, relay: RelayUrl, at: internal.Target, dt: internal.Target, touched: ReadonlySet<RepoRef> | undefined): void => {
+  let removeRepos: Array<RepoRef>
+  let addRepos: Array<RepoRef>
+  let removePairs: Pairs
+  let addPairs: Pairs
+  if (touched === undefined) {
+    removeRepos = at.repos.subtract(dt.repos).toArray()
+    addRepos = dt.repos.subtract(at.repos).toArray()
+    removePairs = pairDifference(at, dt)
+    addPairs = pairDifference(dt, at)
+  } else {
+    removeRepos = []
+    addRepos = []
+    removePairs = []
+    addPairs = []
+    for (const repo of touched) {
+      const inA = at.repos.has(repo)
+      const inD = dt.repos.has(repo)
+      if (inA && !inD) removeRepos.push(repo)
+      else if (inD && !inA) addRepos.push(repo)
+      const ra = at.roots.get(repo)
+      const rd = dt.roots.get(repo)
+      if (ra === rd) continue
+      const gone = ra === undefined ? undefined : rd === undefined ? ra : ra.subtract(rd)
+      const come = rd === undefined ? undefined : ra === undefined ? rd : rd.subtract(ra)
+      if (gone !== undefined && gone.size > 0) removePairs.push([repo, gone])
+      if (come !== undefined && come.size > 0) addPairs.push([repo, come])
+    }
+  }
+  if (removeRepos.length > 0 || removePairs.length > 0)
+    actions.push({ _tag: 'RemoveFilters', relay, repos: removeRepos.sort(compareStrings), rootEvents: pairsJson(removePairs) })
+  if (addRepos.length > 0 || addPairs.length > 0)
+    actions.push({ _tag: 'AddFilters', relay, repos: addRepos.sort(compareStrings), rootEvents: pairsJson(addPairs) })
+}
 
 /**
  * Records actions in an applied index, in order. `SpawnRelay` sets the relay's target,
@@ -273,6 +340,8 @@ export const applyActions =
   (applied: RelayIndex): RelayIndex => {
     if (!Array.isArray(actions) || actions.length === 0) return applied
     const before = relayData(applied).relays
+    const hit = produced.get(actions)
+    if (hit !== undefined && hit.applied === before) return wrapRelayIndex(hit.desired)
     const relays = before.withMutations((m) => {
       for (const action of actions as ReadonlyArray<unknown>) {
         if (!isObject(action)) continue

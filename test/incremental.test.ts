@@ -8,8 +8,8 @@
  * - streams of 1–8 batches drawn from a small pool (3 pubkeys × 3 identifiers, relays with
  *   several spellings), so announcement updates, relay moves, co-maintainer merges and splits,
  *   deletions and forged duplicates happen in most runs;
- * - each step picks one of five configurations (listed, archive, no merging, tight group caps,
- *   a deny rule), sometimes as a fresh object with the same values, so configuration changes
+ * - each step keeps its configuration or picks one of six (listed, archive, no merging, tight
+ *   group caps, a deny rule, no group merging by cap), sometimes as a fresh object with the same values, so configuration changes
  *   (full recompute) and equal-value configurations (incremental) both happen;
  * - a step may skip deriving, so changes accumulate over several batches, and may derive an
  *   older version again.
@@ -28,7 +28,8 @@ const CONFIGS: ReadonlyArray<SyncConfig> = [
   archiveConfig,
   { ...config, mergeMaintainers: false },
   { ...config, caps: { membersPerGroup: 2, relaysPerGroup: 2, relaysPerAnnouncement: 2 } },
-  { ...config, relayPolicy: { denyHosts: ['r2.example'] } }
+  { ...config, relayPolicy: { denyHosts: ['r2.example'] } },
+  { ...archiveConfig, caps: { membersPerGroup: 1, relaysPerGroup: 1 } }
 ]
 
 const stepArb = fc.record({
