@@ -15,10 +15,21 @@ import { compareStrings } from './sorted.js'
 /** The digest of filters whose content on the relay is unknown (a failed `REQ`): it matches no plan. */
 export const UNKNOWN = '?'
 
-/** The digest of a list of filters: SHA-256 of its JSON text ({@link UNKNOWN} when it has none). */
+const digests = new WeakMap<object, string>()
+
+/**
+ * The digest of a list of filters: SHA-256 of its JSON text ({@link UNKNOWN} when it has none).
+ * Remembered per array (plans are immutable values, so a plan's subscriptions are hashed once).
+ */
 export const digest = (filters: ReadonlyArray<NostrFilter>): string => {
+  const isObject = typeof filters === 'object' && filters !== null
+  const hit = isObject ? digests.get(filters) : undefined
+  if (hit !== undefined) return hit
   const text = jsonText(filters)
-  return text === undefined ? UNKNOWN : sha256Hex(text)
+  const d = text === undefined ? UNKNOWN : sha256Hex(text)
+  // arrays only: their content is fixed once a plan made them; anything else is hashed each time
+  if (isObject && Array.isArray(filters) && Object.isFrozen(filters)) digests.set(filters, d)
+  return d
 }
 
 /** What the differ reads of what may be open: the digest of an id's filters, if the id may be open. */
