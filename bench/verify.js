@@ -49,65 +49,98 @@ export const signedEvents = (n = 2000) => {
   return events
 }
 
-/** Median of `reps` runs of fn over all events, per event in ms. @param {() => unknown} fn @param {number} n */
-const perEvent = (fn, n, reps = 5) => {
-  fn() // warm up
-  const samples = []
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now()
-    fn()
-    samples.push((performance.now() - t0) / n)
-  }
-  samples.sort((a, b) => a - b)
-  return samples[Math.floor(samples.length / 2)] ?? 0
+/** @param {number[]} xs */
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] ?? 0
 }
 
 /**
+ * Per-event cost of the JS and the WASM backend for each of `measures`, interleaved: the events
+ * are cut into `reps` slices, and each slice is timed on both backends back to back (alternating
+ * which goes first), so load from other processes hits both alike. The ratio is the median of
+ * the per-slice ratios.
+ * @param {ReadonlyArray<any>} events @param {number} reps
+ * @param {Record<string, (slice: ReadonlyArray<any>) => unknown>} measures
+ */
+const interleaved = async (events, reps, measures) => {
+  const size = Math.floor(events.length / reps)
+  /** @type {Record<string, { js: number[], wasm: number[], ratio: number[] }>} */
+  const out = {}
+  for (const name of Object.keys(measures)) out[name] = { js: [], wasm: [], ratio: [] }
+  const warm = events.slice(0, 20)
+  for (const fn of Object.values(measures)) fn(warm)
+  await enableWasmVerification()
+  for (const fn of Object.values(measures)) fn(warm)
+  for (let r = 0; r < reps; r++) {
+    const slice = events.slice(r * size, (r + 1) * size)
+    for (const [name, fn] of Object.entries(measures)) {
+      /** @type {Record<string, number>} */
+      const t = {}
+      for (const backend of r % 2 === 0 ? ['js', 'wasm'] : ['wasm', 'js']) {
+        if (backend === 'js') disableWasmVerification()
+        else await enableWasmVerification()
+        const t0 = performance.now()
+        fn(slice)
+        t[backend] = (performance.now() - t0) / slice.length
+      }
+      const o = /** @type {{ js: number[], wasm: number[], ratio: number[] }} */ (out[name])
+      o.js.push(t['js'] ?? 0)
+      o.wasm.push(t['wasm'] ?? 0)
+      o.ratio.push((t['js'] ?? 0) / (t['wasm'] ?? 1))
+    }
+  }
+  disableWasmVerification()
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { js: median(v.js), wasm: median(v.wasm), ratio: median(v.ratio) }]))
+}
+
+/**
+ * Rows for bench/run.js: per-event ms on each backend and the WASM speed-up, for the library's
+ * verifier, for applyBatch with `verify: true`, and for the bare nostr-tools calls.
  * @param {number} [n] events
  * @returns {Promise<Array<{ name: string, perEventMs?: number, ratio?: number, note?: string }>>}
  */
 export async function verifyRows(n = 2000) {
   const events = signedEvents(n)
-  const plainCopies = () => events.map((e) => ({ ...e, tags: e.tags.map((/** @type {string[]} */ t) => [...t]) }))
   const config = { ownRelays: ['wss://grasp.example.com'], rootKinds: [1617], verify: true }
-  const check = () => {
-    let bad = 0
-    for (const ev of events) if (verifies(ev) !== undefined) bad++
-    if (bad !== 0) throw new Error(`${bad} valid events refused on ${verificationBackend()}`)
+  if (!(await enableWasmVerification())) {
+    const t0 = performance.now()
+    for (const ev of events) verifies(ev)
+    return [
+      { name: 'verify: js (verifies, nostr-tools/pure)', perEventMs: (performance.now() - t0) / n },
+      { name: 'verify: wasm', note: 'nostr-wasm did not load here' }
+    ]
   }
-  const batch = () => {
-    const { rejected } = applyBatch(config, events)(emptyRepoIndex)
-    if (rejected.length !== 0) throw new Error(`applyBatch refused ${rejected.length} valid events`)
-  }
-
   disableWasmVerification()
-  const js = perEvent(check, n)
-  const jsBatch = perEvent(batch, n, 3)
-  const bareJsMs = perEvent(() => {
-    const copies = plainCopies() // bare verifyEvent caches its verdict on the object
-    for (const ev of copies) bareJs(ev)
-  }, n)
-
-  const wasmLoaded = await enableWasmVerification()
-  if (!wasmLoaded) return [{ name: 'verify: js (verifies)', perEventMs: js }, { name: 'verify: wasm', note: 'nostr-wasm did not load' }]
-  const wasm = perEvent(check, n)
-  const wasmBatch = perEvent(batch, n, 3)
-  const bareWasmMs = perEvent(() => {
-    const copies = plainCopies()
-    for (const ev of copies) bareWasm(ev)
-  }, n)
-  disableWasmVerification()
-
+  const r = await interleaved(events, 5, {
+    verifies: (slice) => {
+      let bad = 0
+      for (const ev of slice) if (verifies(ev) !== undefined) bad++
+      if (bad !== 0) throw new Error(`${bad} valid events refused on ${verificationBackend()}`)
+    },
+    applyBatch: (slice) => {
+      const { rejected } = applyBatch(config, slice)(emptyRepoIndex)
+      if (rejected.length !== 0) throw new Error(`applyBatch refused ${rejected.length} valid events`)
+    },
+    bare: (slice) => {
+      // bare verifyEvent caches its verdict on the object: a fresh copy each time
+      const verify = verificationBackend() === 'wasm' ? bareWasm : bareJs
+      for (const ev of slice) if (!verify({ ...ev, tags: ev.tags.map((/** @type {string[]} */ t) => [...t]) })) throw new Error('bare verify refused')
+    }
+  })
+  const v = /** @type {{ js: number, wasm: number, ratio: number }} */ (r['verifies'])
+  const b = /** @type {{ js: number, wasm: number, ratio: number }} */ (r['applyBatch'])
+  const x = /** @type {{ js: number, wasm: number, ratio: number }} */ (r['bare'])
   return [
-    { name: 'verify: js (verifies, nostr-tools/pure)', perEventMs: js },
-    { name: 'verify: wasm (verifies, nostr-tools/wasm)', perEventMs: wasm },
-    { name: 'verify: speed-up wasm vs js (verifies)', ratio: js / wasm },
-    { name: 'verify: js via applyBatch (decode + verify)', perEventMs: jsBatch },
-    { name: 'verify: wasm via applyBatch (decode + verify)', perEventMs: wasmBatch },
-    { name: 'verify: speed-up wasm vs js (applyBatch)', ratio: jsBatch / wasmBatch },
-    { name: 'verify: bare nostr-tools/pure verifyEvent', perEventMs: bareJsMs },
-    { name: 'verify: bare nostr-tools/wasm verifyEvent', perEventMs: bareWasmMs },
-    { name: 'verify: speed-up bare wasm vs bare js', ratio: bareJsMs / bareWasmMs }
+    { name: 'verify: js (verifies, nostr-tools/pure)', perEventMs: v.js },
+    { name: 'verify: wasm (verifies, nostr-tools/wasm)', perEventMs: v.wasm },
+    { name: 'verify: speed-up wasm vs js (verifies)', ratio: v.ratio },
+    { name: 'verify: js via applyBatch (decode + verify)', perEventMs: b.js },
+    { name: 'verify: wasm via applyBatch (decode + verify)', perEventMs: b.wasm },
+    { name: 'verify: speed-up wasm vs js (applyBatch)', ratio: b.ratio },
+    { name: 'verify: bare nostr-tools/pure verifyEvent', perEventMs: x.js },
+    { name: 'verify: bare nostr-tools/wasm verifyEvent', perEventMs: x.wasm },
+    { name: 'verify: speed-up bare wasm vs bare js', ratio: x.ratio }
   ]
 }
 
