@@ -18,7 +18,7 @@
  *
  * @since 0.2.0
  */
-import { currentBackend, loadWasm, useJs, type Backend } from './internal/verify.js'
+import { currentBackend, loadWasm, useJs } from './internal/verify.js'
 
 /**
  * Which implementation checks signatures: `'js'` (nostr-tools/pure, the default) or `'wasm'`
@@ -27,7 +27,7 @@ import { currentBackend, loadWasm, useJs, type Backend } from './internal/verify
  * @since 0.2.0
  * @category verification
  */
-export type VerificationBackend = Backend
+export type VerificationBackend = 'js' | 'wasm'
 
 /**
  * Loads nostr-wasm and verifies signatures with it from then on. Resolves to `true` when the
