@@ -56,7 +56,8 @@ export class Net {
           ids.push(m[1])
           this.sentIds.set(`${b.relay}#${b.socket}`, ids)
         }
-        if (c.open.size > limits.maxSubscriptions) this.violations.push(`${b.relay}#${b.socket}: ${c.open.size} subscriptions open, above ${limits.maxSubscriptions}`)
+        // a relay refuses the REQ that goes over its limit (CLOSEs after new, smaller limits only bring the count down)
+        if (m[0] === 'REQ' && c.open.size > limits.maxSubscriptions) this.violations.push(`${b.relay}#${b.socket}: ${c.open.size} subscriptions open, above ${limits.maxSubscriptions}`)
         this.peak = Math.max(this.peak, c.open.size)
       }
       if (b.connection === 'close') {
