@@ -68,7 +68,7 @@ const interleaved = async (events, reps, measures) => {
   /** @type {Record<string, { js: number[], wasm: number[], ratio: number[] }>} */
   const out = {}
   for (const name of Object.keys(measures)) out[name] = { js: [], wasm: [], ratio: [] }
-  const warm = events.slice(0, 20)
+  const warm = events.slice(0, 50) // and lets V8 tier the WASM up from Liftoff
   for (const fn of Object.values(measures)) fn(warm)
   await enableWasmVerification()
   for (const fn of Object.values(measures)) fn(warm)

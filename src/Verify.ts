@@ -31,7 +31,8 @@ export type VerificationBackend = 'js' | 'wasm'
 
 /**
  * Loads nostr-wasm and verifies signatures with it from then on. Resolves to `true` when the
- * WASM verifier is in use, `false` when it could not load (the JS path stays). Never rejects;
+ * WASM verifier is in use, `false` when it could not load (the JS path stays) or when
+ * {@link disableWasmVerification} was called while it loaded (the last call wins). Never rejects;
  * calling it again is cheap (the module loads once) and retries after a failure. The loaded
  * verifier must pass a self-test on a known event (one valid, one tampered, one forged) before
  * it is used.

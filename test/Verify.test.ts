@@ -209,6 +209,17 @@ describe('loading fails safe (fresh module state)', () => {
     m.useJs()
   })
 
+  test('going back to JS while a load is pending keeps JS (the last call wins)', async () => {
+    const m = await fresh()
+    const pending = m.loadWasm(async () => (await import('nostr-wasm')).initNostrWasm())
+    m.useJs()
+    expect(await pending).toBe(false)
+    expect(m.currentBackend()).toBe('js')
+    expect(await m.loadWasm(async () => (await import('nostr-wasm')).initNostrWasm())).toBe(true)
+    expect(m.currentBackend()).toBe('wasm')
+    m.useJs()
+  })
+
   test('a loader that throws synchronously, or yields a broken instance, resolves false', async () => {
     const m = await fresh()
     expect(

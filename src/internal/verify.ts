@@ -34,6 +34,8 @@ export type Backend = 'js' | 'wasm'
 
 let backend: Backend = 'js'
 let loading: Promise<boolean> | undefined
+/** Bumped by {@link useJs}: a load still pending when the host went back to JS does not switch. */
+let generation = 0
 
 /** The backend in use. */
 export const currentBackend = (): Backend => backend
@@ -41,6 +43,7 @@ export const currentBackend = (): Backend => backend
 /** Back to the JS path (the WASM instance stays loaded: {@link loadWasm} re-enables it at once). */
 export const useJs = (): void => {
   backend = 'js'
+  generation++
 }
 
 /**
@@ -129,7 +132,8 @@ const selfTest = (instance: WasmInstance): boolean =>
  * Loads nostr-wasm (once; concurrent calls share the load) and switches to it if it passes the
  * self-test; only then is it handed to nostr-tools/wasm, so a broken instance never replaces a
  * working one. Resolves to whether the WASM backend is in use; never rejects. A failed load can
- * be retried by calling again.
+ * be retried by calling again. The last call wins: {@link useJs} while a load is pending keeps
+ * the JS path (and the load resolves `false`).
  */
 export const loadWasm = (load: () => Promise<unknown>): Promise<boolean> => {
   if (loading === undefined) {
@@ -146,8 +150,10 @@ export const loadWasm = (load: () => Promise<unknown>): Promise<boolean> => {
         return ok
       })
   }
+  const asked = generation
   return loading.then((ok) => {
-    if (ok) backend = 'wasm'
-    return ok
+    if (!ok || asked !== generation) return false
+    backend = 'wasm'
+    return true
   })
 }
