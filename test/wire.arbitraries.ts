@@ -339,6 +339,13 @@ export const indexArb: fc.Arbitrary<{ readonly index: RelayIndex; readonly held:
     held
   }))
 
+/**
+ * The `created_at` of a relay's stored events, for the paging properties: 16 to 80 events over 16
+ * seconds, so most stores need several pages and many have a second holding more events than a
+ * page (with fast-check's default sizes, half the stores fitted one page).
+ */
+export const pagingTimesArb: fc.Arbitrary<Array<number>> = fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 16, maxLength: 80 })
+
 // -------------------------------------------------------------------------------------------------
 // hostile input, for the totality tests
 // -------------------------------------------------------------------------------------------------
