@@ -30,7 +30,7 @@ import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } f
 import { formatDecodeErrors, rejection, type Rejection, type RejectionCode } from './Rejection.js'
 import { effectiveRelays } from './internal/effective.js'
 import { sortedUnique } from './internal/sorted.js'
-import { readNow } from './internal/address.js'
+import { readNow, readPlain } from './internal/address.js'
 
 const hex = (length: number, name: string) =>
   new t.Type<string, string, unknown>(
@@ -61,7 +61,9 @@ const intIn = (min: number, max: number, name: string) =>
   )
 
 /**
- * io-ts codec of a NIP-01 event. Extra fields are allowed and dropped.
+ * io-ts codec of a NIP-01 event. Extra fields are allowed and dropped. Total: the input is read
+ * once into a plain copy (a Proxy or a getter that throws is a decode failure), and the decoded
+ * value is that copy, never the caller's object.
  *
  * @example
  * import { NostrEvent } from 'nip34-sync'
@@ -72,7 +74,28 @@ const intIn = (min: number, max: number, name: string) =>
  * @category codecs
  * @since 0.1.0
  */
-export const NostrEvent = t.type(
+export const NostrEvent: t.Type<NostrEventShape, NostrEventShape, unknown> = (() => {
+  const shape = nostrEventShape()
+  // Total on any value: the input is read once into a plain copy (a getter or Proxy trap that
+  // throws is a decode failure), and the shape is checked on the copy.
+  return new t.Type<NostrEventShape, NostrEventShape, unknown>(
+    'NostrEvent',
+    (u): u is NostrEventShape => {
+      const plain = readPlain(u, 3)
+      return plain.ok && shape.is(plain.value)
+    },
+    (u, c) => {
+      const plain = readPlain(u, 3)
+      return plain.ok ? shape.validate(plain.value, c) : t.failure(u, c, 'the event cannot be read (a getter or Proxy trap threw)')
+    },
+    t.identity
+  )
+})()
+
+type NostrEventShape = t.TypeOf<ReturnType<typeof nostrEventShape>>
+
+function nostrEventShape() {
+  return t.type(
   {
     id: hex(64, 'EventId'),
     pubkey: hex(64, 'PubKey'),
@@ -83,7 +106,8 @@ export const NostrEvent = t.type(
     sig: hex(128, 'Signature')
   },
   'NostrEvent'
-)
+  )
+}
 
 /**
  * A NIP-01 event as decoded by {@link NostrEvent}.

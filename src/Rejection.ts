@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { Errors } from 'io-ts'
-import { show } from './internal/sorted.js'
+import { readPlain, showAny as show } from './internal/address.js'
 
 /**
  * The closed set of rejection codes.
@@ -130,7 +130,8 @@ export interface RejectionContext {
 const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)
 
 /**
- * Builds a {@link Rejection}; optional context fields that are `undefined` are left out.
+ * Builds a {@link Rejection}; optional context fields that are `undefined` are left out. Total:
+ * a context that cannot be read (a Proxy, a throwing getter) gives a rejection without context.
  *
  * @example
  * import { rejection } from 'nip34-sync'
@@ -145,7 +146,12 @@ export const rejection = (
   code: RejectionCode,
   message: string,
   context: RejectionContext = {}
-): Rejection => rejectionOf(code, message, typeof context === 'object' && context !== null ? context : {})
+): Rejection => {
+  // read once, into a plain copy: a Proxy or a throwing getter gives a rejection without context
+  const plain = readPlain(context, 1)
+  const ctx = plain.ok && typeof plain.value === 'object' && plain.value !== null && !Array.isArray(plain.value) ? (plain.value as RejectionContext) : {}
+  return rejectionOf(code, typeof message === 'string' ? message : show(message), ctx)
+}
 
 const rejectionOf = (
   code: RejectionCode,
@@ -188,6 +194,14 @@ const describeValue = (u: unknown): string => {
  * @since 0.1.0
  */
 export const formatDecodeErrors = (errors: Errors): string => {
+  try {
+    return formatErrors(errors)
+  } catch {
+    return 'the errors cannot be read'
+  }
+}
+
+const formatErrors = (errors: Errors): string => {
   if (!Array.isArray(errors)) return ''
   const lines = (errors as ReadonlyArray<unknown>).flatMap((u) => {
     if (typeof u !== 'object' || u === null) return []

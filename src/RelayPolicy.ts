@@ -338,7 +338,11 @@ const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s
 const describe = (u: unknown): string => {
   if (typeof u === 'string') return JSON.stringify(cut(u))
   if (u === null || u === undefined || typeof u === 'number' || typeof u === 'boolean' || typeof u === 'bigint') return String(u)
-  if (Array.isArray(u)) return 'an array'
+  try {
+    if (Array.isArray(u)) return 'an array'
+  } catch {
+    return 'an unreadable object' // a revoked Proxy
+  }
   return typeof u === 'object' ? 'an object' : typeof u
 }
 

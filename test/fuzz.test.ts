@@ -4,10 +4,10 @@
  * (FUZZ_RUNS).
  */
 import { readFileSync } from 'node:fs'
-import { describe, expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
 import * as api from '../src/index.js'
-import { applyBatch, emptyRepoIndex, eqRepoIndex } from '../src/index.js'
+import { applyBatch, emptyRepoIndex, encodeRepoIndex, eqRepoIndex, IGNORED_KINDS } from '../src/index.js'
 import { config as unverified, eventsArb, OWN } from './arbitraries.js'
 
 const RUNS = { numRuns: Number(process.env['FUZZ_RUNS'] ?? 1000) }
@@ -84,7 +84,8 @@ describe('fuzz: applyBatch', () => {
       const { index, rejected } = applyBatch(verified, cases.map((c) => c.mutated))(base)
       cases.forEach((c, position) => {
         const whole = rejected.some((r) => r.position === position && !r.partial)
-        if (c.changed) expect(whole).toBe(true)
+        const ignored = typeof c.mutated['kind'] === 'number' && IGNORED_KINDS.includes(c.mutated['kind'])
+        if (c.changed) expect(whole || ignored).toBe(true)
       })
       expect(eqRepoIndex.equals(index, base)).toBe(true)
     }
@@ -144,4 +145,209 @@ describe('fuzz: every exported function', () => {
       }
     }
   )
+})
+
+// -------------------------------------------------------------------------------------------
+// Issue 9.8: Proxies, throwing getters and forged library values at the edge
+// -------------------------------------------------------------------------------------------
+
+const boom = (): never => {
+  throw new Error('hostile')
+}
+const revokedProxy = (target: object): object => {
+  const r = Proxy.revocable(target, {})
+  r.revoke()
+  return r.proxy
+}
+/** A Proxy whose traps throw from the n-th call on (so a first read can succeed and a later one fail). */
+const trapsFrom = (target: object, n: number): object => {
+  let calls = 0
+  const maybe = <A>(f: () => A): A => (++calls > n ? boom() : f())
+  return new Proxy(target, {
+    get: (t, k, r) => maybe(() => Reflect.get(t, k, r) as unknown),
+    has: (t, k) => maybe(() => Reflect.has(t, k)),
+    ownKeys: (t) => maybe(() => Reflect.ownKeys(t)),
+    getOwnPropertyDescriptor: (t, k) => maybe(() => Reflect.getOwnPropertyDescriptor(t, k)),
+    getPrototypeOf: (t) => maybe(() => Reflect.getPrototypeOf(t))
+  })
+}
+const withThrowingGetter = (target: object, key: string): object => {
+  const copy: object = Array.isArray(target) ? [...(target as Array<unknown>)] : { ...target }
+  return Object.defineProperty(copy, key, { get: boom, enumerable: true, configurable: true })
+}
+
+const sampleEvent = real[0] as Record<string, unknown>
+const sampleConfig = { ownRelays: [OWN], bootstrapRelays: ['wss://b.example'], caps: { valuesPerTag: 5 }, relayPolicy: { allowWs: true } }
+const sampleLimits = { maxSubscriptions: 5, maxFiltersPerReq: 10 }
+/** Plain objects that look like the library's values, without being made by it. */
+const forgeries: ReadonlyArray<unknown> = [
+  { _tag: 'RepoIndex' },
+  { _tag: 'RepoIndex', addrs: new Map(), rootEvents: new Map(), roots: new Map(), deletions: new Map(), liveIds: new Map(), changes: undefined },
+  { _tag: 'RepoIndex', addrs: { get: boom, size: 1 }, roots: 42 },
+  { _tag: 'RelayIndex', relays: new Map([['wss://r.example', { repos: 'x', roots: null }]]) },
+  { _tag: 'RelayIndex', relays: { get: boom, keys: boom } },
+  { _tag: 'SyncState' },
+  { _tag: 'SyncState', relays: new Map([['wss://r.example', {}]]) }
+]
+
+/**
+ * A recipe for a hostile value, as plain data: fast-check itself reads the values it generates
+ * (to clone or print them), so the Proxies are built from the recipe inside each test run.
+ */
+type How = { readonly how: 'plain' } | { readonly how: 'traps'; readonly n: number } | { readonly how: 'revoked' } | { readonly how: 'getter'; readonly key: string }
+type Recipe =
+  | { readonly what: 'around'; readonly base: string; readonly how: How }
+  | { readonly what: 'tag'; readonly at: number; readonly n: number }
+  | { readonly what: 'forged'; readonly i: number }
+  | { readonly what: 'anything'; readonly value: unknown }
+
+const tags = sampleEvent['tags'] as ReadonlyArray<ReadonlyArray<string>>
+const BASES: Record<string, () => object> = {
+  event: () => sampleEvent,
+  tags: () => [...tags],
+  config: () => sampleConfig,
+  policy: () => sampleConfig.relayPolicy,
+  caps: () => sampleConfig.caps,
+  limits: () => sampleLimits,
+  relayInfo: () => ({ limitation: sampleLimits }),
+  batch: () => [sampleEvent, sampleEvent],
+  snapshot: () => encodeRepoIndex(base) as unknown as object,
+  options: () => ({ now: 1 })
+}
+/** Where a hostile base sits inside a value an export takes. */
+const WRAP: Record<string, (v: unknown) => unknown> = {
+  tags: (v) => ({ ...sampleEvent, tags: v }),
+  policy: (v) => ({ ...sampleConfig, relayPolicy: v }),
+  caps: (v) => ({ ...sampleConfig, caps: v })
+}
+
+const howArb = (base: string): fc.Arbitrary<How> =>
+  fc.oneof(
+    fc.constant({ how: 'plain' } as const),
+    fc.nat({ max: 12 }).map((n) => ({ how: 'traps', n }) as const),
+    fc.constant({ how: 'revoked' } as const),
+    fc.constantFrom(...Object.keys(BASES[base]!()), 'x').map((key) => ({ how: 'getter', key }) as const)
+  )
+
+const aroundArb = (bases: ReadonlyArray<string>): fc.Arbitrary<Recipe> =>
+  fc.constantFrom(...bases).chain((b) => howArb(b).map((how) => ({ what: 'around', base: b, how }) as const))
+
+const hostileEventRecipe: fc.Arbitrary<Recipe> = fc.oneof(
+  aroundArb(['event', 'tags']),
+  fc.tuple(fc.nat(), fc.nat({ max: 12 })).map(([at, n]) => ({ what: 'tag', at, n }) as const)
+)
+
+const recipeArb: fc.Arbitrary<Recipe> = fc.oneof(
+  hostileEventRecipe,
+  aroundArb(Object.keys(BASES)),
+  fc.nat({ max: forgeries.length - 1 }).map((i) => ({ what: 'forged', i }) as const),
+  fc.anything().map((value) => ({ what: 'anything', value }) as const)
+)
+
+const build = (r: Recipe): unknown => {
+  if (r.what === 'anything') return r.value
+  if (r.what === 'forged') return forgeries[r.i]
+  if (r.what === 'tag') {
+    const at = r.at % Math.max(1, tags.length)
+    return { ...sampleEvent, tags: tags.map((tag, j) => (j === at ? trapsFrom([...tag], r.n) : tag)) }
+  }
+  const b = BASES[r.base]!()
+  const v = r.how.how === 'plain' ? b : r.how.how === 'traps' ? trapsFrom(b, r.how.n) : r.how.how === 'revoked' ? revokedProxy(b) : withThrowingGetter(b, r.how.key)
+  return WRAP[r.base]?.(v) ?? v
+}
+
+const configRecipe: fc.Arbitrary<Recipe> = aroundArb(['config', 'policy', 'caps'])
+const optionsRecipe: fc.Arbitrary<Recipe> = aroundArb(['options'])
+
+/**
+ * Exports that still throw on these values (2026-12-02), in modules outside the edge decoders
+ * (RelayIndex, RelayAction, Filters, Wire, Lifecycle; most through `show` in internal/sorted.ts,
+ * whose `Array.isArray` throws on a revoked Proxy). They are skipped by the property above and
+ * checked by the one below, which fails as soon as one of them stops throwing, so this list
+ * can only shrink.
+ */
+const PENDING_ELSEWHERE: ReadonlySet<string> = new Set([
+  'fromRelayTargets', 'isAccepted',
+  'applyActions', 'decodeRelayActions',
+  'historyFilter', 'liveFilter', 'repoTaggedFilters', 'rootTaggedFilters', 'stateFilters', 'targetFilters',
+  'addedTarget', 'changeMessages', 'checkMessage', 'historySubscriptions', 'planActions', 'planMessages', 'planTarget',
+  'appliedTargets', 'disconnected', 'inFlight', 'lastConfirmed', 'markSent', 'nextBatches', 'nextPage', 'nextUntil',
+  'openSubscriptions', 'pageFilter', 'pendingDiff', 'startPaging', 'syncFilterTarget', 'withPurgatory',
+  // io-ts codecs of RelayAction.ts
+  'AddFilters', 'CloseRelay', 'RelayAction', 'RemoveFilters', 'SpawnRelay'
+])
+
+describe('fuzz: Proxies, throwing getters and forged library values (issue 9.8)', () => {
+  const functions = Object.entries(api).filter(([, v]) => typeof v === 'function') as Array<[string, (...args: Array<unknown>) => unknown]>
+  const codecs = Object.entries(api).filter(([, v]) => typeof v === 'object' && v !== null && typeof (v as { decode?: unknown }).decode === 'function') as Array<
+    [string, { decode: (u: unknown) => unknown }]
+  >
+
+  test.prop([fc.array(recipeArb, { minLength: 3, maxLength: 3 }), fc.array(recipeArb, { minLength: 3, maxLength: 3 })], RUNS)(
+    'issue 9.8: no export throws on Proxies, throwing getters or forged values, curried or not',
+    (recipes1, recipes2) => {
+      const args1 = recipes1.map(build)
+      const args2 = recipes2.map(build)
+      for (const [name, f] of functions) {
+        if (PENDING_ELSEWHERE.has(name)) continue
+        try {
+          const r = f(...args1)
+          if (typeof r === 'function') (r as (...a: Array<unknown>) => unknown)(...args2)
+        } catch (e) {
+          throw new Error(`${name} threw: ${String(e)}`)
+        }
+      }
+      for (const [name, codec] of codecs) if (!PENDING_ELSEWHERE.has(name)) expect(() => codec.decode(args1[0]), name).not.toThrow()
+    }
+  )
+
+  test.prop([fc.array(hostileEventRecipe, { minLength: 1, maxLength: 4 }), configRecipe, fc.option(optionsRecipe, { nil: undefined })], RUNS)(
+    'issue 9.8: applyBatch on hostile events, configs and options never throws, and a hostile event is rejected or applied as its signed copy',
+    (batchRecipes, configRecipe_, optionsRecipe_) => {
+      const batch = batchRecipes.map(build)
+      const config = build(configRecipe_)
+      const options = optionsRecipe_ === undefined ? undefined : build(optionsRecipe_)
+      const { index, rejected } = applyBatch(config as typeof verified, batch, options as { now: number })(base)
+      expect(Array.isArray(rejected)).toBe(true)
+      // whatever the getters did, the index holds only what a signed plain event could give it
+      expect(eqRepoIndex.equals(index, base) || eqRepoIndex.equals(index, applyBatch(verified, [sampleEvent])(base).index)).toBe(true)
+    }
+  )
+
+  it('issue 9.8: every export skipped above still throws on some hostile value (remove it from the list when fixed)', () => {
+    const stillThrowing = new Set<string>()
+    fc.assert(
+      fc.property(fc.array(recipeArb, { minLength: 3, maxLength: 3 }), fc.array(recipeArb, { minLength: 3, maxLength: 3 }), (r1, r2) => {
+        const a1 = r1.map(build)
+        const a2 = r2.map(build)
+        for (const [name, f] of functions) {
+          if (!PENDING_ELSEWHERE.has(name) || stillThrowing.has(name)) continue
+          try {
+            const r = f(...a1)
+            if (typeof r === 'function') (r as (...a: Array<unknown>) => unknown)(...a2)
+          } catch {
+            stillThrowing.add(name)
+          }
+        }
+        for (const [name, codec] of codecs) {
+          if (!PENDING_ELSEWHERE.has(name) || stillThrowing.has(name)) continue
+          try {
+            codec.decode(a1[0])
+          } catch {
+            stillThrowing.add(name)
+          }
+        }
+      }),
+      { numRuns: 3000 }
+    )
+    expect([...PENDING_ELSEWHERE].filter((n) => !stillThrowing.has(n))).toEqual([])
+  })
+
+  test.prop([fc.nat({ max: forgeries.length - 1 })], RUNS)('issue 9.8: forged indexes read as empty, and encode as the empty index', (i) => {
+    const forged = forgeries[i]
+    expect(api.repoRefs(forged as api.RepoIndex)).toEqual([])
+    expect(eqRepoIndex.equals(forged as api.RepoIndex, emptyRepoIndex)).toBe(true)
+    expect(api.encodeRepoIndex(forged as api.RepoIndex)).toEqual(api.encodeRepoIndex(emptyRepoIndex))
+    expect(eqRepoIndex.equals(applyBatch(verified, [sampleEvent])(forged as api.RepoIndex).index, applyBatch(verified, [sampleEvent])(emptyRepoIndex).index)).toBe(true)
+  })
 })

@@ -5,6 +5,7 @@
  * @internal
  */
 
+import { show } from './sorted.js'
 import type { HostRule as RangeRule, Ipv4Embedding as Embedding, SpecialRange as Range } from '../RelayPolicy.js'
 
 /** The WHATWG URL parser, without throwing. */
@@ -366,4 +367,16 @@ export const readNow = (options: unknown): { readonly now: number | undefined; r
   if (now === undefined) return { now: undefined, problem: undefined }
   if (typeof now !== 'number' || !Number.isFinite(now)) return { now: undefined, problem: BAD }
   return { now, problem: undefined }
+}
+
+/**
+ * `show` (internal/sorted.ts) for any value: a revoked Proxy makes `Array.isArray` throw, so the
+ * description never looks inside an object it cannot read.
+ */
+export const showAny = (u: unknown): string => {
+  try {
+    return show(u)
+  } catch {
+    return 'an unreadable object'
+  }
 }
