@@ -1,6 +1,12 @@
 /**
  * The semantics of the sync core as small pure predicates. Test files wrap them in fast-check
  * properties; keeping them here means one statement of each law, reused everywhere.
+ *
+ * The predicates take no generator: each holds for any input, so what makes a run worth having
+ * is the input's shape. The generators in test/arbitraries.ts make events that collide (the same
+ * repositories, competing announcements, deletions aimed at them) because a law such as
+ * `orderIndependent` is trivially true of events that never meet; test/coverage.test.ts asserts
+ * how often they do.
  */
 import { function as F } from 'fp-ts'
 import {
