@@ -434,7 +434,7 @@ describe('docs/wire.md: the host loop', () => {
   // The sketch is extracted, type-checked with the repository's compiler options, and run.
   const root = fileURLToPath(new URL('..', import.meta.url))
   const md = readFileSync(join(root, 'docs/wire.md'), 'utf8')
-  const code = /```ts\n(import \{ function as F[\s\S]*?)```/.exec(md)?.[1] ?? ''
+  const code = /```ts\n(import \{ limitsFromRelayInfo[\s\S]*?)```/.exec(md)?.[1] ?? ''
   const dir = mkdtempSync(join(tmpdir(), 'nip34-host-'))
   const file = join(dir, 'host.mts')
   writeFileSync(
@@ -466,28 +466,43 @@ describe('docs/wire.md: the host loop', () => {
     expect(errors).toEqual([])
   }, 60_000)
 
-  it('runs: a relay with max_subscriptions 1 confirms, a late CLOSED is sent again, the overflow is reported', async () => {
-    const host = (await import(file)) as typeof import('./Lifecycle.test.js') & { createHost: (...a: Array<unknown>) => Record<string, (...a: Array<unknown>) => void> }
-    const sent: Array<[string, WireMessageLike]> = []
-    const overflow: Array<number> = []
+  it('runs: history is paged and closed, a CLOSED is retried under a new id after the backoff, new limits re-plan', async () => {
+    type Host = Record<string, (...a: Array<unknown>) => unknown>
+    const mod = (await import(file)) as { createHost: (...a: Array<unknown>) => Host }
+    const sent: Array<[string, number, Array<unknown>]> = []
+    let clock = T0
     const R1 = 'wss://boot.example'
-    const h = host.createHost({ ownRelays: ['wss://own.example'], bootstrapRelays: [R1] }, {
-      send: (r: string, m: WireMessageLike) => sent.push([r, m]),
+    const h = mod.createHost({ ownRelays: ['wss://own.example'], bootstrapRelays: [R1] }, {
+      send: (r: string, socket: number, frame: string) => sent.push([r, socket, JSON.parse(frame) as Array<unknown>]),
       disconnect: () => undefined,
-      store: () => undefined,
-      overflow: (_: string, subs: ReadonlyArray<unknown>) => overflow.push(subs.length),
       log: () => undefined
-    }, () => T0)
-    h['onRelayInfo']?.(R1, limitsFromRelayInfo({ limitation: { max_subscriptions: 1 } }).limits)
-    const reqs = () => sent.filter(([r, m]) => r === R1 && m[0] === 'REQ').map(([, m]) => m[1])
-    for (const id of new Set(reqs())) h['onEose']?.(R1, id)
+    }, () => clock)
+    h['start']?.()
+    const reqs = () => sent.filter(([r, , m]) => r === R1 && m[0] === 'REQ').map(([, , m]) => m[1] as string)
+    const [live, history] = reqs()
+    expect(live?.startsWith('n34l')).toBe(true)
+    expect(history?.startsWith('n34h')).toBe(true)
+    h['onEose']?.(R1, 0, live)
+    // a full page of announcements: the history pages on under the same id with `until`
+    const page = Array.from({ length: 500 }, (_, i) => ({ id: (i + 1).toString(16).padStart(64, '0'), pubkey: 'p', kind: 30617, created_at: 1000 + i, tags: [], content: '', sig: '' }))
+    h['onEvents']?.(R1, 0, history, page)
+    h['onEose']?.(R1, 0, history)
+    expect(sent.at(-1)?.[2]).toEqual(['REQ', history, { kinds: [30617, 10317], until: 1000, limit: 500 }])
+    h['onEose']?.(R1, 0, history)
+    expect(sent.at(-1)?.[2]).toEqual(['CLOSE', history])
     const before = reqs().length
     h['tick']?.()
-    expect(reqs().length).toBe(before) // confirmed: nothing more to send
-    const live = reqs()[0] as string
-    h['onClosed']?.(R1, live)
-    expect(reqs().slice(before)).toEqual([live]) // sent again after a CLOSED that came after EOSE
-    expect(overflow.every((n) => n === 0)).toBe(true)
+    expect(reqs().length).toBe(before)
+    h['onClosed']?.(R1, 0, live, 'error: restarting')
+    h['tick']?.()
+    expect(reqs().length).toBe(before) // backing off
+    clock += 60
+    h['tick']?.()
+    const retried = reqs().slice(before)
+    expect(retried).toHaveLength(1)
+    expect(retried[0]).not.toBe(live)
+    h['onRelayInfo']?.(R1, { limitation: { max_subid_length: 16 } })
+    expect(sent.at(-1)?.[2]?.[0]).toBe('REQ')
   })
 })
 
