@@ -18,18 +18,18 @@ import { readPlain, showAny as show } from './internal/address.js'
  * | code | what was wrong |
  * | --- | --- |
  * | `not-an-object` | the input is not a JSON object |
- * | `invalid-event` | a NIP-01 field is missing or has the wrong type or form (id, pubkey, sig hex; created_at, kind integers; tags an array of string arrays) |
+ * | `invalid-event` | a NIP-01 field is missing or has the wrong type or form (id, pubkey, sig hex; created_at, kind integers; tags an array of string arrays), or the event cannot be read (a getter or Proxy trap threw) |
  * | `unsupported-kind` | the kind is neither an announcement nor one of the configured root kinds |
  * | `missing-d` | an announcement has no `d` tag, or an empty one |
  * | `invalid-repo-ref` | an `a` tag that starts with `30617:` is not a valid repository address (partial) |
  * | `no-repo-ref` | a root event names no repository in its `a` tags |
  * | `invalid-relay-url` | a `relays` value is not a usable relay URL (partial) |
  * | `invalid-config` | a configuration value is unusable (it is left out) |
- * | `invalid-batch` | the batch itself is not an array |
+ * | `invalid-batch` | the batch itself is not an array (or cannot be read), or the options are unusable (`now` not a finite number: no future-date check is made) |
  * | `invalid-signature` | the id is not the event's hash, or the signature does not verify (when `verify` is on) |
  * | `future-dated` | an announcement or deletion is dated further ahead of `now` than `maxFutureSkew` |
  * | `refused-relay-url` | a `relays` value is a relay URL the relay policy refuses (partial; `rule` says which) |
- * | `cap-exceeded` | a configured cap was hit: too many tags or too long a tag value (whole), too many relays or repositories (partial, the rest reported) |
+ * | `cap-exceeded` | a configured cap was hit: too many tags, values in one tag or in the event, or too long a tag value (whole, `rule` names the cap), too many relays, repositories or maintainers (partial, the rest reported) |
  * | `not-authorised` | a deletion names an announcement of another pubkey (partial; it has no effect) |
  * | `invalid-event-ref` | a deletion's `e` tag is not an event id (partial) |
  * | `no-target` | a deletion names nothing the core tracks |
