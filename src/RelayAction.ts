@@ -22,7 +22,8 @@
  */
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
-import { Set as ISet, is } from 'immutable'
+import { is } from 'immutable'
+import type { IdSet } from './internal/repoIndex.js'
 import { relayData, targetToJson, wrapRelayIndex, type RelayIndex } from './RelayIndex.js'
 import { relayUrl, type RelayUrl } from './RelayUrl.js'
 import { repoRef, type RepoRef } from './RepoRef.js'
@@ -180,7 +181,7 @@ export type RelayAction =
 export const decodeRelayActions = (u: unknown): E.Either<t.Errors, ReadonlyArray<RelayAction>> =>
   t.readonlyArray(RelayAction).decode(u)
 
-type Pairs = Array<readonly [RepoRef, ISet<string>]>
+type Pairs = Array<readonly [RepoRef, IdSet]>
 
 const pairsJson = (pairs: Pairs): Record<string, ReadonlyArray<string>> => {
   const out: Record<string, ReadonlyArray<string>> = {}

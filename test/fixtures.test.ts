@@ -32,8 +32,11 @@ describe('real NIP-34 fixtures', () => {
   })
 
   it('every announcement lists relay.ngit.dev and is synced from the other relays it names', () => {
-    const { index, rejected } = applyBatch(config, events)(emptyRepoIndex)
-    expect(rejected.map((r) => r.code)).toEqual(['unsupported-kind', 'unsupported-kind', 'unsupported-kind', 'unsupported-kind'])
+    const { index, rejected, ignored, ignoredKinds } = applyBatch(config, events)(emptyRepoIndex)
+    // the four 30618 state events are ignored on purpose (counted), not rejected
+    expect(rejected).toEqual([])
+    expect(ignored).toBe(4)
+    expect(ignoredKinds).toEqual({ 30618: 4 })
     const t = F.pipe(index, deriveTargets(config))
     expect(relays(t) as ReadonlyArray<string>).not.toContain('wss://relay.ngit.dev')
     const listedAnywhere = new Set(

@@ -187,8 +187,10 @@ describe('acceptance modes', () => {
     const comment = rootEvent(1111, [ref('alpha')])
     const withComments = { ...config, rootKinds: [1617, 1111] }
     expect(relayRootEvents('wss://r1.example')(targets(withComments, [a, comment]))).toEqual({ [ref('alpha')]: [comment.id] })
-    const { rejected } = applyBatch(config, [comment])(emptyRepoIndex)
-    expect(rejected.map((r) => r.code)).toEqual(['unsupported-kind'])
+    // without 1111 among the root kinds, a NIP-22 comment is ignored on purpose: counted, not rejected
+    const { rejected, ignoredKinds } = applyBatch(config, [comment])(emptyRepoIndex)
+    expect(rejected).toEqual([])
+    expect(ignoredKinds).toEqual({ 1111: 1 })
   })
 })
 

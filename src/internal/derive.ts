@@ -22,7 +22,7 @@ import type { RelayUrl } from '../RelayUrl.js'
 import type { RepoRef } from '../RepoRef.js'
 import { groupsAround, type RepoGroup } from './groups.js'
 import * as rel from './relayIndex.js'
-import { forgetChanges, liveAnnouncement, type Changes, type RepoIndexData } from './repoIndex.js'
+import { forgetChanges, liveAnnouncement, type Changes, type IdSet, type RepoIndexData } from './repoIndex.js'
 
 export interface Derivation {
   /** The group of every live address. */
@@ -70,7 +70,7 @@ const bootstrapOf = (config: ResolvedConfig): ReadonlyArray<RelayUrl> => config.
 /** The derivation of an index by a full walk of every live address: the oracle. */
 export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Derivation => {
   const groupOf = IMap<RepoRef, RepoGroup>().asMutable()
-  const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, ISet<string>]> }>()
+  const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, IdSet]> }>()
   for (const b of bootstrapOf(config)) building.set(b, { repos: [], roots: [] })
   for (const [ref, state] of data.addrs) {
     if (state._tag !== 'Live' || groupOf.has(ref)) continue
@@ -99,7 +99,7 @@ export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Der
 interface Edit {
   readonly from: rel.Target | undefined
   readonly repos: ISet<RepoRef>
-  readonly roots: IMap<RepoRef, ISet<string>>
+  readonly roots: IMap<RepoRef, IdSet>
   readonly touched: Set<RepoRef>
 }
 

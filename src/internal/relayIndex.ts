@@ -6,13 +6,15 @@
  * @internal
  */
 import { Map as IMap, Record, Set as ISet, is } from 'immutable'
+import { emptyHexSet } from './hexTrie.js'
+import type { IdSet } from './repoIndex.js'
 import { either as E } from 'fp-ts'
 import { relayUrl, type RelayUrl } from '../RelayUrl.js'
 import { repoRef, type RepoRef } from '../RepoRef.js'
 
 export interface TargetProps {
   readonly repos: ISet<RepoRef>
-  readonly roots: IMap<RepoRef, ISet<string>>
+  readonly roots: IMap<RepoRef, IdSet>
 }
 
 export const Target = Record<TargetProps>({ repos: ISet(), roots: IMap() }, 'Target')
@@ -98,7 +100,7 @@ export const addTo = (
   let next = t.set('repos', t.repos.union(repos))
   let r = next.roots
   for (const [repo, ids] of roots) {
-    const merged = (r.get(repo) ?? ISet<string>()).union(ids)
+    const merged = (r.get(repo) ?? emptyHexSet).union(ids)
     if (merged.size > 0) r = r.set(repo, merged)
   }
   next = next.set('roots', r)
@@ -115,7 +117,8 @@ export const removeFrom = (
   for (const [repo, ids] of roots) {
     const current = r.get(repo)
     if (current === undefined) continue
-    const left = current.subtract(ids)
+    let left = current
+    for (const id of ids) left = left.remove(id)
     r = left.size === 0 ? r.delete(repo) : r.set(repo, left)
   }
   return t.set('repos', t.repos.subtract(repos)).set('roots', r)

@@ -24,7 +24,14 @@
 import { Map as IMap, Set as ISet } from 'immutable'
 import type { Announcement, Deletion, Nip34Event, RootEvent } from '../Nip34Event.js'
 import type { RepoRef } from '../RepoRef.js'
+import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from './hexTrie.js'
+import { intern } from './intern.js'
 import { arrayEquals, compareArrays, compareStrings } from './sorted.js'
+
+/** A set of event ids (compact, persistent). */
+export type IdSet = HexTrie<undefined>
+/** Root events by id: one per author, sorted by author (almost always one). */
+export type RootTable = HexTrie<ReadonlyArray<RootFacts>>
 
 /** What the index keeps of a live announcement (the decoded event minus its tag). */
 export type AnnouncementFacts = Omit<Announcement, '_tag'>
@@ -59,8 +66,8 @@ export interface RepoIndexData {
   readonly _tag: 'RepoIndex'
   readonly addrs: IMap<RepoRef, AddrState>
   /** id → the root events with that id, one per author, sorted by author (almost always one). */
-  readonly rootEvents: IMap<string, ReadonlyArray<RootFacts>>
-  readonly roots: IMap<RepoRef, ISet<string>>
+  readonly rootEvents: RootTable
+  readonly roots: IMap<RepoRef, IdSet>
   readonly deletions: IMap<string, ISet<string>>
   readonly liveIds: IMap<string, ISet<RepoRef>>
   /** Mutable cache slot (see {@link Changes}); cleared once this version has a derivation. */
@@ -72,8 +79,8 @@ const made = new WeakSet<object>()
 
 const make = (
   addrs: IMap<RepoRef, AddrState>,
-  rootEvents: IMap<string, ReadonlyArray<RootFacts>>,
-  roots: IMap<RepoRef, ISet<string>>,
+  rootEvents: RootTable,
+  roots: IMap<RepoRef, IdSet>,
   deletions: IMap<string, ISet<string>>,
   liveIds: IMap<string, ISet<RepoRef>>,
   changes: Changes | undefined
@@ -83,7 +90,7 @@ const make = (
   return d
 }
 
-export const empty: RepoIndexData = make(IMap(), IMap(), IMap(), IMap(), IMap(), undefined)
+export const empty: RepoIndexData = make(IMap(), emptyTrie(false), IMap(), IMap(), IMap(), undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
 export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -103,14 +110,30 @@ export const forgetChanges = (d: RepoIndexData): void => {
  */
 export const fromParts = (
   addrs: IMap<RepoRef, AddrState>,
-  rootEvents: IMap<string, ReadonlyArray<RootFacts>>,
+  rootEvents: RootTable | Iterable<readonly [string, ReadonlyArray<RootFacts>]>,
   deletions: IMap<string, ISet<string>>
 ): RepoIndexData => {
+  let table: RootTable
+  if (rootEvents instanceof Object && 'isSet' in rootEvents) table = rootEvents as RootTable
+  else {
+    const e = new Editor<ReadonlyArray<RootFacts>>(emptyTrie(false))
+    for (const [id, facts] of rootEvents as Iterable<readonly [string, ReadonlyArray<RootFacts>]>) e.set(id, facts)
+    table = e.done()
+  }
   const liveIds = IMap<string, ISet<RepoRef>>().asMutable()
   for (const [ref, s] of addrs) if (s._tag === 'Live') liveIds.set(liveKey(s.ann), (liveIds.get(liveKey(s.ann)) ?? ISet<RepoRef>()).add(ref))
-  const roots = IMap<RepoRef, ISet<string>>().asMutable()
-  for (const [id, facts] of rootEvents) for (const f of facts) for (const repo of f.repos) roots.set(repo, (roots.get(repo) ?? ISet<string>()).add(id))
-  return make(addrs, rootEvents, roots.asImmutable(), deletions, liveIds.asImmutable(), undefined)
+  const ids = new Map<RepoRef, Array<string>>()
+  for (const [id, facts] of table.entries())
+    for (const f of facts)
+      for (const repo of f.repos) {
+        const list = ids.get(repo)
+        if (list === undefined) ids.set(repo, [id])
+        else if (list[list.length - 1] !== id) list.push(id)
+      }
+  const roots = IMap<RepoRef, IdSet>().withMutations((m) => {
+    for (const [repo, list] of ids) m.set(repo, hexSet(list))
+  })
+  return make(addrs, table, roots, deletions, liveIds.asImmutable(), undefined)
 }
 
 /** Compares positions: positive when `a` is later than `b`. */
@@ -161,7 +184,26 @@ const toFacts = ({ _tag, ...facts }: Announcement): AnnouncementFacts => facts
 
 /** The key of a live announcement in `liveIds`. */
 export const liveKey = (a: { readonly id: string; readonly pubkey: string }): string => `${a.id}:${a.pubkey}`
-const toRootFacts = ({ _tag, ...facts }: RootEvent): RootFacts => facts
+/** What the index keeps of a root event: strings shared with the rest of the index where it can. */
+const toRootFacts = (ev: RootEvent): RootFacts => ({
+  id: ev.id,
+  pubkey: intern(ev.pubkey),
+  kind: ev.kind,
+  createdAt: ev.createdAt,
+  repos: ev.repos.length === 1 ? internRepos(ev.repos[0] as RepoRef) : ev.repos.map((r) => intern(r) as RepoRef)
+})
+
+/** One-repository lists are shared by every root event of that repository. */
+const oneRepo = new Map<RepoRef, ReadonlyArray<RepoRef>>()
+const internRepos = (ref: RepoRef): ReadonlyArray<RepoRef> => {
+  let list = oneRepo.get(ref)
+  if (list === undefined) {
+    if (oneRepo.size >= 1 << 18) oneRepo.clear()
+    list = Object.freeze([intern(ref) as RepoRef])
+    oneRepo.set(ref, list)
+  }
+  return list
+}
 
 type Mutable<K, V> = IMap<K, V>
 
@@ -173,11 +215,32 @@ class Batch {
 
   constructor(
     readonly addrs: Mutable<RepoRef, AddrState>,
-    readonly rootEvents: Mutable<string, ReadonlyArray<RootFacts>>,
-    readonly roots: Mutable<RepoRef, ISet<string>>,
+    readonly rootEvents: Editor<ReadonlyArray<RootFacts>>,
+    readonly roots: Mutable<RepoRef, IdSet>,
     readonly deletions: Mutable<string, ISet<string>>,
     readonly liveIds: Mutable<string, ISet<RepoRef>>
   ) {}
+
+  /** Per repository whose root set this batch changes: an editor of that set. */
+  private readonly rootSets = new Map<RepoRef, Editor<undefined>>()
+
+  private rootSet(repo: RepoRef): Editor<undefined> {
+    let e = this.rootSets.get(repo)
+    if (e === undefined) {
+      e = new Editor(this.roots.get(repo) ?? emptyHexSet)
+      this.rootSets.set(repo, e)
+    }
+    return e
+  }
+
+  /** Writes the changed root sets back (an empty set leaves the map). */
+  finish(): void {
+    for (const [repo, e] of this.rootSets) {
+      const set = e.done()
+      if (set.size === 0) this.roots.delete(repo)
+      else this.roots.set(repo, set)
+    }
+  }
 
   private isDeletedBy(id: string, pubkey: string): boolean {
     return this.deletions.get(id)?.has(pubkey) ?? false
@@ -224,16 +287,14 @@ class Batch {
   private removeRoot(facts: RootFacts): void {
     const all = this.rootEvents.get(facts.id) ?? []
     const remaining = all.filter((f) => f.pubkey !== facts.pubkey)
-    if (remaining.length === 0) this.rootEvents.delete(facts.id)
+    if (remaining.length === 0) this.rootEvents.remove(facts.id)
     else this.rootEvents.set(facts.id, remaining)
     for (const repo of facts.repos) {
       if (remaining.some((f) => f.repos.includes(repo))) continue
-      const ids = this.roots.get(repo)
-      if (ids === undefined) continue
-      const left = ids.delete(facts.id)
+      const ids = this.rootSet(repo)
+      if (!ids.has(facts.id)) continue
+      ids.remove(facts.id)
       this.changedRoots.add(repo)
-      if (left.size === 0) this.roots.delete(repo)
-      else this.roots.set(repo, left)
     }
   }
 
@@ -247,13 +308,11 @@ class Batch {
     const facts = toRootFacts(ev)
     const others = this.rootEvents.get(ev.id) ?? []
     this.rootEvents.set(ev.id, [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
-    for (const repo of ev.repos) {
-      const before = this.roots.get(repo) ?? ISet<string>()
-      const after = before.add(ev.id)
-      if (after !== before) {
-        this.roots.set(repo, after)
-        this.changedRoots.add(repo)
-      }
+    for (const repo of facts.repos) {
+      const ids = this.rootSet(repo)
+      if (ids.has(ev.id)) continue
+      ids.set(ev.id, undefined)
+      this.changedRoots.add(repo)
     }
   }
 
@@ -277,7 +336,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
   if (events.length === 0) return index
   const b = new Batch(
     index.addrs.asMutable(),
-    index.rootEvents.asMutable(),
+    new Editor(index.rootEvents),
     index.roots.asMutable(),
     index.deletions.asMutable(),
     index.liveIds.asMutable()
@@ -287,10 +346,12 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
     else if (ev._tag === 'Announcement') b.announcement(ev)
     else b.root(ev)
   }
-  if (!b.addrs.wasAltered() && !b.rootEvents.wasAltered() && !b.deletions.wasAltered()) return index
+  b.finish()
+  const rootEvents = b.rootEvents.done()
+  if (!b.addrs.wasAltered() && rootEvents === index.rootEvents && !b.deletions.wasAltered()) return index
   return make(
     b.addrs.asImmutable(),
-    b.rootEvents.asImmutable(),
+    rootEvents,
     b.roots.asImmutable(),
     b.deletions.asImmutable(),
     b.liveIds.asImmutable(),
@@ -322,7 +383,7 @@ export const equals = (a: RepoIndexData, b: RepoIndexData): boolean => {
     const sb = b.addrs.get(ref)
     if (sb === undefined || !stateEqual(sa, sb)) return false
   }
-  for (const [id, ra] of a.rootEvents) {
+  for (const [id, ra] of a.rootEvents.entries()) {
     const rb = b.rootEvents.get(id)
     if (rb === undefined || ra.length !== rb.length || ra.some((r, i) => !rootEqual(r, rb[i] as RootFacts))) return false
   }

@@ -1,0 +1,319 @@
+/**
+ * A compact persistent map (or set) keyed by lower-case hex strings (event ids), for the
+ * per-root-event tables of the indexes, where a general HAMT costs about 135 bytes per entry.
+ *
+ * A 16-way radix trie on the key's hex digits whose leaves are sorted arrays of up to
+ * {@link LEAF_MAX} keys (and, for maps, values): about 8 bytes per key in a set and 16 in a map,
+ * plus the key string itself. Updates copy one path (a leaf and at most a few 16-slot branches);
+ * a batch of updates made through one {@link Editor} mutates the nodes it already copied in
+ * place, so a batch costs what it touches. Iteration is in key order (hex digit order is code-unit
+ * order). Ids are hashes, so the trie stays shallow; someone grinding ids with a shared prefix
+ * pays 16 hashes per extra level they force.
+ *
+ * Values are immutable to everyone outside an editor. `equals`/`hashCode` make sets usable as
+ * values inside immutable.js collections (`is` compares them by content).
+ *
+ * @internal
+ */
+export const LEAF_MAX = 32
+
+interface Leaf {
+  owner: object | undefined
+  keys: Array<string>
+  vals: Array<unknown> | undefined
+}
+
+interface Branch {
+  owner: object | undefined
+  kids: Array<Node | undefined>
+  size: number
+}
+
+type Node = Leaf | Branch
+
+const isLeaf = (n: Node): n is Leaf => (n as Leaf).keys !== undefined
+
+const digit = (key: string, depth: number): number => {
+  const c = key.charCodeAt(depth)
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  return 0
+}
+
+/** Index of `key` in a sorted leaf, or `-(insertion point) - 1`. */
+const search = (keys: ReadonlyArray<string>, key: string): number => {
+  let lo = 0
+  let hi = keys.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const k = keys[mid] as string
+    if (k === key) return mid
+    if (k < key) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -lo - 1
+}
+
+const sizeOf = (n: Node | undefined): number => (n === undefined ? 0 : isLeaf(n) ? n.keys.length : n.size)
+
+/** A persistent hex-keyed map; a set is a map whose values are all `undefined` and not stored. */
+export class HexTrie<V> {
+  /** @internal */
+  constructor(
+    readonly root: Node | undefined,
+    readonly isSet: boolean
+  ) {}
+
+  get size(): number {
+    return sizeOf(this.root)
+  }
+
+  get(key: string): V | undefined {
+    let n = this.root
+    let depth = 0
+    while (n !== undefined) {
+      if (isLeaf(n)) {
+        const i = search(n.keys, key)
+        return i < 0 ? undefined : this.isSet ? (true as unknown as V) : (n.vals?.[i] as V)
+      }
+      n = n.kids[digit(key, depth++)]
+    }
+    return undefined
+  }
+
+  has(key: string): boolean {
+    let n = this.root
+    let depth = 0
+    while (n !== undefined) {
+      if (isLeaf(n)) return search(n.keys, key) >= 0
+      n = n.kids[digit(key, depth++)]
+    }
+    return false
+  }
+
+  /** Keys in order. */
+  *keys(): IterableIterator<string> {
+    for (const [k] of this.entries()) yield k
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [, v] of this.entries()) yield v
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const stack: Array<Node> = this.root === undefined ? [] : [this.root]
+    while (stack.length > 0) {
+      const n = stack.pop() as Node
+      if (isLeaf(n)) {
+        for (let i = 0; i < n.keys.length; i++) yield [n.keys[i] as string, (n.vals === undefined ? undefined : n.vals[i]) as V]
+      } else for (let d = 15; d >= 0; d--) if (n.kids[d] !== undefined) stack.push(n.kids[d] as Node)
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<string> {
+    return this.keys()
+  }
+
+  /** Keys in order, as a new array. */
+  toArray(): Array<string> {
+    const out: Array<string> = []
+    for (const k of this.keys()) out.push(k)
+    return out
+  }
+
+  /** A copy with one key set (sets: added). */
+  set(key: string, value?: V): HexTrie<V> {
+    const e = new Editor(this)
+    e.set(key, value as V)
+    return e.done()
+  }
+
+  add(key: string): HexTrie<V> {
+    return this.has(key) ? this : this.set(key)
+  }
+
+  remove(key: string): HexTrie<V> {
+    if (!this.has(key)) return this
+    const e = new Editor(this)
+    e.remove(key)
+    return e.done()
+  }
+
+  /** The keys of this set that are not in `other`. */
+  subtract(other: HexTrie<unknown>): HexTrie<V> {
+    if (other.size === 0 || this.size === 0) return this
+    const e = new Editor<V>(empty(this.isSet))
+    for (const [k, v] of this.entries()) if (!other.has(k)) e.set(k, v)
+    return e.done()
+  }
+
+  /** The union of two sets (values of `this` win for maps). */
+  union(other: Iterable<string>): HexTrie<V> {
+    const e = new Editor(this)
+    for (const k of other) if (!this.has(k)) e.set(k, undefined as V)
+    return e.done()
+  }
+
+  equals(other: unknown): boolean {
+    if (other === this) return true
+    if (!(other instanceof HexTrie) || other.size !== this.size) return false
+    for (const k of this.keys()) if (!other.has(k)) return false
+    return true
+  }
+
+  hashCode(): number {
+    let h = 0
+    for (const k of this.keys()) {
+      let x = 0
+      for (let i = 0; i < 8 && i < k.length; i++) x = (Math.imul(x, 31) + k.charCodeAt(i)) | 0
+      h = (h + x) | 0
+    }
+    return h
+  }
+}
+
+const EMPTY_SET = new HexTrie<undefined>(undefined, true)
+const EMPTY_MAP = new HexTrie<never>(undefined, false)
+
+/** The empty set or map. */
+export const empty = <V>(isSet: boolean): HexTrie<V> => (isSet ? EMPTY_SET : EMPTY_MAP) as unknown as HexTrie<V>
+
+export const emptyHexSet: HexTrie<undefined> = EMPTY_SET
+
+/** A set of the given keys. */
+export const hexSet = (keys: Iterable<string>): HexTrie<undefined> => {
+  const e = new Editor<undefined>(EMPTY_SET)
+  for (const k of keys) e.set(k, undefined)
+  return e.done()
+}
+
+/** A batch of updates: nodes copied once, then changed in place until `done`. */
+export class Editor<V> {
+  private owner: object = {}
+  private root: Node | undefined
+  private readonly isSet: boolean
+  private readonly base: HexTrie<V>
+  private altered = false
+
+  constructor(base: HexTrie<V>) {
+    this.base = base
+    this.root = base.root
+    this.isSet = base.isSet
+  }
+
+  get size(): number {
+    return sizeOf(this.root)
+  }
+
+  get(key: string): V | undefined {
+    return new HexTrie<V>(this.root, this.isSet).get(key)
+  }
+
+  has(key: string): boolean {
+    return new HexTrie<V>(this.root, this.isSet).has(key)
+  }
+
+  private leaf(keys: Array<string>, vals: Array<unknown> | undefined): Leaf {
+    return { owner: this.owner, keys, vals: this.isSet ? undefined : vals }
+  }
+
+  private own<N extends Node>(n: N): N {
+    if (n.owner === this.owner) return n
+    return (isLeaf(n)
+      ? { owner: this.owner, keys: n.keys.slice(), vals: n.vals === undefined ? undefined : n.vals.slice() }
+      : { owner: this.owner, kids: n.kids.slice(), size: n.size }) as N
+  }
+
+  set(key: string, value: V): void {
+    this.root = this.insert(this.root, key, value, 0)
+  }
+
+  private insert(n: Node | undefined, key: string, value: V, depth: number): Node {
+    if (n === undefined) {
+      this.altered = true
+      return this.leaf([key], [value])
+    }
+    if (isLeaf(n)) {
+      const i = search(n.keys, key)
+      if (i >= 0) {
+        if (this.isSet || n.vals?.[i] === value) return n
+        const m = this.own(n)
+        ;(m.vals as Array<unknown>)[i] = value
+        this.altered = true
+        return m
+      }
+      const at = -i - 1
+      if (n.keys.length < LEAF_MAX || depth >= key.length) {
+        const m = this.own(n)
+        m.keys.splice(at, 0, key)
+        m.vals?.splice(at, 0, value)
+        this.altered = true
+        return m
+      }
+      // split the full leaf into a branch on the next digit
+      const branch: Branch = { owner: this.owner, kids: new Array<Node | undefined>(16).fill(undefined), size: 0 }
+      let b: Node = branch
+      for (let j = 0; j < n.keys.length; j++) b = this.insert(b, n.keys[j] as string, (n.vals === undefined ? undefined : n.vals[j]) as V, depth)
+      return this.insert(b, key, value, depth)
+    }
+    const d = digit(key, depth)
+    const before = n.kids[d]
+    const sizeBefore = sizeOf(before)
+    const after = this.insert(before, key, value, depth + 1)
+    // a child this editor owns may have changed in place: compare sizes, not only identity
+    const delta = sizeOf(after) - sizeBefore
+    if (after === before && delta === 0) return n
+    const m = this.own(n)
+    m.kids[d] = after
+    m.size += delta
+    return m
+  }
+
+  remove(key: string): void {
+    if (this.root !== undefined) this.root = this.delete(this.root, key, 0)
+  }
+
+  private delete(n: Node, key: string, depth: number): Node | undefined {
+    if (isLeaf(n)) {
+      const i = search(n.keys, key)
+      if (i < 0) return n
+      this.altered = true
+      if (n.keys.length === 1) return undefined
+      const m = this.own(n)
+      m.keys.splice(i, 1)
+      m.vals?.splice(i, 1)
+      return m
+    }
+    const d = digit(key, depth)
+    const before = n.kids[d]
+    if (before === undefined) return n
+    const sizeBefore = sizeOf(before)
+    const after = this.delete(before, key, depth + 1)
+    if (sizeOf(after) === sizeBefore) return n
+    const size = n.size - 1
+    if (size === 0) return undefined
+    if (size <= LEAF_MAX / 2) {
+      // collapse a small branch back into one leaf
+      const keys: Array<string> = []
+      const vals: Array<unknown> = []
+      const rest = new HexTrie<V>({ owner: undefined, kids: n.kids.map((k, j) => (j === d ? after : k)), size }, this.isSet)
+      for (const [k, v] of rest.entries()) {
+        keys.push(k)
+        vals.push(v)
+      }
+      return this.leaf(keys, vals)
+    }
+    const m = this.own(n)
+    m.kids[d] = after
+    m.size = size
+    return m
+  }
+
+  /** The result; the editor must not be used after. */
+  done(): HexTrie<V> {
+    // a new token: nodes made so far can no longer be changed in place by this editor
+    this.owner = {}
+    if (!this.altered) return this.base
+    return this.root === undefined ? empty<V>(this.isSet) : new HexTrie<V>(this.root, this.isSet)
+  }
+}
