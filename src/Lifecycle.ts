@@ -225,6 +225,8 @@ export const eqSyncTargets: Eq.Eq<SyncTargets> = Eq.fromEquals((a, b) => {
  *
  * assert.deepStrictEqual(inFlight(emptySyncState), [])
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category model
  * @since 0.1.0
  */
@@ -293,6 +295,8 @@ const data = (s: SyncState): StateData => (isStateData(s) ? s : emptyData)
  *
  * assert.strictEqual(eqRelayIndex.equals(appliedTargets(emptySyncState).full, emptyRelayIndex), true)
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category constructors
  * @since 0.1.0
  */
@@ -306,6 +310,8 @@ export const emptySyncState: SyncState = wrap(emptyData)
  *
  * assert.strictEqual(eqSyncTargets.equals(appliedTargets(emptySyncState), syncTargets(emptyRelayIndex)), true)
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category destructors
  * @since 0.1.0
  */
@@ -322,6 +328,8 @@ export const appliedTargets = (state: SyncState): SyncTargets => data(state).app
  * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
  * assert.strictEqual(inFlight(markSent(batch!)(emptySyncState))[0]?.full[0]?._tag, 'SpawnRelay')
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category model
  * @since 0.1.0
  */
@@ -341,6 +349,8 @@ export interface InFlight {
  *
  * assert.deepStrictEqual(inFlight(emptySyncState), [])
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category destructors
  * @since 0.1.0
  */
@@ -358,6 +368,8 @@ export const inFlight = (state: SyncState): ReadonlyArray<InFlight> =>
  *
  * assert.strictEqual(lastConfirmed('wss://r.example')(emptySyncState), undefined)
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category destructors
  * @since 0.1.0
  */
@@ -374,6 +386,8 @@ export const lastConfirmed =
  *
  * assert.deepStrictEqual(openSubscriptions('wss://r.example')(emptySyncState), [])
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category destructors
  * @since 0.1.0
  */
@@ -397,6 +411,8 @@ export const openSubscriptions =
  *   stateOnly: []
  * })
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category combinators
  * @since 0.1.0
  */
@@ -431,6 +447,8 @@ export const pendingDiff =
  * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
  * assert.deepStrictEqual(batch?.awaiting.length, batch!.messages.length + batch!.history.length)
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category model
  * @since 0.1.0
  */
@@ -451,6 +469,8 @@ export interface SyncBatch extends RelayBatch {
  * const desired = syncTargets(fromRelayTargets([{ relay: 'wss://r.example', repos: [], rootEvents: {} }]))
  * assert.strictEqual(F.pipe(emptySyncState, nextBatches(desired, options))[0]?.history[0]?.filters[0]?.limit, 100)
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category model
  * @since 0.1.0
  */
@@ -549,6 +569,8 @@ const isPresent = (targets: SyncTargets, relay: string): boolean =>
  * assert.deepStrictEqual(batch?.messages[0]?.slice(2), [{ kinds: [30617, 10317], limit: 0 }])
  * assert.deepStrictEqual(batch?.history[0]?.filters, [{ kinds: [30617, 10317], limit: 500 }])
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category combinators
  * @since 0.1.0
  */
@@ -680,6 +702,8 @@ const asBatch = (
  * assert.strictEqual(inFlight(state)[0]?.awaiting.length, 2)
  * assert.deepStrictEqual(F.pipe(state, nextBatches(desired)), [])
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category reducers
  * @since 0.1.0
  */
@@ -729,6 +753,8 @@ export const markSent =
  * assert.deepStrictEqual(inFlight(state), [])
  * assert.strictEqual(eqSyncTargets.equals(appliedTargets(state), desired), true)
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category reducers
  * @since 0.1.0
  */
@@ -765,6 +791,8 @@ export const confirm =
  * assert.deepStrictEqual(inFlight(state), [])
  * assert.strictEqual(F.pipe(state, nextBatches(desired)).length, 1)
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category reducers
  * @since 0.1.0
  */
@@ -803,6 +831,8 @@ export const fail =
  * const [again] = F.pipe(synced, closed('wss://r.example', live), nextBatches(desired))
  * assert.deepStrictEqual(again?.messages, [batch!.messages[0]])
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category reducers
  * @since 0.1.0
  */
@@ -835,6 +865,8 @@ export const closed =
  * assert.strictEqual(again?.connection, 'open')
  * assert.deepStrictEqual(again?.history[0]?.filters, [{ kinds: [30617, 10317], since: 1700000000 - 900, limit: 500 }])
  *
+ * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
+ * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
  * @category reducers
  * @since 0.1.0
  */

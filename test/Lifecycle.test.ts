@@ -506,7 +506,6 @@ describe('docs/wire.md: the host loop', () => {
   })
 })
 
-type WireMessageLike = readonly [string, string, ...Array<unknown>]
 
 describe('totality: bad input reads as empty, or leaves the state as it is', () => {
   const desired = syncTargets(index([R, [ref(1)]]))
