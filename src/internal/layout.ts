@@ -171,6 +171,20 @@ export const prepare = (target: FilterTarget): Prepared => {
   return { full: sort(full), stateOnly: sort(stateOnly), roots: sort(roots), problems }
 }
 
+/** The keys of recently planned repository addresses (SHA-256 is most of a plan's cost); bounded, cleared when full. */
+const refKeys = new Map<string, string>()
+const REF_KEYS_MAX = 200_000
+
+/** The 256-bit key of a repository address: SHA-256 of it, remembered. */
+const refKey = (ref: string): string => {
+  const hit = refKeys.get(ref)
+  if (hit !== undefined) return hit
+  if (refKeys.size >= REF_KEYS_MAX) refKeys.clear()
+  const key = sha256Hex(ref)
+  refKeys.set(ref, key)
+  return key
+}
+
 /**
  * One value-size rule for both modes: a value is left out when it would not fit one message as a
  * *history* filter (the larger variant), so the live plan never asks for a value whose history
@@ -186,7 +200,7 @@ const atomsOf = (p: Prepared, limits: RelayLimits, problems: Array<Problem>): Ar
   }
   const repo = (kind: typeof REPO | typeof STATE) => (ref: RepoRef) => {
     const { pubkey, identifier } = repoRefParts(ref)
-    add({ key: sha256Hex(ref), kind, value: ref, pubkey, bytes: jsonBytes(ref), dBytes: jsonBytes(identifier) })
+    add({ key: refKey(ref), kind, value: ref, pubkey, bytes: jsonBytes(ref), dBytes: jsonBytes(identifier) })
   }
   p.full.forEach(repo(REPO))
   p.stateOnly.forEach(repo(STATE))
