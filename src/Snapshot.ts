@@ -36,7 +36,7 @@ import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } fro
 import type { RepoIndex } from './RepoIndex.js'
 import { makeRepoRef, type RepoRef } from './RepoRef.js'
 import { formatDecodeErrors, rejectionCodes, type RejectionCode } from './Rejection.js'
-import { dataOf, fromParts, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
+import { dataOf, fromParts, rootFactsOf, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
 
 /**
@@ -184,7 +184,7 @@ const repoBody = (d: RepoIndexData): RepoBody => {
   }
   const rootEvents = [...d.rootEvents.keys()]
     .sort(compareStrings)
-    .flatMap((id) => (d.rootEvents.get(id) ?? []).map(rootJson))
+    .flatMap((id) => rootFactsOf(d.rootEvents, id).map(rootJson))
   const deletions = [...d.deletions.keys()].sort(compareStrings).map((id): [string, ReadonlyArray<string>] => [
     id,
     (d.deletions.get(id) as ISet<string>).toArray().sort(compareStrings)
@@ -319,7 +319,10 @@ export const decodeRepoIndex = (input: unknown): E.Either<SnapshotError, RepoInd
     E.chain(() => buildRepoIndex(body))(verified(given, knownRepoBody(body), null))
   )(open(input, 'nip34-sync/RepoIndex', RepoBody))
 
-const relayBody = (index: RelayIndex): RelayBody => ({ relays: relayTargets(index) as RelayBody['relays'] })
+/** A relay body's known fields only, in the key order encoding writes. */
+const knownRelayBody = (b: RelayBody): RelayBody => ({ relays: b.relays.map((r) => ({ relay: r.relay, repos: r.repos, rootEvents: r.rootEvents })) })
+
+const relayBody = (index: RelayIndex): RelayBody => knownRelayBody({ relays: relayTargets(index) as RelayBody['relays'] })
 
 /**
  * Encodes a relay index as a versioned, checksummed JSON snapshot.
@@ -351,11 +354,10 @@ export const encodeRelayIndex = (index: RelayIndex): RelayIndexSnapshot => seal(
  */
 export const decodeRelayIndex = (input: unknown): E.Either<SnapshotError, RelayIndex> =>
   E.chain(({ body, checksum: given }: { readonly body: RelayBody; readonly checksum: string }) => {
-    const known = (b: RelayBody): RelayBody => ({ relays: b.relays.map((r) => ({ relay: r.relay, repos: r.repos, rootEvents: r.rootEvents })) })
-    const asGiven = known(body)
+    const asGiven = knownRelayBody(body)
     if (checksum(asGiven) !== given) return fail('checksum-mismatch', 'the checksum does not match the body: the snapshot was edited')
     const index = fromRelayTargets(body.relays as ReadonlyArray<RelayTarget>)
-    if (JSON.stringify(asGiven) !== JSON.stringify(known(relayBody(index))))
+    if (JSON.stringify(asGiven) !== JSON.stringify(relayBody(index)))
       return fail('invalid', 'body.relays is not in canonical form (sorted by relay, one entry per relay, sorted unique lists, no empty entries)')
     return E.right(index)
   })(open(input, 'nip34-sync/RelayIndex', RelayBody))

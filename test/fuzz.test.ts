@@ -343,6 +343,20 @@ describe('fuzz: Proxies, throwing getters and forged library values (issue 9.8)'
     expect([...PENDING_ELSEWHERE].filter((n) => !stillThrowing.has(n))).toEqual([])
   })
 
+  it('issue 9.8: the hostile generator reaches every kind of hostile value around every base', () => {
+    const label = (r: Recipe): string =>
+      r.what === 'around' ? `${r.base}/${r.how.how}` : r.what === 'forged' ? `forged/${r.i}` : r.what
+    const seen = new Set(fc.sample(recipeArb, 20_000).map(label))
+    const expected = [
+      ...Object.keys(BASES).flatMap((b) => ['plain', 'traps', 'revoked', 'getter'].map((h) => `${b}/${h}`)),
+      ...forgeries.map((_, i) => `forged/${i}`),
+      'tag',
+      'anything'
+    ]
+    expect(expected.filter((e) => !seen.has(e))).toEqual([])
+    fc.statistics(recipeArb, (r) => r.what, { numRuns: 2000, logger: () => undefined })
+  })
+
   test.prop([fc.nat({ max: forgeries.length - 1 })], RUNS)('issue 9.8: forged indexes read as empty, and encode as the empty index', (i) => {
     const forged = forgeries[i]
     expect(api.repoRefs(forged as api.RepoIndex)).toEqual([])
