@@ -116,6 +116,7 @@ export const DEFAULT_MAX_CONNECTIONS_PER_RELAY = 8
  * | `Disconnected` | the socket dropped (or never opened) | its subscriptions are gone; it reopens after a backoff; history resumes from the last `EOSE` minus the reconnect window |
  * | `Limits` | the relay's NIP-11 limits (a partial {@link RelayLimits}) | the relay is re-planned under them, even if its target did not change |
  * | `Tick` | now and then | retries that are due are sent |
+ * | `Held` | the repositories in GRASP-01 purgatory (waiting for their git data) changed: `repos` lists them all | they are synced state-only (their state events); one that leaves purgatory gets its full live plan and its history from the beginning |
  *
  * @example
  * import { type EngineInput } from 'nip34-sync'
@@ -136,6 +137,7 @@ export type EngineInput =
   | { readonly _tag: 'Disconnected'; readonly relay: string; readonly socket?: number; readonly now?: number }
   | { readonly _tag: 'Limits'; readonly relay: string; readonly limits: Partial<RelayLimits>; readonly now?: number }
   | { readonly _tag: 'Tick'; readonly now: number }
+  | { readonly _tag: 'Held'; readonly repos: Iterable<string>; readonly now?: number }
 
 /**
  * Something the host should know (log it): a plan's problem, a refusal by a relay, a `NOTICE`,
@@ -260,6 +262,8 @@ interface EngineData {
   readonly desired: RelayIndex
   readonly relays: IMap<string, RelayState>
   readonly limits: IMap<string, RelayLimits>
+  /** Repositories in GRASP-01 purgatory: synced state-only. */
+  readonly held: ReadonlySet<string>
   readonly now: number
 }
 
@@ -299,6 +303,7 @@ const make = (config: unknown, options: unknown): EngineData => ({
   desired: emptyRelayIndex,
   relays: IMap(),
   limits: IMap(),
+  held: new Set(),
   now: 0
 })
 
@@ -404,8 +409,12 @@ const isSettledRelay = (rs: RelayState): boolean => {
  */
 export const engineApplied = (engine: SyncEngine): RelayIndex => {
   const targets: Array<RelayTarget> = []
-  for (const rs of data(engine).relays.values())
-    if (rs.target !== undefined && isSettledRelay(rs)) targets.push(rs.target as RelayTarget)
+  const d = data(engine)
+  for (const rs of d.relays.values())
+    if (rs.target !== undefined && isSettledRelay(rs)) {
+      const t = O.toUndefined(relayTarget(rs.relay)(d.desired))
+      if (t !== undefined) targets.push(t)
+    }
   return fromRelayTargets(targets)
 }
 
@@ -771,12 +780,24 @@ interface Read {
   readonly events: ReadonlyArray<unknown> | undefined
   readonly text: string
   readonly limits: unknown
+  readonly repos: ReadonlyArray<string> | undefined
 }
 
 const validTime = (u: unknown): number | undefined =>
   typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= MAX_TIMESTAMP ? u : undefined
 
-const TAGS = new Set(['Events', 'Eose', 'Closed', 'Notice', 'Timeout', 'Connected', 'Disconnected', 'Limits', 'Tick'])
+const TAGS = new Set(['Events', 'Eose', 'Closed', 'Notice', 'Timeout', 'Connected', 'Disconnected', 'Limits', 'Tick', 'Held'])
+
+/** The strings of an array or another iterable (read once, at most 1e6); `undefined` for anything else. */
+const readStrings = (u: unknown): ReadonlyArray<string> | undefined => {
+  if (typeof u !== 'object' || u === null || typeof (u as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') return undefined
+  const out: Array<string> = []
+  for (const v of u as Iterable<unknown>) {
+    if (typeof v === 'string') out.push(v)
+    if (out.length >= 1_000_000) break
+  }
+  return out
+}
 
 /** Reads an input once into a plain copy; `undefined` when it is not one (or reading it throws). */
 const readInput = (u: unknown): Read | undefined => {
@@ -798,7 +819,8 @@ const readInput = (u: unknown): Read | undefined => {
       now: validTime(r['now']),
       events: Array.isArray(events) ? Array.prototype.slice.call(events) : undefined,
       text: typeof reason === 'string' ? reason.slice(0, 500) : '',
-      limits: tag === 'Limits' ? r['limits'] : undefined
+      limits: tag === 'Limits' ? r['limits'] : undefined,
+      repos: tag === 'Held' ? readStrings(r['repos']) : undefined
     }
   } catch {
     return undefined
@@ -845,6 +867,14 @@ const byRelay = (batches: Array<RelayBatch>): Array<RelayBatch> => {
   return [...out.values()].sort((a, b) => compareStrings(a.relay, b.relay) || a.socket - b.socket)
 }
 
+/** A relay's target with the repositories in purgatory moved to `stateOnly` (without their root events). */
+const split = (t: RelayTarget | FilterTarget, held: ReadonlySet<string>): FilterTarget => {
+  if (held.size === 0 || !t.repos.some((r) => held.has(r))) return t
+  const rootEvents: Record<string, ReadonlyArray<string>> = {}
+  for (const [repo, ids] of Object.entries(t.rootEvents)) if (!held.has(repo)) rootEvents[repo] = ids
+  return { relay: t.relay, repos: t.repos.filter((r) => !held.has(r)), rootEvents, stateOnly: t.repos.filter((r) => held.has(r)) }
+}
+
 const limitsOf = (d: EngineData, relay: string): RelayLimits => d.limits.get(relay) ?? limitsFor(d.options.limits)(relay)
 
 /** A relay leaves: every connection closes (their subscriptions first). */
@@ -874,10 +904,10 @@ const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
       relays = relays.delete(relay)
       continue
     }
-    let rs = replan({ ...(before ?? freshRelay(relay, limitsOf(d, relay))), target }, d.options, problems)
+    let rs = replan({ ...(before ?? freshRelay(relay, limitsOf(d, relay))), target: split(target, d.held) }, d.options, problems)
     for (const a of list) {
       const added = O.toUndefined(addedTarget(a))
-      if (added !== undefined) rs = addJob(rs, added, undefined, a._tag === 'SpawnRelay', problems)
+      if (added !== undefined) rs = addJob(rs, split(added, d.held), undefined, a._tag === 'SpawnRelay', problems)
     }
     const next = reconcile(rs, d.options, now, list)
     batches.push(...next.batches)
@@ -1022,6 +1052,34 @@ const onLimits = (engine: SyncEngine, d: EngineData, r: Read, now: number): Step
   return result({ ...d, limits: limitsMap, relays: d.relays.set(r.relay, out.rs), now }, byRelay([...out.batches, ...extra]), problems)
 }
 
+/** Purgatory changed: relays with a repository that entered or left it are re-planned; what left it gets its full history. */
+const onHeld = (engine: SyncEngine, d: EngineData, r: Read, now: number): StepResult => {
+  if (r.repos === undefined) return invalid(engine, 'Held: `repos` is not a list of repository addresses')
+  const held = new Set(r.repos)
+  const changed = new Set<string>()
+  for (const x of held) if (!d.held.has(x)) changed.add(x)
+  for (const x of d.held) if (!held.has(x)) changed.add(x)
+  if (changed.size === 0) return unchanged(engine)
+  const problems: Array<EngineProblem> = []
+  const batches: Array<RelayBatch> = []
+  let relays = d.relays
+  for (const [relay, rs] of d.relays) {
+    const t = O.toUndefined(relayTarget(relay)(d.desired))
+    if (t === undefined || !t.repos.some((x) => changed.has(x))) continue
+    let next = replan({ ...rs, target: split(t, held) }, d.options, problems)
+    const released = t.repos.filter((x) => d.held.has(x) && !held.has(x))
+    if (released.length > 0) {
+      const rootEvents: Record<string, ReadonlyArray<string>> = {}
+      for (const x of released) if (t.rootEvents[x] !== undefined) rootEvents[x] = t.rootEvents[x] as ReadonlyArray<string>
+      next = addJob(next, { relay, repos: released, rootEvents }, undefined, false, problems)
+    }
+    const out = reconcile(next, d.options, now, [])
+    batches.push(...out.batches)
+    relays = relays.set(relay, out.rs)
+  }
+  return result({ ...d, held, relays, now }, byRelay(batches), problems)
+}
+
 const onTick = (d: EngineData, now: number): StepResult => {
   const batches: Array<RelayBatch> = []
   let relays = d.relays
@@ -1088,6 +1146,8 @@ export const step =
           return onDisconnected(engine, d, r, now)
         case 'Limits':
           return onLimits(engine, d, r, now)
+        case 'Held':
+          return onHeld(engine, d, r, now)
         default:
           return r.now === undefined ? invalid(engine, 'Tick: `now` is not a time in seconds') : onTick(d, now)
       }

@@ -1,7 +1,7 @@
 /**
  * The engine's lifecycle as a model-based property: a host drives the engine with random
  * events (new repositories, root events, deletions) and random relay behaviour (EOSE, CLOSED,
- * timeouts, dropped connections, late answers of old attempts, NOTICEs, new limits), every
+ * timeouts, dropped connections, late answers of old attempts, NOTICEs, new limits, purgatory), every
  * batch sent to simulated relays that check each message against their limits and count each
  * connection's subscriptions. Once the relays behave, the engine must settle with applied =
  * desired, every connection holding exactly its plan (no orphan subscription, none missing), and
@@ -34,6 +34,7 @@ type Op =
   | { readonly op: 'limits'; readonly relay: number; readonly which: number }
   | { readonly op: 'tick'; readonly dt: number }
   | { readonly op: 'notice'; readonly relay: number }
+  | { readonly op: 'held'; readonly pick: number }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('repos' as const), n: fc.integer({ min: 1, max: 12 }), owners: fc.integer({ min: 1, max: 40 }), relay: fc.nat({ max: 2 }) }), weight: 3 },
@@ -43,7 +44,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('drop' as const), pick: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('limits' as const), relay: fc.nat({ max: 1 }), which: fc.nat({ max: LIMITS.length - 1 }) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('tick' as const), dt: fc.integer({ min: 0, max: 400 }) }), weight: 2 },
-  { arbitrary: fc.record({ op: fc.constant('notice' as const), relay: fc.nat({ max: 1 }) }), weight: 1 }
+  { arbitrary: fc.record({ op: fc.constant('notice' as const), relay: fc.nat({ max: 1 }) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('held' as const), pick: fc.nat({ max: 3 }) }), weight: 1 }
 )
 
 interface Outcome {
@@ -141,6 +143,11 @@ const run = (ops: ReadonlyArray<Op>): Outcome => {
         h.now += o.dt
         h.step({ _tag: 'Tick', now: h.now })
         break
+      case 'held':
+        // every third repository (or none) waits for its git data: synced state-only
+        h.step({ _tag: 'Held', repos: o.pick === 3 ? [] : known.filter((_, i) => i % 3 === o.pick), now: h.now })
+        kinds.add('held')
+        break
       case 'notice':
         h.step({ _tag: 'Notice', relay: RELAYS[o.relay] as string, message: 'ERROR: too many', now: h.now })
         break
@@ -193,6 +200,6 @@ describe('engine lifecycle (model-based)', () => {
       },
       { numRuns: 100, logger: () => undefined }
     )
-    for (const k of ['eose', 'closed', 'timeout', 'late', 'drop', 'limits', 'root', 'delete']) expect(seen.get(k) ?? 0).toBeGreaterThan(10)
+    for (const k of ['eose', 'closed', 'timeout', 'late', 'drop', 'limits', 'root', 'delete', 'held']) expect(seen.get(k) ?? 0).toBeGreaterThan(10)
   })
 })

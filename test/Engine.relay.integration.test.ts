@@ -202,7 +202,7 @@ describe('the engine against a real relay on loopback', () => {
 
     const host = new LoopbackHost(syncEngine({ ownRelays: [OWN], bootstrapRelays: [url], relayPolicy: { allowRelays: [url] }, verify: false }))
     host.feed({ _tag: 'Events', events: [], now: host.now() })
-    const synced = await until(() => isSettled(host.engine) && relayRepos(url)(engineDesired(host.engine)).length === N, 40_000)
+    const synced = await until(() => isSettled(host.engine) && relayRepos(url)(engineDesired(host.engine)).length === N, 120_000)
     console.log(`synced ${synced} after ${Date.now() - t0} ms`)
     if (!synced) {
       const st = O.toUndefined(engineRelay(url)(host.engine))
@@ -221,10 +221,10 @@ describe('the engine against a real relay on loopback', () => {
     const fresh = refs.map((ref, i) => sign(author, 1621, t + 2 * N + i, [['a', ref], ['subject', `new ${i}`]], `new issue ${i}`))
     await publish(fresh)
     const live = (e: { id: string }) => [...(host.received.get(e.id) ?? [])].some((id) => id.startsWith('n34l'))
-    await until(() => fresh.every(live), 15_000)
+    await until(() => fresh.every(live), 60_000)
     const arrived = fresh.filter(live).length
     console.log(`engine e2e: ${N} repositories on ${connections} connections (${status.plan.flat().length} live subscriptions); ${arrived} of ${N} issues arrived live`)
     host.close()
     expect(arrived).toBe(N)
-  }, 90_000)
+  }, 240_000) // about 30 s on an idle 2-core machine; the bounds are for a loaded one
 })

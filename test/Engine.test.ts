@@ -170,6 +170,29 @@ describe('engine: one test per input', () => {
   })
 })
 
+describe('engine: purgatory (GRASP-01)', () => {
+  it('Held: a repository waiting for its git data is synced state-only; once released, in full, with its history from the beginning', () => {
+    const h = new Host(syncEngine(config))
+    const ref = `30617:${pkOf(1)}:r0`
+    h.step({ _tag: 'Held', repos: [ref], now: T0 })
+    h.step({ _tag: 'Events', events: [...repos(2), rootEvent(1617, [ref])], now: T0 })
+    h.settle()
+    expect(isSettled(h.engine)).toBe(true)
+    const filters = () => status(h.engine).plan.flat().flatMap((s) => s.filters) as Array<Record<string, unknown>>
+    expect(filters().some((f) => (f['#a'] as Array<string> | undefined)?.includes(ref))).toBe(false)
+    expect(filters().some((f) => (f['authors'] as Array<string> | undefined)?.includes(pkOf(1)))).toBe(true)
+    const r = h.step({ _tag: 'Held', repos: [], now: T0 + 10 })
+    expect(filters().some((f) => (f['#a'] as Array<string> | undefined)?.includes(ref))).toBe(true)
+    const b = r.batches.find((x) => x.relay === R)!
+    const history = b.history.flatMap((s) => s.filters) as Array<Record<string, unknown>>
+    expect(history.some((f) => (f['#a'] as Array<string> | undefined)?.includes(ref) && f['since'] === undefined)).toBe(true)
+    h.settle()
+    expect(isSettled(h.engine)).toBe(true)
+    expect(step({ _tag: 'Held', repos: [] })(h.engine).engine).toBe(h.engine)
+    expect(step({ _tag: 'Held', repos: 42 } as never)(h.engine).problems[0]?.code).toBe('invalid-input')
+  })
+})
+
 describe('issue 9.3: new limits re-plan a relay whose target did not change', () => {
   it('after max_subscriptions 5 and max_filters 10 arrive, every REQ has at most 10 filters and no connection holds more than 5 subscriptions', () => {
     const h = new Host(syncEngine(config))
