@@ -3,9 +3,10 @@
  *
  * Why the generators have this shape (test/arbitraries.ts): a law about order, splits or repeats
  * holds trivially on events that do not interact, so the events come from small pools (3 authors
- * x 3 identifiers, relays under several spellings) and a stream has 4 to 12 of them; about half
- * the runs hold two announcements of one repository, most derive targets with an accepted
- * repository, and about a third with roots. Deletions are aimed at the generated events (most
+ * x 3 identifiers, relays under several spellings) and a stream has 3 to 10 of them (the cost of
+ * the old 0 to 25); two runs in five hold two announcements of one repository, most derive
+ * targets with an accepted repository, and a third with roots (half the root events name a
+ * repository announced in the same stream). Deletions are aimed at the generated events (most
  * remove something), forged copies reuse real ids (most runs hold one), and relay indexes are
  * drawn over 5 relays and 5 repositories so a diff holds every kind of action in a third to
  * two thirds of the runs. The shares are asserted in test/coverage.test.ts.

@@ -10,8 +10,8 @@
  * Why the generators have this shape (details in test/wire.arbitraries.ts, shares asserted in
  * test/coverage.test.ts): a stability property draws the change it makes from the values the
  * target does not hold, so no run is rejected as a collision; the folding one draws its budget
- * from the target's own slot count, so three runs in four fold without overflow (uniform limits
- * did so in under 1%); the removal one removes a repository that owns no root, so no run is
+ * from the target's own slot count, so about half the runs fold at one depth before and after
+ * (uniform limits did so in under 1%); the removal one removes a repository that owns no root, so no run is
  * skipped; the coverage one tags events with the target's own values, so wanted events and near
  * misses are both checked in most runs; paging stores hold 16 to 80 events, so most need several
  * pages and many have a second with more events than a page. Totality draws garbage, valid values and valid values
@@ -219,8 +219,8 @@ describe('stability', () => {
     expect(touchedSlots(before, after).size).toBe(1)
   })
 
-  // The budget is drawn from the target's own slot count (wire.arbitraries.ts): three runs in four
-  // fold without overflow, and about half reach the headline (folded at one depth before and after).
+  // The budget is drawn from the target's own slot count (wire.arbitraries.ts): about three runs in
+  // five fold without overflow, and about half reach the headline (folded at one depth before and after).
   test.prop([growthCaseArb], RUNS)(
     'under TIGHT budgets (folding), adding one repository or root changes only subscriptions of its run, while the fold depth stays',
     (c) => {
