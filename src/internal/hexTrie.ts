@@ -194,6 +194,8 @@ export class Editor<V> {
   private readonly isSet: boolean
   private readonly base: HexTrie<V>
   private altered = false
+  /** Nodes this editor made: trimmed and sealed by `done`. */
+  private readonly made: Array<Node> = []
 
   constructor(base: HexTrie<V>) {
     this.base = base
@@ -214,14 +216,18 @@ export class Editor<V> {
   }
 
   private leaf(keys: Array<string>, vals: Array<unknown> | undefined): Leaf {
-    return { owner: this.owner, keys, vals: this.isSet ? undefined : vals }
+    const l: Leaf = { owner: this.owner, keys, vals: this.isSet ? undefined : vals }
+    this.made.push(l)
+    return l
   }
 
   private own<N extends Node>(n: N): N {
     if (n.owner === this.owner) return n
-    return (isLeaf(n)
+    const m = (isLeaf(n)
       ? { owner: this.owner, keys: n.keys.slice(), vals: n.vals === undefined ? undefined : n.vals.slice() }
       : { owner: this.owner, kids: n.kids.slice(), size: n.size }) as N
+    this.made.push(m)
+    return m
   }
 
   set(key: string, value: V): void {
@@ -252,6 +258,7 @@ export class Editor<V> {
       }
       // split the full leaf into a branch on the next digit
       const branch: Branch = { owner: this.owner, kids: new Array<Node | undefined>(16).fill(undefined), size: 0 }
+    this.made.push(branch)
       let b: Node = branch
       for (let j = 0; j < n.keys.length; j++) b = this.insert(b, n.keys[j] as string, (n.vals === undefined ? undefined : n.vals[j]) as V, depth)
       return this.insert(b, key, value, depth)
@@ -311,7 +318,16 @@ export class Editor<V> {
 
   /** The result; the editor must not be used after. */
   done(): HexTrie<V> {
-    // a new token: nodes made so far can no longer be changed in place by this editor
+    // seal what this editor made (no owner: nobody changes them in place again) and drop the
+    // spare capacity in-place inserts left in leaf arrays
+    for (const n of this.made) {
+      n.owner = undefined
+      if (isLeaf(n)) {
+        n.keys = n.keys.slice()
+        if (n.vals !== undefined) n.vals = n.vals.slice()
+      }
+    }
+    this.made.length = 0
     this.owner = {}
     if (!this.altered) return this.base
     return this.root === undefined ? empty<V>(this.isSet) : new HexTrie<V>(this.root, this.isSet)

@@ -30,8 +30,21 @@ import { arrayEquals, compareArrays, compareStrings } from './sorted.js'
 
 /** A set of event ids (compact, persistent). */
 export type IdSet = HexTrie<undefined>
-/** Root events by id: one per author, sorted by author (almost always one). */
-export type RootTable = HexTrie<ReadonlyArray<RootFacts>>
+/**
+ * Root events by id: the facts of the one author (the usual case), or, only with forged
+ * unverified input, the facts of every author of that id sorted by author.
+ */
+export type RootTable = HexTrie<RootFacts | ReadonlyArray<RootFacts>>
+
+const NO_FACTS: ReadonlyArray<RootFacts> = []
+
+/** The root events with one id, one per author, sorted by author (empty when none). */
+export const rootFactsOf = (table: RootTable, id: string): ReadonlyArray<RootFacts> => {
+  const v = table.get(id)
+  return v === undefined ? NO_FACTS : Array.isArray(v) ? (v as ReadonlyArray<RootFacts>) : [v as RootFacts]
+}
+
+const pack = (facts: ReadonlyArray<RootFacts>): RootFacts | ReadonlyArray<RootFacts> => (facts.length === 1 ? (facts[0] as RootFacts) : facts)
 
 /** What the index keeps of a live announcement (the decoded event minus its tag). */
 export type AnnouncementFacts = Omit<Announcement, '_tag'>
@@ -110,21 +123,17 @@ export const forgetChanges = (d: RepoIndexData): void => {
  */
 export const fromParts = (
   addrs: IMap<RepoRef, AddrState>,
-  rootEvents: RootTable | Iterable<readonly [string, ReadonlyArray<RootFacts>]>,
+  rootEvents: Iterable<readonly [string, ReadonlyArray<RootFacts>]>,
   deletions: IMap<string, ISet<string>>
 ): RepoIndexData => {
-  let table: RootTable
-  if (rootEvents instanceof Object && 'isSet' in rootEvents) table = rootEvents as RootTable
-  else {
-    const e = new Editor<ReadonlyArray<RootFacts>>(emptyTrie(false))
-    for (const [id, facts] of rootEvents as Iterable<readonly [string, ReadonlyArray<RootFacts>]>) e.set(id, facts)
-    table = e.done()
-  }
+  const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyTrie(false))
+  for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
+  const table = e.done()
   const liveIds = IMap<string, ISet<RepoRef>>().asMutable()
   for (const [ref, s] of addrs) if (s._tag === 'Live') liveIds.set(liveKey(s.ann), (liveIds.get(liveKey(s.ann)) ?? ISet<RepoRef>()).add(ref))
   const ids = new Map<RepoRef, Array<string>>()
-  for (const [id, facts] of table.entries())
-    for (const f of facts)
+  for (const id of table.keys())
+    for (const f of rootFactsOf(table, id))
       for (const repo of f.repos) {
         const list = ids.get(repo)
         if (list === undefined) ids.set(repo, [id])
@@ -185,7 +194,7 @@ const toFacts = ({ _tag, ...facts }: Announcement): AnnouncementFacts => facts
 /** The key of a live announcement in `liveIds`. */
 export const liveKey = (a: { readonly id: string; readonly pubkey: string }): string => `${a.id}:${a.pubkey}`
 /** What the index keeps of a root event: strings shared with the rest of the index where it can. */
-const toRootFacts = (ev: RootEvent): RootFacts => ({
+const toRootFacts = (ev: RootFacts | RootEvent): RootFacts => ({
   id: ev.id,
   pubkey: intern(ev.pubkey),
   kind: ev.kind,
@@ -215,7 +224,7 @@ class Batch {
 
   constructor(
     readonly addrs: Mutable<RepoRef, AddrState>,
-    readonly rootEvents: Editor<ReadonlyArray<RootFacts>>,
+    readonly rootEvents: Editor<RootFacts | ReadonlyArray<RootFacts>>,
     readonly roots: Mutable<RepoRef, IdSet>,
     readonly deletions: Mutable<string, ISet<string>>,
     readonly liveIds: Mutable<string, ISet<RepoRef>>
@@ -283,12 +292,17 @@ class Batch {
       this.setLive(ev.ref, toFacts(ev))
   }
 
+  private facts(id: string): ReadonlyArray<RootFacts> {
+    const v = this.rootEvents.get(id)
+    return v === undefined ? NO_FACTS : Array.isArray(v) ? (v as ReadonlyArray<RootFacts>) : [v as RootFacts]
+  }
+
   /** Removes `facts` (one author's event) from `rootEvents` and from the reverse index. */
   private removeRoot(facts: RootFacts): void {
-    const all = this.rootEvents.get(facts.id) ?? []
+    const all = this.facts(facts.id)
     const remaining = all.filter((f) => f.pubkey !== facts.pubkey)
     if (remaining.length === 0) this.rootEvents.remove(facts.id)
-    else this.rootEvents.set(facts.id, remaining)
+    else this.rootEvents.set(facts.id, pack(remaining))
     for (const repo of facts.repos) {
       if (remaining.some((f) => f.repos.includes(repo))) continue
       const ids = this.rootSet(repo)
@@ -300,14 +314,14 @@ class Batch {
 
   root(ev: RootEvent): void {
     if (this.isDeletedBy(ev.id, ev.pubkey)) return
-    const current = this.rootEvents.get(ev.id)?.find((f) => f.pubkey === ev.pubkey)
+    const current = this.facts(ev.id).find((f) => f.pubkey === ev.pubkey)
     if (current !== undefined) {
       if (compareRoots(ev, current) <= 0) return
       this.removeRoot(current)
     }
     const facts = toRootFacts(ev)
-    const others = this.rootEvents.get(ev.id) ?? []
-    this.rootEvents.set(ev.id, [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
+    const others = this.facts(ev.id)
+    this.rootEvents.set(ev.id, others.length === 0 ? facts : [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
     for (const repo of facts.repos) {
       const ids = this.rootSet(repo)
       if (ids.has(ev.id)) continue
@@ -321,7 +335,7 @@ class Batch {
     for (const id of ev.eventIds) {
       const by = this.deletions.get(id) ?? ISet<string>()
       if (!by.has(ev.pubkey)) this.deletions.set(id, by.add(ev.pubkey))
-      const root = this.rootEvents.get(id)?.find((f) => f.pubkey === ev.pubkey)
+      const root = this.facts(id).find((f) => f.pubkey === ev.pubkey)
       if (root !== undefined) this.removeRoot(root)
       for (const ref of this.liveIds.get(`${id}:${ev.pubkey}`) ?? []) {
         const state = this.addrs.get(ref)
@@ -383,8 +397,9 @@ export const equals = (a: RepoIndexData, b: RepoIndexData): boolean => {
     const sb = b.addrs.get(ref)
     if (sb === undefined || !stateEqual(sa, sb)) return false
   }
-  for (const [id, ra] of a.rootEvents.entries()) {
-    const rb = b.rootEvents.get(id)
+  for (const id of a.rootEvents.keys()) {
+    const ra = rootFactsOf(a.rootEvents, id)
+    const rb = b.rootEvents.has(id) ? rootFactsOf(b.rootEvents, id) : undefined
     if (rb === undefined || ra.length !== rb.length || ra.some((r, i) => !rootEqual(r, rb[i] as RootFacts))) return false
   }
   return a.deletions.equals(b.deletions)
