@@ -21,7 +21,6 @@
  */
 import { either as E } from 'fp-ts'
 import type { FilterTarget, NostrFilter } from '../Filters.js'
-import type { RelayPlan } from '../Wire.js'
 import { liveSubscriptionBudget, type RelayLimits } from '../Limits.js'
 import { isHex64, repoRef, repoRefParts, type RepoRef } from '../RepoRef.js'
 import { discovery, history, live, render } from './filters.js'
@@ -413,8 +412,19 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
   return { subscriptions: within, overflow, folded, foldDepth: folded > 0 ? foldDepth : undefined, problems, overBudget: overflow.length }
 }
 
+/** The shape of `Wire.RelayPlan` (kept here so that the layout engine imports nothing from the public modules that use it). */
+export interface LivePlan {
+  readonly relay: string
+  readonly subscriptions: ReadonlyArray<Subscription>
+  readonly overflow: ReadonlyArray<Subscription>
+  readonly budget: number
+  readonly folded: number
+  readonly overBudget: number
+  readonly problems: ReadonlyArray<Problem>
+}
+
 /** The live plan of one relay (no subscriptions when `target` is `undefined`). */
-export const livePlan = (relay: string, target: FilterTarget | undefined, limits: RelayLimits): RelayPlan => {
+export const livePlan = (relay: string, target: FilterTarget | undefined, limits: RelayLimits): LivePlan => {
   const mode = liveMode(limits)
   const budget = mode.budget ?? 0
   if (target === undefined) return { relay, subscriptions: [], overflow: [], budget, folded: 0, overBudget: 0, problems: [] }
