@@ -320,3 +320,17 @@ describe('totality: bad input gives an empty plan, or the parts that are usable'
     expect(addedTarget({ _tag: 'AddFilters', relay: R } as never)).toEqual(O.some({ relay: R, repos: [], rootEvents: {} }))
   })
 })
+
+describe('one batch type, one differ (0.2)', () => {
+  it('planActions gives the batch type the engine gives: connection 0, no history, the plan\u2019s problems', () => {
+    const [batch] = F.pipe(emptyRelayIndex, planActions(F.pipe(emptyRelayIndex, diff(index([ref(1), 'not-a-ref'])))))
+    expect(batch?.socket).toBe(0)
+    expect(batch?.history).toEqual([])
+    expect(batch?.problems).toEqual(batch?.plan.problems)
+  })
+
+  it('changeMessages re-sends a subscription whose filters have no JSON text (it cannot be compared)', () => {
+    const odd = { id: 'x', slot: 's:', filters: [{ limit: 0, '#e': [10n] }] as never }
+    expect(changeMessages([odd], [odd]).map((m) => m[0])).toEqual(['REQ'])
+  })
+})
