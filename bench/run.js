@@ -18,7 +18,8 @@
 // 4. Plan: planTarget on one relay's target holding 100k root events.
 // 5. Rows from bench/attacks.js (attackRows) and bench/verify.js (verifyRows), when present.
 import { existsSync, writeFileSync } from 'node:fs'
-import { execSync } from 'node:child_process'
+import { execSync, spawnSync } from 'node:child_process'
+import { getHeapStatistics } from 'node:v8'
 import * as os from 'node:os'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -39,6 +40,17 @@ import {
 } from '../dist/index.js'
 import { writeBenchmarkDocs } from '../scripts/benchmarks-doc.mjs'
 
+// The 100k-repository index of today's card needs more than V8's default old space (about 4 GiB
+// here): run the same script once more in a child with a larger heap and wait for it (all figures
+// are still measured in that one process).
+if (getHeapStatistics().heap_size_limit < 7 * 2 ** 30 && process.env['BENCH_CHILD'] !== '1') {
+  const child = spawnSync(process.execPath, [...process.execArgv, '--max-old-space-size=12288', fileURLToPath(import.meta.url)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_CHILD: '1' }
+  })
+  process.exit(child.status ?? 1)
+}
+
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const quick = process.env['BENCH_QUICK'] === '1'
@@ -55,6 +67,8 @@ if (gcFn === undefined) console.warn('global.gc is not exposed: run with node --
 const gc = () => {
   if (gcFn !== undefined) for (let i = 0; i < 3; i++) gcFn()
 }
+/** One full collection (between phases; the memory figures use heapUsed). */
+const gcOnce = () => gcFn?.()
 const heapUsed = () => {
   gc()
   return process.memoryUsage().heapUsed
@@ -204,6 +218,7 @@ if (gcFn !== undefined) {
     rejected += r.rejected.length
   }
   const afterIndex = heapUsed()
+  log('memory: card RepoIndex built')
   const desired = deriveTargets(config)(index)
   const afterDesired = heapUsed()
   let applied = applyActions(diff(desired)(emptyRelayIndex))(emptyRelayIndex)
@@ -214,12 +229,14 @@ if (gcFn !== undefined) {
   applied = emptyRelayIndex
   index = emptyRepoIndex
   const cardBytes = afterApplied - base
+  log('memory: card desired + applied built')
 
   // seed: plain Maps, index + desired + applied
   const base2 = heapUsed()
   let sIndex = S.seedEmpty()
   for (const b of W.coldBatches(spec)) S.seedApply(seedCfg, sIndex, b)
   const sAfterIndex = heapUsed()
+  log('memory: seed index built')
   let sDesired = S.seedDerive(sIndex)
   const sAfterDesired = heapUsed()
   let sApplied = /** @type {S.SeedTargets} */ (new Map())
@@ -260,7 +277,7 @@ const SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]
 /** @type {Record<number, number>} */
 const STEPS = quick ? { 1000: 15, 10000: 7 } : { 1000: 41, 10000: 21, 100000: 7 }
 const WARMUP_STEPS = 1
-/** Time budget for the timed steps of one algorithm at one size; at least MIN_STEPS are timed. */
+/** Time budget for the card's timed steps at one size (at least MIN_STEPS); the seed then runs the same steps. */
 const STEP_BUDGET_MS = quick ? 10_000 : 30_000
 const MIN_STEPS = 3
 
@@ -269,6 +286,68 @@ const sampleRelays = Array.from({ length: 12 }, (_, k) => W.relayUrlOf(k < 8 ? k
 
 /** @type {Array<Record<string, any>>} */
 const sizes = []
+/** @type {Array<Record<string, unknown>>} */
+const plans = []
+/** @type {Record<string, unknown>} */
+let attacks = { skipped: 'not reached in this run' }
+/** @type {Record<string, unknown>} */
+let verify = { skipped: 'not reached in this run' }
+
+/**
+ * Writes bench/results.json and the docs from what is measured so far (after each phase, so a run
+ * cut short still leaves its figures).
+ * @param {boolean} complete
+ */
+const save = (complete) => {
+  const first = sizes[0]
+  const last = sizes[sizes.length - 1]
+  const results = {
+    generatedBy: 'npm run bench (bench/run.js)',
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      commit: sh('git rev-parse --short HEAD'),
+      srcUncommitted: sh('git status --porcelain -- src').split('\n').filter((l) => l.trim() !== '').length,
+      quick,
+      complete,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
+      durationSeconds: 0,
+      cpuSeconds: 0
+    },
+    targets: { stepRatioAtLargest: 100, stepRatioAtSmallest: 1, growthMax: 3, coldRatioMax: 2, bytesPerRootMax: 300 },
+    workload: {
+      relays: W.RELAYS,
+      relaysPerRepo: [1, 5],
+      relayPopularity: 'Zipf-like popularity (weight 1/rank)',
+      authors: W.AUTHORS,
+      ownersPerRepo: 'pool of repos/2 owners',
+      rootsPerRepo: `Lomax(alpha ${W.ALPHA}, scale ${W.ROOTS_SCALE}), floored, at most ${W.MAX_ROOTS_PER_REPO}`,
+      rootKinds: W.ROOT_KINDS,
+      stepBatch: W.STEP_MIX,
+      coldBatchSize: 1000,
+      verify: false,
+      ownRelay: OWN
+    },
+    sizes,
+    growth: first && last ? { fromRepos: first.repos, toRepos: last.repos, cardStepRatio: round(last.step.card.medianMs / first.step.card.medianMs, 3), seedStepRatio: round(last.step.seed.medianMs / first.step.seed.medianMs, 3) } : null,
+    memory,
+    plans,
+    attacks,
+    verify
+  }
+  results.meta.durationSeconds = round((performance.now() - started) / 1000, 1)
+  const u = process.cpuUsage()
+  results.meta.cpuSeconds = round((u.user + u.system) / 1e6, 1)
+  writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+  writeBenchmarkDocs(results, root)
+  return results
+}
+
+save(false)
 for (const n of SIZES) {
   const steps = STEPS[n] ?? 5
   const spec = W.makeSpec(n, n * 7 + 1)
@@ -276,47 +355,10 @@ for (const n of SIZES) {
   let maxRoots = 0
   for (const c of spec.rootCounts) maxRoots = Math.max(maxRoots, c)
   const stepTexts = W.stepBatches(spec, WARMUP_STEPS + steps)
-  log(`${n} repositories: ${spec.roots} root events; seed`)
+  log(`${n} repositories: ${spec.roots} root events`)
 
-  // seed: cold build (mutable Maps), then steps
-  gc()
-  /** @type {SeedState} */
-  let seed = { index: S.seedEmpty(), applied: new Map() }
-  let mapBuildMs = 0
-  for (const b of W.coldBatches(spec)) {
-    events += b.length
-    const t0 = performance.now()
-    S.seedApply(seedCfg, seed.index, b)
-    mapBuildMs += performance.now() - t0
-  }
-  S.seedApplyActions(seed.applied, S.seedDiff(S.seedDerive(seed.index), new Map()))
-  gc()
-  const seedSamples = []
-  /** @type {S.SeedTargets} */
-  let seedDesired = new Map()
-  let seedSpent = 0
-  for (let s = 0; s < stepTexts.length; s++) {
-    if (seedSamples.length >= MIN_STEPS && seedSpent > STEP_BUDGET_MS) break
-    const batch = JSON.parse(/** @type {string} */ (stepTexts[s]))
-    const r = seedStep(seed, batch)
-    seedDesired = r.desired
-    if (s >= WARMUP_STEPS) {
-      seedSamples.push(r)
-      seedSpent += r.total
-    }
-  }
-  const seedSummary = {
-    relays: seedDesired.size,
-    sample: sampleRelays.map((u) => {
-      const t = seedDesired.get(u)
-      return [u, t?.repos.size ?? 0, t?.roots.size ?? 0]
-    })
-  }
-  seed = { index: S.seedEmpty(), applied: new Map() }
-  seedDesired = new Map()
-  gc()
-
-  // card: cold build, then steps
+  // card: cold build, then steps (as many as fit the budget, at least MIN_STEPS)
+  gcOnce()
   log(`${n} repositories: card`)
   /** @type {CardState} */
   let card = { index: emptyRepoIndex, applied: emptyRelayIndex, rejected: 0 }
@@ -329,18 +371,17 @@ for (const n of SIZES) {
     card.rejected += r.rejected.length
   }
   const buildRejected = card.rejected
-  const heapAfterCardBuild = heapUsed()
   // warm-up: derive once before timing steps
   const t0 = performance.now()
   const desired0 = deriveTargets(config)(card.index)
   const firstDeriveMs = performance.now() - t0
   card.applied = applyActions(diff(desired0)(emptyRelayIndex))(emptyRelayIndex)
-  gc()
+  gcOnce()
+  log(`${n} repositories: card built; steps`)
   const cardSamples = []
   let cardDesired = desired0
   let cardSpent = 0
-  // the card runs exactly as many steps as the seed did, so both end on the same state
-  for (let s = 0; s < WARMUP_STEPS + seedSamples.length; s++) {
+  for (let s = 0; s < stepTexts.length; s++) {
     if (cardSamples.length >= MIN_STEPS && cardSpent > STEP_BUDGET_MS) break
     const batch = JSON.parse(/** @type {string} */ (stepTexts[s]))
     const r = cardStep(card, batch)
@@ -361,12 +402,48 @@ for (const n of SIZES) {
     })
   }
   const stepRejected = card.rejected - buildRejected
-  // comparable only when both ran the same steps
-  const agree = cardSamples.length === seedSamples.length ? JSON.stringify(cardSummary) === JSON.stringify(seedSummary) : null
-  if (!agree) console.warn(`WARNING: card and seed targets differ at ${n}: ${JSON.stringify({ card: cardSummary, seed: seedSummary })}`)
   card = { index: emptyRepoIndex, applied: emptyRelayIndex, rejected: 0 }
   cardDesired = emptyRelayIndex
-  gc()
+  gcOnce()
+
+  // seed: cold build (mutable Maps), then the same steps
+  log(`${n} repositories: seed`)
+  /** @type {SeedState} */
+  let seed = { index: S.seedEmpty(), applied: new Map() }
+  let mapBuildMs = 0
+  for (const b of W.coldBatches(spec)) {
+    events += b.length
+    const t0 = performance.now()
+    S.seedApply(seedCfg, seed.index, b)
+    mapBuildMs += performance.now() - t0
+  }
+  S.seedApplyActions(seed.applied, S.seedDiff(S.seedDerive(seed.index), new Map()))
+  gcOnce()
+  log(`${n} repositories: seed built; steps`)
+  const seedSamples = []
+  /** @type {S.SeedTargets} */
+  let seedDesired = new Map()
+  // the seed runs exactly the steps the card ran, so both are timed on the same batches and end
+  // on the same state
+  for (let s = 0; s < WARMUP_STEPS + cardSamples.length; s++) {
+    const batch = JSON.parse(/** @type {string} */ (stepTexts[s]))
+    const r = seedStep(seed, batch)
+    seedDesired = r.desired
+    if (s >= WARMUP_STEPS) seedSamples.push(r)
+  }
+  const seedSummary = {
+    relays: seedDesired.size,
+    sample: sampleRelays.map((u) => {
+      const t = seedDesired.get(u)
+      return [u, t?.repos.size ?? 0, t?.roots.size ?? 0]
+    })
+  }
+  seed = { index: S.seedEmpty(), applied: new Map() }
+  seedDesired = new Map()
+  gcOnce()
+
+  const agree = JSON.stringify(cardSummary) === JSON.stringify(seedSummary)
+  if (!agree) console.warn(`WARNING: card and seed targets differ at ${n}: ${JSON.stringify({ card: cardSummary, seed: seedSummary })}`)
 
   const seedStats = summarize(seedSamples)
   const cardStats = summarize(cardSamples)
@@ -384,7 +461,6 @@ for (const n of SIZES) {
       seedOverCard: round(seedStats.medianMs / cardStats.medianMs, 3),
       firstDeriveMs: round(firstDeriveMs, 2)
     },
-    heapAfterCardBuildBytes: heapAfterCardBuild,
     cold: {
       batchSize: 1000,
       cardMs: round(cardBuildMs, 1),
@@ -394,14 +470,13 @@ for (const n of SIZES) {
     rejected: { build: buildRejected, steps: stepRejected },
     check: { agree, relays: cardSummary.relays, sampledRelays: cardSummary.sample }
   })
+  save(false)
   log(`${n}: seed ${fmtMs(seedStats.medianMs)}, card ${fmtMs(cardStats.medianMs)} per step; cold build card ${fmtMs(cardBuildMs)}, Map ${fmtMs(mapBuildMs)}`)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 4. Plan for one relay holding 100k root events.
 const PLAN_ROOTS = quick ? 10_000 : 100_000
-/** @type {Array<Record<string, unknown>>} */
-const plans = []
 {
   const r = W.rng(4242)
   /** @param {string} name @param {number} repoCount */
@@ -412,7 +487,10 @@ const plans = []
     const sum = weights.reduce((a, b) => a + b, 0)
     const counts = weights.map((w) => Math.floor((w / sum) * PLAN_ROOTS))
     let left = PLAN_ROOTS - counts.reduce((a, b) => a + b, 0)
-    while (left-- > 0) counts[r.int(repoCount)] = /** @type {number} */ (counts[r.int(repoCount)] ?? 0) + 1
+    while (left-- > 0) {
+      const k = r.int(repoCount)
+      counts[k] = /** @type {number} */ (counts[k]) + 1
+    }
     const fixed = PLAN_ROOTS - counts.reduce((a, b) => a + b, 0)
     counts[0] = /** @type {number} */ (counts[0]) + fixed
     const repos = []
@@ -456,6 +534,8 @@ const plans = []
   }
 }
 
+save(false)
+
 // ---------------------------------------------------------------------------------------------
 // 5. Optional rows from other benchmark modules.
 /** @param {string} file @param {string} fn */
@@ -474,53 +554,12 @@ const optionalRows = async (file, fn) => {
     return { skipped: `bench/${file} threw: ${e instanceof Error ? e.message : String(e)}` }
   }
 }
-const attacks = await optionalRows('attacks.js', 'attackRows')
-const verify = await optionalRows('verify.js', 'verifyRows')
+attacks = await optionalRows('attacks.js', 'attackRows')
+verify = await optionalRows('verify.js', 'verifyRows')
 
 // ---------------------------------------------------------------------------------------------
 // Results, tables, docs.
-const first = sizes[0]
-const last = sizes[sizes.length - 1]
-const results = {
-  generatedBy: 'npm run bench (bench/run.js)',
-  meta: {
-    date: new Date().toISOString(),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? '',
-    commit: sh('git rev-parse --short HEAD'),
-    srcUncommitted: sh('git status --porcelain -- src').split('\n').filter((l) => l.trim() !== '').length,
-    quick,
-    loadAverageAtStart: loadAtStart,
-    loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
-    durationSeconds: 0
-  },
-  targets: { stepRatioAtLargest: 100, stepRatioAtSmallest: 1, growthMax: 3, coldRatioMax: 2, bytesPerRootMax: 300 },
-  workload: {
-    relays: W.RELAYS,
-    relaysPerRepo: [1, 5],
-    relayPopularity: 'Zipf-like popularity (weight 1/rank)',
-    authors: W.AUTHORS,
-    ownersPerRepo: 'pool of repos/2 owners',
-    rootsPerRepo: `Lomax(alpha ${W.ALPHA}, scale ${W.ROOTS_SCALE}), floored, at most ${W.MAX_ROOTS_PER_REPO}`,
-    rootKinds: W.ROOT_KINDS,
-    stepBatch: W.STEP_MIX,
-    coldBatchSize: 1000,
-    verify: false,
-    ownRelay: OWN
-  },
-  sizes,
-  growth: first && last ? { fromRepos: first.repos, toRepos: last.repos, cardStepRatio: round(last.step.card.medianMs / first.step.card.medianMs, 3), seedStepRatio: round(last.step.seed.medianMs / first.step.seed.medianMs, 3) } : null,
-  memory,
-  plans,
-  attacks,
-  verify
-}
-results.meta.durationSeconds = round((performance.now() - started) / 1000, 1)
-
-writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
-writeBenchmarkDocs(results, root)
+const results = save(true)
 
 printTable(
   'Step: one batch of 100 mixed events (median per step)',
@@ -558,7 +597,11 @@ for (const [name, section] of /** @type {Array<[string, any]>} */ ([['attackRows
     const rows = /** @type {unknown[]} */ (section.rows)
     const keys = [...new Set(rows.flatMap((r) => (r !== null && typeof r === 'object' && !Array.isArray(r) ? Object.keys(r) : [])))]
     if (keys.length === 0) printTable(name, rows[0] && Array.isArray(rows[0]) ? rows[0].map((_, i) => `#${i}`) : ['row'], rows.map((r) => (Array.isArray(r) ? r.map(String) : [String(r)])))
-    else printTable(name, keys, rows.map((r) => keys.map((k) => String(/** @type {any} */ (r)?.[k] ?? ''))))
+    else
+      printTable(name, keys, rows.map((r) => keys.map((k) => {
+        const v = /** @type {any} */ (r)?.[k]
+        return typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : String(v ?? '')
+      })))
   }
 }
 console.log(`\nwrote bench/results.json, docs/benchmarks.md, docs/benchmarks-step.svg in ${results.meta.durationSeconds} s`)

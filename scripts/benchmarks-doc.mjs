@@ -21,7 +21,7 @@ const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`
 /** @param {boolean} ok */
 const verdict = (ok) => (ok ? 'met' : '**not met**')
 /** @param {unknown} v */
-const cell = (v) => String(v ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')
+const cell = (v) => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : String(v ?? '')).replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 /**
  * A table of arbitrary rows (objects: keys as columns, in order of first appearance; arrays:
@@ -50,6 +50,7 @@ export const renderSvg = (results) => {
     { name: 'card pipeline', key: 'card', color: '#1f5fbf', marker: 'circle' },
     { name: "seed's algorithm", key: 'seed', color: '#d9480f', marker: 'square' }
   ]
+  if (sizes.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="60"><text x="10" y="30">No step figures in bench/results.json yet.</text></svg>\n`
   const xs = sizes.map((s) => s.repos)
   const ys = sizes.flatMap((s) => [s.step.card.medianMs, s.step.seed.medianMs]).filter((y) => y > 0)
   const x0 = Math.floor(Math.log10(Math.min(...xs)) + 1e-9), x1 = Math.max(x0 + 1, Math.ceil(Math.log10(Math.max(...xs)) - 1e-9))
@@ -136,10 +137,11 @@ export const renderMarkdown = (results) => {
     `Run: ${meta.date} · Node ${meta.node} · ${meta.platform} · ${meta.cpus} × ${meta.cpuModel} · commit \`${meta.commit}\`` +
       (meta.srcUncommitted > 0 ? ` (with ${meta.srcUncommitted} uncommitted file(s) under src/)` : '') +
       ` · load average (1, 5, 15 min) ${meta.loadAverageAtStart.join(', ')} at the start, ${meta.loadAverageAtEnd.join(', ')} at the end` +
-      ` · ${meta.durationSeconds} s${meta.quick ? ' · **quick run (BENCH_QUICK=1), smaller sizes**' : ''}`,
+      ` · ${meta.durationSeconds} s wall, ${meta.cpuSeconds} s CPU${meta.quick ? ' · **quick run (BENCH_QUICK=1), smaller sizes**' : ''}`,
     ''
   )
 
+  if (!meta.complete) L.push('**Partial run:** the run stopped before every phase was measured; sections below without figures were not reached.', '')
   // Summary against the issue's targets
   L.push('## Summary against the targets (issue 8)', '')
   L.push('| claim | target | measured | |', '| --- | --- | --- | --- |')
@@ -173,13 +175,13 @@ export const renderMarkdown = (results) => {
   L.push('## 1. One step: 100 events, card pipeline against the seed\'s algorithm', '')
   L.push(
     "Card: `applyBatch(config, batch)(index)` → `deriveTargets(config)(index)` → `diff(desired)(applied)` → `applyActions(actions)(applied)`, with the same `config` object every step. Seed (`bench/seed.js`): the batch applied to mutable Maps, every relay's target derived from the whole index, the whole target diffed against the previous one (removals included), the actions applied. Both start from the same index state after the cold build (one full derive beforehand), run the same step batches after " +
-      `${first?.warmupSteps ?? 0} untimed warm-up step(s), and are reported as medians per step. Each algorithm gets a budget of timed steps per size (at least three steps); the card runs at most as many steps as the seed.`,
+      `${first?.warmupSteps ?? 0} untimed warm-up step(s), and are reported as medians per step. The card runs as many of the planned steps as fit a time budget per size (at least three), and the seed then runs exactly the same steps.`,
     ''
   )
-  L.push('| repositories | timed steps (card / seed) | seed | card | seed / card | card: applyBatch | deriveTargets | diff | applyActions | actions per step (card) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  L.push('| repositories | timed steps | seed | card | seed / card | card: applyBatch | deriveTargets | diff | applyActions | actions per step (card) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const s of sizes) {
     const c = s.step.card, p = c.phasesMedianMs
-    L.push(`| ${int(s.repos)} | ${s.steps.card} / ${s.steps.seed} | ${ms(s.step.seed.medianMs)} | ${ms(c.medianMs)} | **${times(s.step.seedOverCard)}** | ${ms(p.applyBatch)} | ${ms(p.deriveTargets)} | ${ms(p.diff)} | ${ms(p.applyActions)} | ${c.actionsPerStep} |`)
+    L.push(`| ${int(s.repos)} | ${s.steps.card} | ${ms(s.step.seed.medianMs)} | ${ms(c.medianMs)} | **${times(s.step.seedOverCard)}** | ${ms(p.applyBatch)} | ${ms(p.deriveTargets)} | ${ms(p.diff)} | ${ms(p.applyActions)} | ${c.actionsPerStep} |`)
   }
   L.push('')
   if (results.growth) L.push(`Growth from ${size(results.growth.fromRepos)} to ${size(results.growth.toRepos)} repositories: card **${times(results.growth.cardStepRatio)}**, seed ${times(results.growth.seedStepRatio)}.`, '')
