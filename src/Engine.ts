@@ -649,7 +649,6 @@ const reconcile = (
   const batches: Array<RelayBatch> = []
   let jobs = rs.jobs
   let resume = rs.resume
-  let pendingRuns: ReadonlyArray<Run> = []
   const n = Math.max(rs.plan.length, conns.length)
   const budget = liveSubscriptionBudget(limits)
   for (let k = 0; k < n; k++) {
@@ -683,8 +682,7 @@ const reconcile = (
           const sink: Array<EngineProblem> = []
           const withJob = addJob({ ...rs, jobs, runs }, rs.target, since, true, sink)
           jobs = withJob.jobs
-          pendingRuns = withJob.runs.slice(runs.length)
-          runs.push(...pendingRuns)
+          runs.push(...withJob.runs.slice(runs.length))
         }
       }
     }
@@ -740,7 +738,6 @@ const reconcile = (
   }
   while (conns.length > rs.plan.length && !(conns[conns.length - 1] as Conn).up) conns.pop()
   const liveJobs = new Set(runs.map((r) => r.job))
-  void pendingRuns
   return { rs: { ...rs, conns, runs, jobs: jobs.filter((j) => liveJobs.has(j.id)), seq, resume }, batches }
 }
 
