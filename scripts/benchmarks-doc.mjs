@@ -88,14 +88,15 @@ export const renderSvg = (results) => {
   series.forEach((s, k) => {
     const pts = sizes.map((z) => [px(z.repos), py(z.step[s.key].medianMs), z.step[s.key].medianMs])
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2.2" points="${pts.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`)
-    for (const [x, y, v] of pts) {
+    pts.forEach(([x, y, v], i) => {
+      const lastPoint = i === pts.length - 1 && pts.length > 1
       out.push(
         s.marker === 'circle'
           ? `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4.5" fill="${s.color}"/>`
           : `<rect x="${(x - 4).toFixed(1)}" y="${(y - 4).toFixed(1)}" width="8" height="8" fill="${s.color}"/>`
       )
-      out.push(`<text x="${(x + 8).toFixed(1)}" y="${(y + (k === 0 ? 15 : -8)).toFixed(1)}" fill="${s.color}" font-size="11">${ms(v)}</text>`)
-    }
+      out.push(`<text x="${(lastPoint ? x - 8 : x + 8).toFixed(1)}" y="${(y + (k === 0 ? 15 : -8)).toFixed(1)}" text-anchor="${lastPoint ? 'end' : 'start'}" fill="${s.color}" font-size="11">${ms(v)}</text>`)
+    })
     const ly = T + 14 + k * 22
     out.push(`<line x1="${W - R + 16}" y1="${ly}" x2="${W - R + 44}" y2="${ly}" stroke="${s.color}" stroke-width="2.2"/>`)
     out.push(s.marker === 'circle' ? `<circle cx="${W - R + 30}" cy="${ly}" r="4.5" fill="${s.color}"/>` : `<rect x="${W - R + 26}" y="${ly - 4}" width="8" height="8" fill="${s.color}"/>`)
