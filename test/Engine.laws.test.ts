@@ -10,7 +10,7 @@
 import { describe, expect } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
 import { option as O } from 'fp-ts'
-import { engineApplied, engineDesired, engineRelay, engineRelays, eqRelayIndex, isSettled, limitsFromRelayInfo, syncEngine, type RelayLimits } from '../src/index.js'
+import { engineApplied, engineDesired, engineRelay, engineRelays, eqRelayIndex, isSettled, limitsFromRelayInfo, step, syncEngine, type RelayLimits } from '../src/index.js'
 import { BOOTSTRAP, OWN, finish } from './arbitraries.js'
 import { announce, rootEvent } from './helpers.js'
 import { Host } from './engine/sim.js'
@@ -201,5 +201,20 @@ describe('engine lifecycle (model-based)', () => {
       { numRuns: 100, logger: () => undefined }
     )
     for (const k of ['eose', 'closed', 'timeout', 'late', 'drop', 'limits', 'root', 'delete', 'held']) expect(seen.get(k) ?? 0).toBeGreaterThan(10)
+  })
+})
+
+describe('engine edge (totality)', () => {
+  const engine = syncEngine(config)
+  const tags = ['Events', 'Eose', 'Closed', 'Notice', 'Timeout', 'Connected', 'Disconnected', 'Limits', 'Tick', 'Held']
+  const inputArb = fc.oneof(
+    fc.anything(),
+    fc.record({ _tag: fc.constantFrom(...tags), relay: fc.oneof(fc.constant('wss://r1.example'), fc.anything()), socket: fc.anything(), id: fc.anything(), now: fc.anything(), events: fc.anything(), limits: fc.anything(), repos: fc.anything() }, { requiredKeys: ['_tag'] })
+  )
+  test.prop([inputArb], { numRuns: 1000 })('step answers any value with an engine, and never throws', (input) => {
+    const r = step(input as never)(engine)
+    expect(typeof isSettled(r.engine)).toBe('boolean')
+    expect(Array.isArray(r.batches) && Array.isArray(r.problems) && Array.isArray(r.rejected)).toBe(true)
+    if (typeof input !== 'object' || input === null || !tags.includes((input as { _tag?: unknown })._tag as string)) expect(r.engine).toBe(engine)
   })
 })
