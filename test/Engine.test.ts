@@ -11,8 +11,11 @@ import {
   engineDesired,
   engineRelay,
   engineRelays,
+  emptySyncState,
   eqRelayIndex,
   isSettled,
+  nextBatches,
+  syncTargets,
   limitsFromRelayInfo,
   relayRepos,
   step,
@@ -285,6 +288,20 @@ describe('overflow is planned and tracked: further connections', () => {
     expect(isSettled(h.engine)).toBe(true)
     expect(h.net.violations).toEqual([])
     expect(h.net.peak).toBeLessThanOrEqual(20)
+  })
+
+  it('the 0.1 path (nextBatches) sends one connection’s budget and leaves the rest untracked: the defect the engine fixes', () => {
+    const h = new Host(syncEngine(config))
+    h.step({ _tag: 'Events', events: repos(1000), now: T0 })
+    const [old] = nextBatches(syncTargets(engineDesired(h.engine)))(emptySyncState).filter((b) => b.relay === R)
+    expect(old!.messages.filter((m) => m[0] === 'REQ')).toHaveLength(18)
+    expect(old!.plan.overflow.length).toBeGreaterThan(0)
+    const covered = (subs: ReadonlyArray<{ filters: ReadonlyArray<unknown> }>) =>
+      new Set(subs.flatMap((s) => s.filters as Array<{ '#a'?: Array<string> }>).flatMap((f) => f['#a'] ?? []))
+    const onePlan = covered(old!.plan.subscriptions).size
+    const engineCovers = covered(status(h.engine).plan.flat()).size
+    expect(onePlan).toBeLessThan(400)
+    expect(engineCovers).toBe(1000)
   })
 
   it('past maxConnectionsPerRelay the rest is reported, never sent over the budget', () => {
