@@ -356,3 +356,50 @@ describe('totality', () => {
     expect(step({ _tag: 'Limits', relay: R, limits: trap() } as never)(e).engine).not.toBe(undefined)
   })
 })
+
+describe('README: the main path', () => {
+  it('type-checks against the library (the sockets, log and timer are declared)', async () => {
+    const { readFileSync, mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { fileURLToPath } = await import('node:url')
+    const ts = (await import('typescript')).default
+    const root = fileURLToPath(new URL('..', import.meta.url))
+    const md = readFileSync(join(root, 'README.md'), 'utf8')
+    const code = /```ts\n(import \{ limitsFromRelayInfo, step, syncEngine[\s\S]*?)```/.exec(md)?.[1] ?? ''
+    expect(code).toContain('step(input)(engine)')
+    const file = join(mkdtempSync(join(tmpdir(), 'nip34-readme-')), 'main.mts')
+    const declarations = `
+declare const log: { warn: (...a: Array<unknown>) => void }
+declare const inbox: Array<unknown>
+declare const every: (ms: number, f: () => void) => void
+declare const sockets: {
+  send(relay: string, socket: number, frame: string): void
+  close(relay: string, socket: number): void
+  on(kind: 'EVENT', f: (relay: string, socket: number, id: string, event: unknown) => void): void
+  on(kind: 'EOSE' | 'timeout', f: (relay: string, socket: number, id: string) => void): void
+  on(kind: 'CLOSED', f: (relay: string, socket: number, id: string, reason: string) => void): void
+  on(kind: 'NOTICE', f: (relay: string, socket: number, message: string) => void): void
+  on(kind: 'open' | 'drop', f: (relay: string, socket: number) => void): void
+  on(kind: 'nip11', f: (relay: string, doc: unknown) => void): void
+}
+export {}
+`
+    writeFileSync(file, code.replace("from 'nip34-sync'", `from '${join(root, 'src/index.ts')}'`) + declarations)
+    const program = ts.createProgram([file], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      verbatimModuleSyntax: true,
+      allowImportingTsExtensions: true,
+      skipLibCheck: true,
+      noEmit: true,
+      types: ['node']
+    })
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+    expect(errors).toEqual([])
+  }, 60_000)
+})
