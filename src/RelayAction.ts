@@ -23,7 +23,7 @@
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
 import { is } from 'immutable'
-import type { IdSet } from './internal/repoIndex.js'
+import { keysOnlyIn } from './internal/hexTrie.js'
 import { relayData, targetToJson, wrapRelayIndex, type RelayIndex } from './RelayIndex.js'
 import { relayUrl, type RelayUrl } from './RelayUrl.js'
 import { repoRef, type RepoRef } from './RepoRef.js'
@@ -181,12 +181,12 @@ export type RelayAction =
 export const decodeRelayActions = (u: unknown): E.Either<t.Errors, ReadonlyArray<RelayAction>> =>
   t.readonlyArray(RelayAction).decode(u)
 
-type Pairs = Array<readonly [RepoRef, IdSet]>
+type Pairs = Array<readonly [RepoRef, ReadonlyArray<string>]>
 
 const pairsJson = (pairs: Pairs): Record<string, ReadonlyArray<string>> => {
   const out: Record<string, ReadonlyArray<string>> = {}
   for (const [repo, ids] of [...pairs].sort((a, b) => compareStrings(a[0], b[0])))
-    out[repo] = ids.toArray().sort(compareStrings)
+    out[repo] = ids
   return out
 }
 
@@ -194,8 +194,8 @@ const pairDifference = (x: internal.Target, y: internal.Target): Pairs => {
   const out: Pairs = []
   for (const [repo, ids] of x.roots) {
     const other = y.roots.get(repo)
-    const left = other === undefined ? ids : ids.subtract(other)
-    if (left.size > 0) out.push([repo, left])
+    const left = other === undefined ? ids.toArray() : keysOnlyIn(ids, other)
+    if (left.length > 0) out.push([repo, left])
   }
   return out
 }
@@ -305,10 +305,11 @@ const changedFrom = (actions: Array<RelayAction>, relay: RelayUrl, at: internal.
       const ra = at.roots.get(repo)
       const rd = dt.roots.get(repo)
       if (ra === rd) continue
-      const gone = ra === undefined ? undefined : rd === undefined ? ra : ra.subtract(rd)
-      const come = rd === undefined ? undefined : ra === undefined ? rd : rd.subtract(ra)
-      if (gone !== undefined && gone.size > 0) removePairs.push([repo, gone])
-      if (come !== undefined && come.size > 0) addPairs.push([repo, come])
+      // versions of one root set share their untouched nodes: this costs what changed
+      const gone = ra === undefined ? [] : rd === undefined ? ra.toArray() : keysOnlyIn(ra, rd)
+      const come = rd === undefined ? [] : ra === undefined ? rd.toArray() : keysOnlyIn(rd, ra)
+      if (gone.length > 0) removePairs.push([repo, gone])
+      if (come.length > 0) addPairs.push([repo, come])
     }
   }
   if (removeRepos.length > 0 || removePairs.length > 0)

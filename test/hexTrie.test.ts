@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
-import { Editor, empty, hexSet, LEAF_MAX, type HexTrie } from '../src/internal/hexTrie.js'
+import { Editor, empty, hexSet, keysOnlyIn, LEAF_MAX, type HexTrie } from '../src/internal/hexTrie.js'
 import { is, Map as IMap } from 'immutable'
 
 const keyArb = fc
@@ -63,4 +63,21 @@ describe('HexTrie', () => {
     expect(seen.split).toBeGreaterThan(30)
     expect(seen.collapse).toBeGreaterThan(30)
   })
+})
+
+describe('keysOnlyIn', () => {
+  test.prop([fc.array(keyArb, { maxLength: 150, size: 'max' }), fc.array(opArb, { maxLength: 60, size: 'max' })], { numRuns: 300 })(
+    'equals subtract between a set and an edited version of it, and between unrelated sets',
+    (xs, ops) => {
+      const a = hexSet(xs)
+      const e = new Editor(a)
+      for (const { op, key } of ops) if (op === 'set') e.set(key, undefined)
+      else e.remove(key)
+      const b = e.done()
+      expect(keysOnlyIn(a, b)).toEqual(a.subtract(b).toArray())
+      expect(keysOnlyIn(b, a)).toEqual(b.subtract(a).toArray())
+      const c = hexSet(ops.map((o) => o.key))
+      expect(keysOnlyIn(a, c)).toEqual(a.subtract(c).toArray())
+    }
+  )
 })

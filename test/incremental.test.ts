@@ -47,7 +47,7 @@ const oracle = (c: SyncConfig, index: RepoIndex): RelayIndex =>
   fullDerivation(resolveConfig(c), repoDataOf(index)).index as unknown as RelayIndex
 
 describe('incremental derivation', () => {
-  test.prop([fc.array(stepArb, { minLength: 1, maxLength: 8 })], { numRuns: 400 })(
+  test.prop([fc.array(stepArb, { minLength: 1, maxLength: 8 })], { numRuns: Number(process.env['INC_RUNS'] ?? 400) })(
     'deriveTargets and diff give exactly the values of a full recompute',
     (steps) => {
       let index = emptyRepoIndex

@@ -125,6 +125,12 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     if (g === undefined || dropped.has(g)) return
     dropped.add(g)
     for (const m of g.members) pending.push(m.ref)
+    // a member of an oversized component stands alone, but its component regroups as one
+    if (g.component !== undefined)
+      for (const r of g.component) {
+        pending.push(r)
+        drop(groupOf.get(r))
+      }
   }
   for (const r of changes.refs) {
     drop(groupOf.get(r))

@@ -35,6 +35,11 @@ export interface RepoGroup {
   readonly relays: ReadonlyArray<RelayUrl>
   /** The size of the mutual-listing component when it was over `membersPerGroup` (members then stand alone). */
   readonly oversized: number | undefined
+  /**
+   * For a member of an oversized component: every address of that component (one array shared
+   * by all of them), so a change to any member regroups them all.
+   */
+  readonly component?: ReadonlyArray<RepoRef>
 }
 
 /** GRASP-01: one of our hosts appears both as a `relays` host and as a `clone` host. */
@@ -99,14 +104,20 @@ const componentOf = (config: ResolvedConfig, data: RepoIndexData, start: Announc
 const NONE: ReadonlyArray<never> = []
 
 /** One group from its members (sorted by address). */
-const makeGroup = (config: ResolvedConfig, members: ReadonlyArray<AnnouncementFacts>, oversized: number | undefined): RepoGroup => {
+const makeGroup = (
+  config: ResolvedConfig,
+  members: ReadonlyArray<AnnouncementFacts>,
+  oversized: number | undefined,
+  component?: ReadonlyArray<RepoRef>
+): RepoGroup => {
   const accepted = members.filter(acceptedBy(config))
   const synced = accepted.length > 0
   return {
     members,
     accepted: accepted.length === members.length ? members : accepted.length === 0 ? NONE : accepted,
     relays: synced ? groupRelays(config, members).relays : NONE,
-    oversized
+    oversized,
+    ...(component === undefined ? {} : { component })
   }
 }
 
@@ -118,7 +129,10 @@ export const groupsAround = (config: ResolvedConfig, data: RepoIndexData, start:
   const component = componentOf(config, data, start)
   if (component.length === 1) return [makeGroup(config, component, undefined)]
   component.sort((a, b) => compareStrings(a.ref, b.ref))
-  if (component.length > config.caps.membersPerGroup) return component.map((m) => makeGroup(config, [m], component.length))
+  if (component.length > config.caps.membersPerGroup) {
+    const refs = component.map((m) => m.ref)
+    return component.map((m) => makeGroup(config, [m], component.length, refs))
+  }
   return [makeGroup(config, component, undefined)]
 }
 

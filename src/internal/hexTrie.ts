@@ -172,6 +172,44 @@ export class HexTrie<V> {
   }
 }
 
+/** Whether the subtree `n` (whose keys share the first `depth` digits) holds `key`. */
+const holds = (n: Node | undefined, key: string, depth: number): boolean => {
+  while (n !== undefined) {
+    if (isLeaf(n)) return search(n.keys, key) >= 0
+    n = n.kids[digit(key, depth++)]
+  }
+  return false
+}
+
+const collect = (n: Node | undefined, out: Array<string>): void => {
+  if (n === undefined) return
+  if (isLeaf(n)) for (const k of n.keys) out.push(k)
+  else for (const kid of n.kids) collect(kid, out)
+}
+
+const only = (a: Node | undefined, b: Node | undefined, depth: number, out: Array<string>): void => {
+  if (a === undefined || a === b) return
+  if (b === undefined) return collect(a, out)
+  if (!isLeaf(a) && !isLeaf(b)) {
+    for (let d = 0; d < 16; d++) only(a.kids[d], b.kids[d], depth + 1, out)
+    return
+  }
+  const keys: Array<string> = []
+  collect(a, keys)
+  for (const k of keys) if (!holds(b, k, depth)) out.push(k)
+}
+
+/**
+ * The keys of `a` that are not in `b`, in order. Versions of one trie share every node an edit
+ * did not touch, and shared subtrees are skipped, so comparing a set with its next version costs
+ * what changed between them, not their size.
+ */
+export const keysOnlyIn = (a: HexTrie<unknown>, b: HexTrie<unknown>): Array<string> => {
+  const out: Array<string> = []
+  only(a.root, b.root, 0, out)
+  return out
+}
+
 const EMPTY_SET = new HexTrie<undefined>(undefined, true)
 const EMPTY_MAP = new HexTrie<never>(undefined, false)
 
