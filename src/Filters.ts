@@ -35,7 +35,7 @@ import { relayTarget, type RelayIndex } from './RelayIndex.js'
 import { repoRef, type RepoRef } from './RepoRef.js'
 import * as build from './internal/filters.js'
 import { layout, liveMode } from './internal/layout.js'
-import { asArray, asRecord, stringsIn } from './internal/match.js'
+import { asArray, asRecord, orElse, stringsIn } from './internal/match.js'
 
 /**
  * A NIP-01 filter, as plain JSON data. Tag filters use `#` keys (`"#a"`, `"#d"`).
@@ -159,7 +159,7 @@ const repoRefsIn = (u: unknown): Array<RepoRef> =>
  * @since 0.1.0
  */
 export const stateFilters = (refs: ReadonlyArray<RepoRef>, maxValues = 100): ReadonlyArray<NostrFilter> =>
-  build.state(repoRefsIn(refs), chunkSize(maxValues))
+  orElse(() => build.state(repoRefsIn(refs), chunkSize(maxValues)), () => [])
 
 /**
  * The repo-tagged filters `#a`, `#A`, `#q` for repository addresses, values sorted and cut in
@@ -175,11 +175,12 @@ export const stateFilters = (refs: ReadonlyArray<RepoRef>, maxValues = 100): Rea
  * @category constructors
  * @since 0.1.0
  */
-export const repoTaggedFilters = (refs: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> => {
-  const values = stringsIn(refs)
-  const size = chunkSize(maxValues)
-  return [...build.tagged('a', values, size), ...build.tagged('A', values, size), ...build.tagged('q', values, size)]
-}
+export const repoTaggedFilters = (refs: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> =>
+  orElse(() => {
+    const values = stringsIn(refs)
+    const size = chunkSize(maxValues)
+    return [...build.tagged('a', values, size), ...build.tagged('A', values, size), ...build.tagged('q', values, size)]
+  }, () => [])
 
 /**
  * The root-tagged filters `#e`, `#E`, `#q` for root event ids, values sorted and cut in chunks of
@@ -195,11 +196,12 @@ export const repoTaggedFilters = (refs: ReadonlyArray<string>, maxValues = 100):
  * @category constructors
  * @since 0.1.0
  */
-export const rootTaggedFilters = (ids: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> => {
-  const values = stringsIn(ids)
-  const size = chunkSize(maxValues)
-  return [...build.tagged('e', values, size), ...build.tagged('E', values, size), ...build.tagged('q', values, size)]
-}
+export const rootTaggedFilters = (ids: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> =>
+  orElse(() => {
+    const values = stringsIn(ids)
+    const size = chunkSize(maxValues)
+    return [...build.tagged('e', values, size), ...build.tagged('E', values, size), ...build.tagged('q', values, size)]
+  }, () => [])
 
 /**
  * The live variant of a filter: `since` and `until` removed, `limit: 0`, so a relay sends no
@@ -213,7 +215,7 @@ export const rootTaggedFilters = (ids: ReadonlyArray<string>, maxValues = 100): 
  * @category combinators
  * @since 0.1.0
  */
-export const liveFilter = (filter: NostrFilter): NostrFilter => build.live(filter)
+export const liveFilter = (filter: NostrFilter): NostrFilter => orElse(() => build.live(filter), () => build.live({}))
 
 /**
  * The history variant of a filter: `since` (left out when not above 0: the whole history),
@@ -234,7 +236,7 @@ export const liveFilter = (filter: NostrFilter): NostrFilter => build.live(filte
 export const historyFilter =
   (since: number | undefined, until?: number, limit?: number) =>
   (filter: NostrFilter): NostrFilter =>
-    build.history(filter, since, until, limit)
+    orElse(() => build.history(filter, since, until, limit), () => build.history({}, since, until, limit))
 
 /**
  * The complete live filter list for a {@link FilterTarget}, cut within the limits: the filters
@@ -259,12 +261,13 @@ export const historyFilter =
  * @category destructors
  * @since 0.1.0
  */
-export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits>): ReadonlyArray<NostrFilter> => {
-  if (asRecord(target) === undefined) return []
-  const resolved = relayLimits(limits).limits
-  const l = layout(target, resolved, liveMode(resolved))
-  return [...l.subscriptions, ...l.overflow].flatMap((s) => s.filters)
-}
+export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits>): ReadonlyArray<NostrFilter> =>
+  orElse(() => {
+    if (asRecord(target) === undefined) return []
+    const resolved = relayLimits(limits).limits
+    const l = layout(target, resolved, liveMode(resolved))
+    return [...l.subscriptions, ...l.overflow].flatMap((s) => s.filters)
+  }, () => [])
 
 /**
  * The complete live filter list for one relay of a {@link RelayIndex}, cut within the limits
@@ -282,8 +285,9 @@ export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits
  * @category destructors
  * @since 0.1.0
  */
-export const relayFilters = (desired: RelayIndex, relay: string, limits?: Partial<RelayLimits>): ReadonlyArray<NostrFilter> => {
-  if (typeof relay !== 'string') return []
-  const target = relayTarget(relay)(desired)
-  return O.isNone(target) ? [] : targetFilters(target.value, limits)
-}
+export const relayFilters = (desired: RelayIndex, relay: string, limits?: Partial<RelayLimits>): ReadonlyArray<NostrFilter> =>
+  orElse(() => {
+    if (typeof relay !== 'string') return []
+    const target = relayTarget(relay)(desired)
+    return O.isNone(target) ? [] : targetFilters(target.value, limits)
+  }, () => [])

@@ -53,7 +53,7 @@ import { addedTarget, type PlanProblem, type RelayBatch, type Subscription, type
 import { UNKNOWN, digest, historyPlan, reconcile } from './internal/engineWire.js'
 import { history as historyVariant } from './internal/filters.js'
 import { livePlan } from './internal/layout.js'
-import { asArray, asEvent, asRecord, isNumber, isString, matches, stringsIn } from './internal/match.js'
+import { asArray, asEvent, asRecord, isNumber, isString, matches, orElse, stringsIn } from './internal/match.js'
 import { compareStrings, sortedUnique } from './internal/sorted.js'
 
 // -------------------------------------------------------------------------------------------------
@@ -84,7 +84,9 @@ export interface SyncTargets {
 const asIndex = (u: unknown): RelayIndex => wrapRelayIndex(relayData(u as RelayIndex))
 
 /** A value given as sync targets: each index read with {@link asIndex}; not an object: both empty. */
-const asTargets = (u: unknown): SyncTargets => {
+const asTargets = (u: unknown): SyncTargets => orElse(() => readTargets(u), () => ({ full: emptyRelayIndex, stateOnly: emptyRelayIndex }))
+
+const readTargets = (u: unknown): SyncTargets => {
   const r = asRecord(u)
   if (r === undefined) return { full: emptyRelayIndex, stateOnly: emptyRelayIndex }
   const full = asIndex(r['full'])
@@ -106,8 +108,8 @@ const asTargets = (u: unknown): SyncTargets => {
  * @since 0.1.0
  */
 export const syncTargets = (full: RelayIndex, stateOnly: RelayIndex = emptyRelayIndex): SyncTargets => ({
-  full: asIndex(full),
-  stateOnly: asIndex(stateOnly)
+  full: orElse(() => asIndex(full), () => emptyRelayIndex),
+  stateOnly: orElse(() => asIndex(stateOnly), () => emptyRelayIndex)
 })
 
 /** The strings of an iterable (an array, a `Set`, ...); anything else, a string included, has none. */
@@ -140,7 +142,10 @@ const iterableStrings = (u: unknown): ReadonlyArray<string> => {
  */
 export const withPurgatory =
   (stateOnlyRepos: Iterable<string>) =>
-  (desired: RelayIndex): SyncTargets => {
+  (desired: RelayIndex): SyncTargets =>
+    orElse(() => purgatory(stateOnlyRepos, desired), () => syncTargets(desired))
+
+const purgatory = (stateOnlyRepos: Iterable<string>, desired: RelayIndex): SyncTargets => {
     const held = new Set<string>(iterableStrings(stateOnlyRepos))
     if (held.size === 0) return syncTargets(desired)
     const full: Array<RelayTarget> = []
@@ -285,7 +290,7 @@ const isStateData = (u: unknown): u is StateData => {
 }
 
 /** Reads a state defensively: a value that is not a state reads as the empty one. */
-const data = (s: SyncState): StateData => (isStateData(s) ? s : emptyData)
+const data = (s: SyncState): StateData => (orElse(() => isStateData(s), () => false) ? (s as unknown as StateData) : emptyData)
 
 /**
  * The state of a host that has asked nothing of any relay.
@@ -576,7 +581,10 @@ const isPresent = (targets: SyncTargets, relay: string): boolean =>
  */
 export const nextBatches =
   (desired: SyncTargets, options: NextBatchesOptions = {}) =>
-  (state: SyncState): ReadonlyArray<SyncBatch> => {
+  (state: SyncState): ReadonlyArray<SyncBatch> =>
+    orElse(() => batchesFor(desired, options, state), () => [])
+
+const batchesFor = (desired: SyncTargets, options: NextBatchesOptions, state: SyncState): ReadonlyArray<SyncBatch> => {
     const d = data(state)
     const targets = asTargets(desired)
     const o: { readonly [key: string]: unknown } = asRecord(options) ?? {}
@@ -669,7 +677,9 @@ const isMessage = (u: unknown): u is WireMessage => Array.isArray(u) && (u[0] ==
  * `connection` of `open`, `keep` or `close`; then its lists, with anything in them that is not an
  * action, a message or a string id left out (a list that is not an array is empty).
  */
-const asBatch = (
+const asBatch = (u: unknown): ReturnType<typeof readBatch> => orElse(() => readBatch(u), () => undefined)
+
+const readBatch = (
   u: unknown
 ): Pick<SyncBatch, 'relay' | 'connection' | 'full' | 'stateOnly' | 'messages' | 'awaiting'> | undefined => {
   const r = asRecord(u)
@@ -976,7 +986,10 @@ export type UntilStep =
  * @category utils
  * @since 0.1.0
  */
-export const nextUntil = (page: { readonly events: ReadonlyArray<unknown>; readonly limit: number }): UntilStep => {
+export const nextUntil = (page: { readonly events: ReadonlyArray<unknown>; readonly limit: number }): UntilStep =>
+  orElse((): UntilStep => untilOf(page), () => ({ _tag: 'Done' }))
+
+const untilOf = (page: { readonly events: ReadonlyArray<unknown>; readonly limit: number }): UntilStep => {
   const p = asRecord(page)
   const times: Array<number> = []
   for (const e of asArray(p?.['events'])) {
@@ -1041,6 +1054,13 @@ export interface PageCursor {
  */
 export const startPaging = (filter: NostrFilter, limits?: Partial<RelayLimits>): PageCursor => {
   const maxLimit = relayLimits(limits).limits.maxLimit
+  return orElse(
+    () => cursorOf(filter, maxLimit),
+    () => ({ filter: {}, until: undefined, limit: maxLimit, maxLimit, widening: undefined, incomplete: [], done: true })
+  )
+}
+
+const cursorOf = (filter: NostrFilter, maxLimit: number): PageCursor => {
   const f = asRecord(filter)
   if (f === undefined) return { filter: {}, until: undefined, limit: maxLimit, maxLimit, widening: undefined, incomplete: [], done: true }
   const asked = f['limit']
@@ -1063,7 +1083,9 @@ export const startPaging = (filter: NostrFilter, limits?: Partial<RelayLimits>):
  * give (a filter object whose `since` is absent or a number; numbers for `until`, `limit`,
  * `maxLimit` and the widening; a boolean `done`; an array `incomplete`), `undefined` otherwise.
  */
-const asCursor = (u: unknown): PageCursor | undefined => {
+const asCursor = (u: unknown): PageCursor | undefined => orElse(() => readCursor(u), () => undefined)
+
+const readCursor = (u: unknown): PageCursor | undefined => {
   const c = asRecord(u)
   if (c === undefined) return undefined
   const f = asRecord(c['filter'])
@@ -1133,7 +1155,10 @@ const below = (cursor: PageCursor, at: number): PageCursor => {
  */
 export const nextPage =
   (events: ReadonlyArray<unknown>) =>
-  (u: PageCursor): PageCursor => {
+  (u: PageCursor): PageCursor =>
+    orElse(() => advance(events, u), () => u)
+
+const advance = (events: ReadonlyArray<unknown>, u: PageCursor): PageCursor => {
     const cursor = asCursor(u)
     if (cursor === undefined) return u
     const current = pageFilter(cursor)

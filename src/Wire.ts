@@ -40,7 +40,7 @@ import type { RepoRef } from './RepoRef.js'
 import { historyPlan, reconcile, viewOf } from './internal/engineWire.js'
 import { jsonBytes } from './internal/hash.js'
 import * as engine from './internal/layout.js'
-import { asArray, asRecord, isNumber, stringsIn } from './internal/match.js'
+import { asArray, asRecord, isNumber, orElse, stringsIn } from './internal/match.js'
 
 /**
  * One subscription: its id, the slot it serves (for logs and tests) and its filters.
@@ -209,10 +209,14 @@ const relayOfTarget = (t: { readonly [key: string]: unknown }): string => (typeo
  */
 export const planTarget =
   (limits?: Partial<RelayLimits>) =>
-  (target: FilterTarget): RelayPlan => {
-    const t = asRecord(target)
-    return planWith(t === undefined ? undefined : target, t === undefined ? '' : relayOfTarget(t), relayLimits(limits).limits)
-  }
+  (target: FilterTarget): RelayPlan =>
+    orElse(
+      () => {
+        const t = asRecord(target)
+        return planWith(t === undefined ? undefined : target, t === undefined ? '' : relayOfTarget(t), relayLimits(limits).limits)
+      },
+      () => planWith(undefined, '', relayLimits(limits).limits)
+    )
 
 /**
  * The live plan of one relay of a {@link RelayIndex} (no subscriptions when the relay is absent;
@@ -233,9 +237,13 @@ export const planTarget =
 export const planRelay =
   (relay: string, limits?: Partial<RelayLimits>) =>
   (index: RelayIndex): RelayPlan =>
-    typeof relay === 'string'
-      ? planWith(O.toUndefined(relayTarget(relay)(index)), relay, relayLimits(limits).limits)
-      : planWith(undefined, '', relayLimits(limits).limits)
+    orElse(
+      () =>
+        typeof relay === 'string'
+          ? planWith(O.toUndefined(relayTarget(relay)(index)), relay, relayLimits(limits).limits)
+          : planWith(undefined, '', relayLimits(limits).limits),
+      () => planWith(undefined, typeof relay === 'string' ? relay : '', relayLimits(limits).limits)
+    )
 
 /** A subscription as far as messages need it: a string id and an array of filters. */
 const isSubscription = (u: unknown): u is Subscription => {
@@ -262,7 +270,7 @@ const subscriptionsIn = (u: unknown): ReadonlyArray<Subscription> => asArray(u).
  * @since 0.1.0
  */
 export const planMessages = (plan: RelayPlan): ReadonlyArray<WireMessage> =>
-  subscriptionsIn(asRecord(plan)?.['subscriptions']).map((s): WireMessage => ['REQ', s.id, ...s.filters])
+  orElse(() => subscriptionsIn(asRecord(plan)?.['subscriptions']).map((s): WireMessage => ['REQ', s.id, ...s.filters]), () => [])
 
 /**
  * The messages that turn the subscriptions `before` into `after`: a `CLOSE` for every id of
@@ -286,7 +294,7 @@ export const planMessages = (plan: RelayPlan): ReadonlyArray<WireMessage> =>
 export const changeMessages = (
   before: ReadonlyArray<Subscription>,
   after: ReadonlyArray<Subscription>
-): ReadonlyArray<WireMessage> => reconcile(viewOf(subscriptionsIn(before)), subscriptionsIn(after))
+): ReadonlyArray<WireMessage> => orElse(() => reconcile(viewOf(subscriptionsIn(before)), subscriptionsIn(after)), () => [])
 
 const reqIds = (messages: ReadonlyArray<WireMessage>): ReadonlyArray<string> =>
   messages.filter((m) => m[0] === 'REQ').map((m) => m[1])
@@ -328,7 +336,10 @@ const relayOf = (a: unknown): string | undefined =>
  */
 export const planActions =
   (actions: ReadonlyArray<RelayAction>, limits?: LimitsInput) =>
-  (applied: RelayIndex): ReadonlyArray<RelayBatch> => {
+  (applied: RelayIndex): ReadonlyArray<RelayBatch> =>
+    orElse(() => batchesOf(actions, limits, applied), () => [])
+
+const batchesOf = (actions: ReadonlyArray<RelayAction>, limits: LimitsInput | undefined, applied: RelayIndex): ReadonlyArray<RelayBatch> => {
     const byRelay = new Map<string, Array<RelayAction>>()
     for (const a of Array.isArray(actions) ? actions : []) {
       const relay = relayOf(a)
@@ -374,12 +385,13 @@ export const planActions =
  */
 export const historySubscriptions =
   (since: number | undefined, options: { readonly limits?: Partial<RelayLimits>; readonly discovery?: boolean } = {}) =>
-  (target: FilterTarget): ReadonlyArray<Subscription> => {
-    if (asRecord(target) === undefined) return []
-    const o = asRecord(options) ?? {}
-    const limits = relayLimits(o['limits']).limits
-    return historyPlan(target, isNumber(since) ? since : undefined, limits, o['discovery'] === true).subscriptions
-  }
+  (target: FilterTarget): ReadonlyArray<Subscription> =>
+    orElse(() => {
+      if (asRecord(target) === undefined) return []
+      const o = asRecord(options) ?? {}
+      const limits = relayLimits(o['limits']).limits
+      return historyPlan(target, isNumber(since) ? since : undefined, limits, o['discovery'] === true).subscriptions
+    }, () => [])
 
 /**
  * The content an action adds to its relay, as a {@link RelayTarget} (`SpawnRelay` and
@@ -401,7 +413,9 @@ export const historySubscriptions =
  * @category destructors
  * @since 0.1.0
  */
-export const addedTarget = (action: RelayAction): O.Option<RelayTarget> => {
+export const addedTarget = (action: RelayAction): O.Option<RelayTarget> => orElse(() => addedOf(action), () => O.none)
+
+const addedOf = (action: RelayAction): O.Option<RelayTarget> => {
   const a = asRecord(action)
   if (a === undefined || (a['_tag'] !== 'SpawnRelay' && a['_tag'] !== 'AddFilters') || typeof a['relay'] !== 'string') return O.none
   const roots = asRecord(a['rootEvents']) ?? {}
@@ -447,7 +461,10 @@ export const messageBytes = (message: WireMessage): number => jsonBytes(message)
  */
 export const checkMessage =
   (limits?: Partial<RelayLimits>) =>
-  (message: WireMessage): ReadonlyArray<string> => {
+  (message: WireMessage): ReadonlyArray<string> =>
+    orElse(() => problemsOf(limits, message), () => ['not a REQ or CLOSE message'])
+
+const problemsOf = (limits: Partial<RelayLimits> | undefined, message: WireMessage): ReadonlyArray<string> => {
     const m: unknown = message
     if (!Array.isArray(m) || (m[0] !== 'REQ' && m[0] !== 'CLOSE')) return ['not a REQ or CLOSE message']
     const l = relayLimits(limits).limits

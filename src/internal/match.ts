@@ -11,12 +11,39 @@
  */
 import type { NostrFilter } from '../Filters.js'
 
-/** The value as a record (a non-null object that is not an array, any prototype); `undefined` otherwise. */
-export const asRecord = (u: unknown): { readonly [key: string]: unknown } | undefined =>
-  typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as { readonly [key: string]: unknown }) : undefined
+/** `Array.isArray`, false where it throws (a revoked Proxy). */
+const isArray = (u: unknown): u is ReadonlyArray<unknown> => {
+  try {
+    return Array.isArray(u)
+  } catch {
+    return false
+  }
+}
+
+/** The value as a record (a non-null object that is not an array, any prototype); `undefined` otherwise (a revoked Proxy too). */
+export const asRecord = (u: unknown): { readonly [key: string]: unknown } | undefined => {
+  if (typeof u !== 'object' || u === null) return undefined
+  try {
+    return Array.isArray(u) ? undefined : (u as { readonly [key: string]: unknown })
+  } catch {
+    return undefined
+  }
+}
 
 /** The value when it is an array; the empty array otherwise. */
-export const asArray = (u: unknown): ReadonlyArray<unknown> => (Array.isArray(u) ? u : [])
+export const asArray = (u: unknown): ReadonlyArray<unknown> => (isArray(u) ? u : [])
+
+/**
+ * Runs `f`; when it throws (a Proxy trap or a getter of the input, read by a public function),
+ * gives `fallback()`, the documented empty answer. The edge rule: nothing throws on any value.
+ */
+export const orElse = <A>(f: () => A, fallback: () => A): A => {
+  try {
+    return f()
+  } catch {
+    return fallback()
+  }
+}
 
 export const isString = (u: unknown): u is string => typeof u === 'string'
 
