@@ -265,21 +265,15 @@ const configRecipe: fc.Arbitrary<Recipe> = aroundArb(['config', 'policy', 'caps'
 const optionsRecipe: fc.Arbitrary<Recipe> = aroundArb(['options'])
 
 /**
- * Exports that still throw on these values (2026-12-02), in modules outside the edge decoders
- * (RelayIndex, RelayAction, Filters, Wire, Lifecycle; most through `show` in internal/sorted.ts,
- * whose `Array.isArray` throws on a revoked Proxy; `fail` and `confirm` throw more rarely). They are skipped by
- * the property below until their owners fix them: remove a name from this list once its module
- * is total on these values.
+ * Exports that still throw on these values (2026-12-02, 07:10 UTC), in modules outside the edge
+ * decoders: RelayIndex (`fromRelayTargets`, `isAccepted`) and RelayAction (its codecs,
+ * `applyActions`, `decodeRelayActions`), mostly through `show` in internal/sorted.ts, whose
+ * `Array.isArray` throws on a revoked Proxy. They are skipped by the property below until their
+ * owners fix them: remove a name once its module is total on these values.
  */
 const PENDING_ELSEWHERE: ReadonlySet<string> = new Set([
   'fromRelayTargets', 'isAccepted',
-  'applyActions', 'decodeRelayActions',
-  'historyFilter', 'liveFilter', 'repoTaggedFilters', 'rootTaggedFilters', 'stateFilters', 'targetFilters',
-  'addedTarget', 'changeMessages', 'checkMessage', 'historySubscriptions', 'planActions', 'planMessages', 'planTarget',
-  'appliedTargets', 'disconnected', 'inFlight', 'lastConfirmed', 'markSent', 'nextBatches', 'nextPage', 'nextUntil',
-  'openSubscriptions', 'pageFilter', 'pendingDiff', 'startPaging', 'syncFilterTarget', 'withPurgatory', 'fail', 'confirm',
-  // io-ts codecs of RelayAction.ts
-  'AddFilters', 'CloseRelay', 'RelayAction', 'RemoveFilters', 'SpawnRelay'
+  'applyActions', 'decodeRelayActions', 'AddFilters', 'CloseRelay', 'RelayAction', 'RemoveFilters', 'SpawnRelay'
 ])
 
 describe('fuzz: Proxies, throwing getters and forged library values (issue 9.8)', () => {
