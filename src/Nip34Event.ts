@@ -566,6 +566,10 @@ export const decodeNip34Event = (configInput: SyncConfig | ResolvedConfig, optio
   return (input: unknown, position?: number): Decoded => withNow(decodeOne(config, now, input, position), position)
 }
 
+let shapeOnly: ReturnType<typeof nostrEventShape> | undefined
+/** The shape check alone, for values that are already our own plain copies. */
+const eventShape = (): ReturnType<typeof nostrEventShape> => (shapeOnly ??= nostrEventShape())
+
 const decodeOne = (config: ResolvedConfig, now: number | undefined, input: unknown, position: number | undefined): Decoded => {
   let isArray = false
   try {
@@ -581,7 +585,8 @@ const decodeOne = (config: ResolvedConfig, now: number | undefined, input: unkno
   if (read._tag === 'ignored') return { event: undefined, rejected: [], ignored: read.kind }
   if (read._tag === 'capped')
     return { event: undefined, rejected: [rejection('cap-exceeded', read.message, { position, eventId: readableId(read.id), rule: read.rule })] }
-  const decoded = NostrEvent.decode(read.ev)
+  // read.ev is already our plain copy: check its shape without copying it again
+  const decoded = eventShape().decode(read.ev)
   if (E.isLeft(decoded)) {
     const id = read.ev['id']
     return {

@@ -315,7 +315,10 @@ export const nameRange = (name: string): Range | undefined => {
 
 /** Sets a property without ever reaching a setter (`__proto__` included). */
 const put = (o: Record<string, unknown>, k: string, v: unknown): void => {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+  // a fresh object literal has one inherited setter, `__proto__`; every other key is a plain
+  // store (defineProperty on every key would turn the copy into a slow dictionary object)
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+  else o[k] = v
 }
 
 /**
