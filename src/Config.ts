@@ -17,7 +17,7 @@ import { hostOf, relayUrl, type RelayUrl } from './RelayUrl.js'
 import { ANNOUNCEMENT_KIND } from './RepoRef.js'
 import { rejection, type Rejection } from './Rejection.js'
 import { show } from './internal/sorted.js'
-import { readPlain } from './internal/address.js'
+import { readPlain } from './internal/plain.js'
 
 /**
  * How announcements are accepted.

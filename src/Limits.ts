@@ -31,7 +31,7 @@
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
 import { show } from './internal/sorted.js'
-import { readPlain } from './internal/address.js'
+import { readPlain } from './internal/plain.js'
 
 /**
  * The limits of one relay connection.

@@ -30,7 +30,7 @@ import { ANNOUNCEMENT_KIND, makeRepoRef, repoRef, repoRefParts, type RepoRef } f
 import { formatDecodeErrors, rejection, type Rejection, type RejectionCode } from './Rejection.js'
 import { effectiveRelays } from './internal/effective.js'
 import { sortedUnique } from './internal/sorted.js'
-import { readNow, readPlain } from './internal/address.js'
+import { readNow, readPlain } from './internal/plain.js'
 
 const hex = (length: number, name: string) =>
   new t.Type<string, string, unknown>(

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { Errors } from 'io-ts'
-import { readPlain, showAny as show } from './internal/address.js'
+import { readPlain, showAny as show } from './internal/plain.js'
 
 /**
  * The closed set of rejection codes.

@@ -24,6 +24,7 @@ import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
 import { is } from 'immutable'
 import { keysOnlyIn } from './internal/hexTrie.js'
+import { readingPlain, readPlain } from './internal/plain.js'
 import { relayData, targetToJson, wrapRelayIndex, type RelayIndex } from './RelayIndex.js'
 import { relayUrl, type RelayUrl } from './RelayUrl.js'
 import { repoRef, type RepoRef } from './RepoRef.js'
@@ -97,7 +98,7 @@ const Filters = {
  * @category codecs
  * @since 0.1.0
  */
-export const SpawnRelay = t.readonly(t.type({ _tag: t.literal('SpawnRelay'), ...Filters }), 'SpawnRelay')
+export const SpawnRelay = readingPlain(t.readonly(t.type({ _tag: t.literal('SpawnRelay'), ...Filters }), 'SpawnRelay'), 4)
 /**
  * io-ts codec of this action.
  *
@@ -110,7 +111,7 @@ export const SpawnRelay = t.readonly(t.type({ _tag: t.literal('SpawnRelay'), ...
  * @category codecs
  * @since 0.1.0
  */
-export const AddFilters = t.readonly(t.type({ _tag: t.literal('AddFilters'), ...Filters }), 'AddFilters')
+export const AddFilters = readingPlain(t.readonly(t.type({ _tag: t.literal('AddFilters'), ...Filters }), 'AddFilters'), 4)
 /**
  * io-ts codec of this action.
  *
@@ -123,7 +124,7 @@ export const AddFilters = t.readonly(t.type({ _tag: t.literal('AddFilters'), ...
  * @category codecs
  * @since 0.1.0
  */
-export const RemoveFilters = t.readonly(t.type({ _tag: t.literal('RemoveFilters'), ...Filters }), 'RemoveFilters')
+export const RemoveFilters = readingPlain(t.readonly(t.type({ _tag: t.literal('RemoveFilters'), ...Filters }), 'RemoveFilters'), 4)
 /**
  * io-ts codec of this action.
  *
@@ -136,7 +137,7 @@ export const RemoveFilters = t.readonly(t.type({ _tag: t.literal('RemoveFilters'
  * @category codecs
  * @since 0.1.0
  */
-export const CloseRelay = t.readonly(t.type({ _tag: t.literal('CloseRelay'), relay: RelayUrlCodec }), 'CloseRelay')
+export const CloseRelay = readingPlain(t.readonly(t.type({ _tag: t.literal('CloseRelay'), relay: RelayUrlCodec }), 'CloseRelay'), 2)
 
 /**
  * io-ts codec of any {@link RelayAction}.
@@ -151,7 +152,7 @@ export const CloseRelay = t.readonly(t.type({ _tag: t.literal('CloseRelay'), rel
  * @category codecs
  * @since 0.1.0
  */
-export const RelayAction = t.union([SpawnRelay, AddFilters, RemoveFilters, CloseRelay], 'RelayAction')
+export const RelayAction = readingPlain(t.union([SpawnRelay, AddFilters, RemoveFilters, CloseRelay], 'RelayAction'), 4)
 
 /**
  * One change to a host's relay subscriptions.
@@ -178,8 +179,9 @@ export type RelayAction =
  * @category codecs
  * @since 0.1.0
  */
-export const decodeRelayActions = (u: unknown): E.Either<t.Errors, ReadonlyArray<RelayAction>> =>
-  t.readonlyArray(RelayAction).decode(u)
+export const decodeRelayActions = (u: unknown): E.Either<t.Errors, ReadonlyArray<RelayAction>> => actionList.decode(u)
+
+const actionList = readingPlain(t.readonlyArray(RelayAction), 5)
 
 type Pairs = Array<readonly [RepoRef, ReadonlyArray<string>]>
 
@@ -340,12 +342,15 @@ const changedFrom = (actions: Array<RelayAction>, relay: RelayUrl, at: internal.
 export const applyActions =
   (actions: ReadonlyArray<RelayAction>) =>
   (applied: RelayIndex): RelayIndex => {
-    if (!Array.isArray(actions) || actions.length === 0) return applied
     const before = relayData(applied).relays
-    const hit = produced.get(actions)
+    const hit = typeof actions === 'object' && actions !== null ? produced.get(actions) : undefined
     if (hit !== undefined && hit.applied === before) return wrapRelayIndex(hit.desired)
+    // outside input: read once into plain data (a Proxy or a throwing getter reads as nothing)
+    const plain = readPlain(actions, 4)
+    const list: unknown = plain.ok ? plain.value : []
+    if (!Array.isArray(list) || list.length === 0) return applied
     const relays = before.withMutations((m) => {
-      for (const action of actions as ReadonlyArray<unknown>) {
+      for (const action of list as ReadonlyArray<unknown>) {
         if (!isObject(action)) continue
         const relay = relayOf(action['relay'])
         if (relay === undefined) continue

@@ -24,6 +24,8 @@ import { derivation } from './internal/derive.js'
 import { acceptedBy } from './internal/groups.js'
 import { dataOf as repoDataOf } from './internal/repoIndex.js'
 import { compareStrings } from './internal/sorted.js'
+import { readPlain } from './internal/plain.js'
+import type { AnnouncementInfo } from './RepoIndex.js'
 
 /**
  * Per-relay sync targets. Opaque: use the functions of this module to read it.
@@ -82,7 +84,13 @@ export const emptyRelayIndex: RelayIndex = wrapRelayIndex(internal.empty)
  * @category utils
  * @since 0.1.0
  */
-export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => acceptedBy(resolveConfig(configInput))
+export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => {
+  const accepted = acceptedBy(resolveConfig(configInput))
+  return (ann: Pick<AnnouncementInfo, 'relays' | 'cloneHosts'>): boolean => {
+    const plain = readPlain(ann, 2)
+    return plain.ok && typeof plain.value === 'object' && plain.value !== null && accepted(plain.value as Pick<AnnouncementInfo, 'relays' | 'cloneHosts'>)
+  }
+}
 
 /**
  * Derives the desired per-relay targets from a repository index. For every accepted repository,
@@ -228,10 +236,13 @@ export const relayRootEvents =
  * @category constructors
  * @since 0.1.0
  */
-export const fromRelayTargets = (targets: ReadonlyArray<RelayTarget>): RelayIndex =>
+export const fromRelayTargets = (targetsInput: ReadonlyArray<RelayTarget>): RelayIndex =>
   wrapRelayIndex(
     internal.make(
       IMap<RelayUrl, internal.Target>().withMutations((m) => {
+        // outside input: read once into plain data (a Proxy or a throwing getter reads as nothing)
+        const plain = readPlain(targetsInput, 4)
+        const targets = plain.ok ? plain.value : undefined
         if (!Array.isArray(targets)) return
         for (const t of targets as ReadonlyArray<unknown>) {
           if (typeof t !== 'object' || t === null) continue

@@ -49,9 +49,9 @@ import {
   parseIpv4,
   parseIpv6,
   parseUrl,
-  readPlain,
   showIpv4
 } from './internal/address.js'
+import { readPlain } from './internal/plain.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -25,7 +25,7 @@
  * @since 0.1.0
  */
 import { either as E, eq as Eq, ord as Ord, string as S } from 'fp-ts'
-import { showAny as show } from './internal/address.js'
+import { showAny as show } from './internal/plain.js'
 
 /**
  * A relay URL in canonical form. Make one with {@link relayUrl}.

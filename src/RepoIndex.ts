@@ -27,7 +27,7 @@ import { decodeNip34Event, type Announcement, type Nip34Event } from './Nip34Eve
 import { rejection, type Rejection } from './Rejection.js'
 import type { RepoRef } from './RepoRef.js'
 import * as internal from './internal/repoIndex.js'
-import { readNow } from './internal/address.js'
+import { readNow } from './internal/plain.js'
 import { compareStrings } from './internal/sorted.js'
 
 /**

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { either as E, eq as Eq, ord as Ord, string as S } from 'fp-ts'
-import { showAny as show } from './internal/address.js'
+import { showAny as show } from './internal/plain.js'
 
 /**
  * A valid repository address `30617:<64 lower-case hex pubkey>:<d>`. Make one with

@@ -5,7 +5,6 @@
  * @internal
  */
 
-import { show } from './sorted.js'
 import type { HostRule as RangeRule, Ipv4Embedding as Embedding, SpecialRange as Range } from '../RelayPolicy.js'
 
 /** The WHATWG URL parser, without throwing. */
@@ -309,77 +308,3 @@ export const nameRange = (name: string): Range | undefined => {
   return undefined
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reading untrusted values (shared by every decoder at the edge)
-// ---------------------------------------------------------------------------------------------
-
-/** Sets a property without ever reaching a setter (`__proto__` included). */
-const put = (o: Record<string, unknown>, k: string, v: unknown): void => {
-  // a fresh object literal has one inherited setter, `__proto__`; every other key is a plain
-  // store (defineProperty on every key would turn the copy into a slow dictionary object)
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
-  else o[k] = v
-}
-
-/**
- * Reads an untrusted value ONCE into plain data: primitives as they are, arrays element by element,
- * objects by their own enumerable string keys, `depth` levels deep (deeper objects and arrays
- * become `{}` and `[]`). Functions and symbols are kept as they are (never called). Every getter
- * and Proxy trap is run at most once per property, and nothing is read again afterwards. A throw
- * from a getter or trap is caught: the result is then `{ ok: false }`.
- */
-export const readPlain = (u: unknown, depth: number): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
-  try {
-    return { ok: true, value: copyPlain(u, depth) }
-  } catch {
-    return { ok: false }
-  }
-}
-
-const copyPlain = (u: unknown, depth: number): unknown => {
-  if (typeof u !== 'object' || u === null) return u
-  if (Array.isArray(u)) {
-    if (depth <= 0) return []
-    const n: unknown = u.length
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new TypeError('not a readable array')
-    const out: Array<unknown> = new Array(n)
-    for (let i = 0; i < n; i++) out[i] = copyPlain(u[i], depth - 1)
-    return out
-  }
-  if (depth <= 0) return {}
-  const out: Record<string, unknown> = {}
-  for (const k of Object.keys(u)) put(out, k, copyPlain((u as Record<string, unknown>)[k], depth - 1))
-  return out
-}
-
-/**
- * Reads `options.now` once: a finite number is used; anything else that is given (not
- * `undefined`) is a problem, reported by the caller, and then no future-date check is made. The
- * one rule for `decodeNip34Event` and `applyBatch`.
- */
-export const readNow = (options: unknown): { readonly now: number | undefined; readonly problem: string | undefined } => {
-  const BAD = 'options.now must be a finite number of unix seconds; no future-date check was made'
-  if (options === undefined || options === null) return { now: undefined, problem: undefined }
-  if (typeof options !== 'object') return { now: undefined, problem: 'options must be an object; no future-date check was made' }
-  let now: unknown
-  try {
-    now = (options as { readonly now?: unknown }).now
-  } catch {
-    return { now: undefined, problem: 'options cannot be read; no future-date check was made' }
-  }
-  if (now === undefined) return { now: undefined, problem: undefined }
-  if (typeof now !== 'number' || !Number.isFinite(now)) return { now: undefined, problem: BAD }
-  return { now, problem: undefined }
-}
-
-/**
- * `show` (internal/sorted.ts) for any value: a revoked Proxy makes `Array.isArray` throw, so the
- * description never looks inside an object it cannot read.
- */
-export const showAny = (u: unknown): string => {
-  try {
-    return show(u)
-  } catch {
-    return 'an unreadable object'
-  }
-}

@@ -36,6 +36,10 @@ export const show = (u: unknown): string => {
   if (typeof u === 'string') return u.length > 200 ? `${u.slice(0, 200)}…` : u
   if (typeof u === 'number' || typeof u === 'boolean' || typeof u === 'bigint') return String(u)
   if (typeof u === 'symbol' || typeof u === 'function') return typeof u
-  if (Array.isArray(u)) return 'an array'
-  return 'an object'
+  try {
+    // a revoked Proxy makes Array.isArray throw
+    return Array.isArray(u) ? 'an array' : 'an object'
+  } catch {
+    return 'an object'
+  }
 }
