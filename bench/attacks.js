@@ -22,10 +22,16 @@ const PK = 'a1'.repeat(32)
 const ID = '1'.repeat(64)
 const SIG = '0'.repeat(128)
 
-/** An announcement skeleton (no real id: verify is off, and refusals come before verification). */
+/**
+ * An announcement skeleton (no real id: verify is off, and refusals come before verification).
+ * @param {Array<Array<string>>} tags
+ */
 const event = (tags) => ({ id: ID, pubkey: PK, created_at: 1, kind: 30617, content: '', sig: SIG, tags })
 
-/** Mean ms of `f()` over repetitions filling `budgetMs` (at least 3). */
+/**
+ * Mean ms of `f()` over repetitions filling `budgetMs` (at least 3).
+ * @param {() => void} f @param {number} [budgetMs]
+ */
 const time = (f, budgetMs = 200) => {
   for (let i = 0; i < 5; i++) f() // warm up
   let n = 0
@@ -39,11 +45,13 @@ const time = (f, budgetMs = 200) => {
   return (t - t0) / n
 }
 
+/** @param {unknown} ev */
 const refuse = (ev) => () => {
   const { rejected } = applyBatch(config, [ev])(emptyRepoIndex)
-  if (rejected.length !== 1 || rejected[0].code !== 'cap-exceeded') throw new Error(`expected one cap-exceeded rejection, got ${rejected.length}`)
+  if (rejected.length !== 1 || rejected[0]?.code !== 'cap-exceeded') throw new Error(`expected one cap-exceeded rejection, got ${rejected.length}`)
 }
 
+/** @param {number} from @param {number} steps */
 const doubling = (from, steps) => Array.from({ length: steps }, (_, i) => from * 2 ** i)
 
 /** @returns {Promise<Array<{ name: string, size: number, ms: number }>>} */
@@ -68,7 +76,7 @@ export async function attackRows() {
     const ev = event(tags)
     const accept = () => {
       const { rejected } = applyBatch(config, [ev])(emptyRepoIndex)
-      if (rejected.length !== 0) throw new Error(`expected no rejection, got ${rejected[0].code}`)
+      if (rejected.length !== 0) throw new Error(`expected no rejection, got ${rejected[0]?.code}`)
     }
     rows.push({ name: 'values in one event (accepted, within the caps)', size, ms: time(accept, 400) })
   }
