@@ -136,11 +136,12 @@ export interface RepoExplanation {
   readonly excluded: ReadonlyArray<ExclusionReason>
   readonly rootEvents: ReadonlyArray<string>
   /**
-   * Present when this address belongs to a group of mutually listing co-maintainers larger than
-   * the `membersPerGroup` cap: the group was not merged, every member stands alone.
+   * Present when this address belongs to a group of mutually listing co-maintainers with more
+   * than `moreThan` (the `membersPerGroup` cap) members: the group was not merged, every member
+   * stands alone.
    * @since 0.2.0
    */
-  readonly unmergedGroup?: { readonly members: number; readonly rule: 'membersPerGroup' }
+  readonly unmergedGroup?: { readonly moreThan: number; readonly rule: 'membersPerGroup' }
 }
 
 const annRef = (a: AnnouncementFacts): AnnouncementRef => ({ repo: a.ref, id: a.id, author: a.pubkey, createdAt: a.createdAt })
@@ -298,7 +299,7 @@ export const explainRepo = (config: SyncConfig | ResolvedConfig, index: RepoInde
     relays: [...relays.keys()].sort(compareStrings).map((relay) => ({ relay, listedBy: (relays.get(relay) ?? []).sort(byAnnouncementThenTag) })),
     excluded,
     rootEvents,
-    ...(group.oversized === undefined ? {} : { unmergedGroup: { members: group.oversized, rule: 'membersPerGroup' as const } })
+    ...(group.oversized === undefined ? {} : { unmergedGroup: { moreThan: resolved.caps.membersPerGroup, rule: 'membersPerGroup' as const } })
   }
 }
 

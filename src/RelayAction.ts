@@ -234,7 +234,8 @@ export const diff =
     const a = ad.relays
     if (d === a) return NO_ACTIONS
     // an incremental derivation knows which relays changed since the index it was made from
-    const keys = new Set<RelayUrl>(dd.delta !== undefined && dd.delta.from.relays === a ? dd.delta.relays : [...d.keys(), ...a.keys()])
+    const delta = internal.deltaOf(dd)
+    const keys = new Set<RelayUrl>(delta !== undefined && delta.from.relays === a ? delta.relays : [...d.keys(), ...a.keys()])
     const actions: Array<RelayAction> = []
     for (const relay of [...keys].sort(compareStrings)) {
       const dt = d.get(relay)

@@ -20,9 +20,9 @@ import { Map as IMap, Set as ISet } from 'immutable'
 import type { ResolvedConfig } from '../Config.js'
 import type { RelayUrl } from '../RelayUrl.js'
 import type { RepoRef } from '../RepoRef.js'
-import { groupsAround, type RepoGroup } from './groups.js'
+import { groupAround, type RepoGroup } from './groups.js'
 import * as rel from './relayIndex.js'
-import { forgetChanges, liveAnnouncement, type Changes, type IdSet, type RepoIndexData } from './repoIndex.js'
+import { changesOf, forgetChanges, liveAnnouncement, type Changes, type IdSet, type RepoIndexData } from './repoIndex.js'
 
 export interface Derivation {
   /** The group of every live address. */
@@ -43,7 +43,9 @@ export const fingerprint = (config: ResolvedConfig): string => {
       config.acceptance,
       config.mergeMaintainers,
       config.caps,
-      config.relayPolicy
+      config.relayPolicy,
+      // a policy with problems refuses every relay: the problems decide derivations too
+      config.problems.map((p) => p.message)
     ])
     fingerprints.set(config, fp)
   }
@@ -74,7 +76,8 @@ export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Der
   for (const b of bootstrapOf(config)) building.set(b, { repos: [], roots: [] })
   for (const [ref, state] of data.addrs) {
     if (state._tag !== 'Live' || groupOf.has(ref)) continue
-    for (const group of groupsAround(config, data, state.ann)) {
+    {
+      const group = groupAround(config, data, state.ann)
       for (const m of group.members) groupOf.set(m.ref, group)
       for (const relay of group.relays) {
         let t = building.get(relay)
@@ -125,15 +128,13 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     if (g === undefined || dropped.has(g)) return
     dropped.add(g)
     for (const m of g.members) pending.push(m.ref)
-    // a member of an oversized component stands alone, but its component regroups as one
-    if (g.component !== undefined)
-      for (const r of g.component) {
-        pending.push(r)
-        drop(groupOf.get(r))
-      }
   }
   for (const r of changes.refs) {
-    drop(groupOf.get(r))
+    const g = groupOf.get(r)
+    drop(g)
+    // a changed member that stood alone in an over-cap component: its old neighbours may now
+    // group without it (only a changed member's edges can change, so nothing cascades further)
+    if (g?.neighbours !== undefined) for (const n of g.neighbours) pending.push(n)
     pending.push(r)
   }
   const fresh: Array<RepoGroup> = []
@@ -143,13 +144,14 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     if (placed.has(r)) continue
     const ann = liveAnnouncement(data, r)
     if (ann === undefined) continue
-    for (const g of groupsAround(config, data, ann)) {
-      for (const m of g.members) {
-        placed.add(m.ref)
-        drop(groupOf.get(m.ref))
-      }
-      fresh.push(g)
+    const g = groupAround(config, data, ann)
+    for (const m of g.members) {
+      placed.add(m.ref)
+      drop(groupOf.get(m.ref))
     }
+    // a changed member that stands alone: its new neighbours may have joined an over-cap component
+    if (g.neighbours !== undefined && changes.refs.has(r)) for (const n of g.neighbours) pending.push(n)
+    fresh.push(g)
   }
   // 2. take the old groups out, put the new ones in
   for (const g of dropped) {
@@ -217,12 +219,16 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     const t = rel.Target({ repos, roots })
     relays.set(relay, t)
     changed.push(relay)
-    if (from !== undefined) rel.targetDeltas.set(t, { from, repos: e.touched })
+    if (from !== undefined) {
+      // one level of history: the target replaced forgets its own origin, so no chain of old
+      // targets (and of the indexes they came from) is kept alive
+      rel.targetDeltas.delete(from)
+      rel.targetDeltas.set(t, { from, repos: e.touched })
+    }
   }
-  return {
-    groupOf: groupOf.asImmutable(),
-    index: changed.length === 0 ? prev.index : rel.make(relays.asImmutable(), { from: prev.index, relays: changed })
-  }
+  if (changed.length === 0) return { groupOf: groupOf.asImmutable(), index: prev.index }
+  rel.forgetDelta(prev.index)
+  return { groupOf: groupOf.asImmutable(), index: rel.make(relays.asImmutable(), { from: prev.index, relays: changed }) }
 }
 
 /**
@@ -233,7 +239,7 @@ export const derivation = (config: ResolvedConfig, data: RepoIndexData): Derivat
   const fp = fingerprint(config)
   const hit = memo.get(data)?.get(fp)
   if (hit !== undefined) return hit
-  const changes = data.changes
+  const changes = changesOf(data)
   const base = changes === undefined ? undefined : memo.get(changes.since)?.get(fp)
   const result =
     base !== undefined && changes !== undefined && changes.refs.size + changes.rootRepos.size < data.addrs.size + 64

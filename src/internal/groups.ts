@@ -14,8 +14,9 @@
  * input, never a scan of every announcement of the identifier.
  *
  * A component larger than `caps.membersPerGroup` is not merged: each member stands alone
- * (`oversized` says how large the component was). Only the component's own members can make it
- * grow (an edge needs both ends to list each other), so nobody else can split a group this way.
+ * (`oversized`). The walk stops at cap + 1 members, so grouping one member costs O(cap ·
+ * maintainers) however large its component. Only the component's own members can make it grow
+ * (an edge needs both ends to list each other), so nobody else can split a group this way.
  *
  * @internal
  */
@@ -33,13 +34,16 @@ export interface RepoGroup {
   readonly accepted: ReadonlyArray<AnnouncementFacts>
   /** The relays the group is synced from, in order (empty when no member is accepted). */
   readonly relays: ReadonlyArray<RelayUrl>
-  /** The size of the mutual-listing component when it was over `membersPerGroup` (members then stand alone). */
+  /**
+   * Set when the member's mutual-listing component has more than `membersPerGroup` members (the
+   * cap): the member then stands alone. The walk that finds this stops at cap + 1 members.
+   */
   readonly oversized: number | undefined
   /**
-   * For a member of an oversized component: every address of that component (one array shared
-   * by all of them), so a change to any member regroups them all.
+   * For a member standing alone because its component is over the cap: its mutual neighbours
+   * when it was grouped (at most its `maintainers` count), so a change to it regroups them.
    */
-  readonly component?: ReadonlyArray<RepoRef>
+  readonly neighbours?: ReadonlyArray<RepoRef>
 }
 
 /** GRASP-01: one of our hosts appears both as a `relays` host and as a `clone` host. */
@@ -87,9 +91,19 @@ const neighbours = (data: RepoIndexData, a: AnnouncementFacts): Array<Announceme
   return out
 }
 
-/** The mutual-listing component of a live announcement (itself alone when merging is off). */
-const componentOf = (config: ResolvedConfig, data: RepoIndexData, start: AnnouncementFacts): Array<AnnouncementFacts> => {
-  if (!config.mergeMaintainers) return [start]
+/**
+ * The mutual-listing component of a live announcement (itself alone when merging is off), found by
+ * a walk that stops as soon as it holds more than `limit` members: then `complete` is false.
+ * Whether a component is over the limit does not depend on where the walk starts, and the walk
+ * costs at most about `limit` members' `maintainers`, whatever the component's size.
+ */
+const componentOf = (
+  config: ResolvedConfig,
+  data: RepoIndexData,
+  start: AnnouncementFacts,
+  limit: number
+): { readonly members: Array<AnnouncementFacts>; readonly complete: boolean } => {
+  if (!config.mergeMaintainers) return { members: [start], complete: true }
   const seen = new Set<RepoRef>([start.ref])
   const queue: Array<AnnouncementFacts> = [start]
   for (let i = 0; i < queue.length; i++)
@@ -97,8 +111,9 @@ const componentOf = (config: ResolvedConfig, data: RepoIndexData, start: Announc
       if (!seen.has(b.ref)) {
         seen.add(b.ref)
         queue.push(b)
+        if (queue.length > limit) return { members: queue, complete: false }
       }
-  return queue
+  return { members: queue, complete: true }
 }
 
 const NONE: ReadonlyArray<never> = []
@@ -108,7 +123,7 @@ const makeGroup = (
   config: ResolvedConfig,
   members: ReadonlyArray<AnnouncementFacts>,
   oversized: number | undefined,
-  component?: ReadonlyArray<RepoRef>
+  around?: ReadonlyArray<RepoRef>
 ): RepoGroup => {
   const accepted = members.filter(acceptedBy(config))
   const synced = accepted.length > 0
@@ -117,23 +132,22 @@ const makeGroup = (
     accepted: accepted.length === members.length ? members : accepted.length === 0 ? NONE : accepted,
     relays: synced ? groupRelays(config, members).relays : NONE,
     oversized,
-    ...(component === undefined ? {} : { component })
+    ...(around === undefined ? {} : { neighbours: around })
   }
 }
 
 /**
- * The groups of the component that holds `start`: one group, or one per member when the
- * component is over `membersPerGroup`.
+ * The group of `start`: its whole component when the component has at most `membersPerGroup`
+ * members, else `start` alone (with its mutual neighbours remembered).
  */
-export const groupsAround = (config: ResolvedConfig, data: RepoIndexData, start: AnnouncementFacts): Array<RepoGroup> => {
-  const component = componentOf(config, data, start)
-  if (component.length === 1) return [makeGroup(config, component, undefined)]
-  component.sort((a, b) => compareStrings(a.ref, b.ref))
-  if (component.length > config.caps.membersPerGroup) {
-    const refs = component.map((m) => m.ref)
-    return component.map((m) => makeGroup(config, [m], component.length, refs))
-  }
-  return [makeGroup(config, component, undefined)]
+export const groupAround = (config: ResolvedConfig, data: RepoIndexData, start: AnnouncementFacts): RepoGroup => {
+  const cap = config.caps.membersPerGroup
+  const { members, complete } = componentOf(config, data, start, Math.max(cap, 1))
+  if (members.length === 1) return makeGroup(config, members, undefined)
+  if (!complete || members.length > cap)
+    return makeGroup(config, [start], cap + 1, neighbours(data, start).map((n) => n.ref))
+  members.sort((a, b) => compareStrings(a.ref, b.ref))
+  return makeGroup(config, members, undefined)
 }
 
 /** One relay value of a member, as the group's relay rule sees it. */
@@ -179,10 +193,9 @@ export const repoGroups = (config: ResolvedConfig, data: RepoIndexData): Array<R
   const out: Array<RepoGroup> = []
   for (const [ref, state] of data.addrs) {
     if (state._tag !== 'Live' || placed.has(ref)) continue
-    for (const g of groupsAround(config, data, state.ann)) {
-      for (const m of g.members) placed.add(m.ref)
-      out.push(g)
-    }
+    const g = groupAround(config, data, state.ann)
+    for (const m of g.members) placed.add(m.ref)
+    out.push(g)
   }
   return out
 }

@@ -44,16 +44,26 @@ export interface IndexDelta {
 export interface RelayIndexData {
   readonly _tag: 'RelayIndex'
   readonly relays: IMap<RelayUrl, Target>
-  /** Cache hint: the relays whose targets differ from `delta.from`'s (never semantics). */
-  readonly delta: IndexDelta | undefined
 }
 
 /** Every relay index this library made: the unforgeable brand, checked in O(1). */
 const made = new WeakSet<object>()
 
+/** Cache hints: the relays whose targets differ from `from`'s (never semantics). */
+const deltas = new WeakMap<RelayIndexData, IndexDelta>()
+
+/** What an incremental derivation recorded about how an index was made, if it still remembers. */
+export const deltaOf = (d: RelayIndexData): IndexDelta | undefined => deltas.get(d)
+
+/** Forgets how an index was made (one level of history is kept: see derive.ts). */
+export const forgetDelta = (d: RelayIndexData): void => {
+  deltas.delete(d)
+}
+
 export const make = (relays: IMap<RelayUrl, Target>, delta?: IndexDelta): RelayIndexData => {
-  const d: RelayIndexData = { _tag: 'RelayIndex', relays, delta }
+  const d: RelayIndexData = Object.freeze({ _tag: 'RelayIndex', relays })
   made.add(d)
+  if (delta !== undefined) deltas.set(d, delta)
   return d
 }
 

@@ -83,9 +83,13 @@ export interface RepoIndexData {
   readonly roots: IMap<RepoRef, IdSet>
   readonly deletions: IMap<string, ISet<string>>
   readonly liveIds: IMap<string, ISet<RepoRef>>
-  /** Mutable cache slot (see {@link Changes}); cleared once this version has a derivation. */
-  changes: Changes | undefined
 }
+
+/** What each version changed since an ancestor (see {@link Changes}); forgotten once it is derived. */
+const changesTable = new WeakMap<RepoIndexData, Changes>()
+
+/** What a version changed since an ancestor, while it remembers. */
+export const changesOf = (d: RepoIndexData): Changes | undefined => changesTable.get(d)
 
 /** Every index value this module made: the unforgeable brand, checked in O(1). */
 const made = new WeakSet<object>()
@@ -98,8 +102,9 @@ const make = (
   liveIds: IMap<string, ISet<RepoRef>>,
   changes: Changes | undefined
 ): RepoIndexData => {
-  const d: RepoIndexData = { _tag: 'RepoIndex', addrs, rootEvents, roots, deletions, liveIds, changes }
+  const d: RepoIndexData = Object.freeze({ _tag: 'RepoIndex', addrs, rootEvents, roots, deletions, liveIds })
   made.add(d)
+  if (changes !== undefined) changesTable.set(d, changes)
   return d
 }
 
@@ -113,7 +118,7 @@ export const dataOf = (u: unknown): RepoIndexData => (isRepoIndexData(u) ? u : e
 
 /** Forgets the ancestor of a version (called once the version has a derivation of its own). */
 export const forgetChanges = (d: RepoIndexData): void => {
-  d.changes = undefined
+  changesTable.delete(d)
 }
 
 /**
@@ -379,7 +384,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
  * so many batches between two derivations cost what they touched).
  */
 const nextChanges = (parent: RepoIndexData, refs: ReadonlySet<RepoRef>, rootRepos: ReadonlySet<RepoRef>): Changes => {
-  const p = parent.changes
+  const p = changesTable.get(parent)
   if (p === undefined) return { since: parent, refs: ISet(refs), rootRepos: ISet(rootRepos) }
   return { since: p.since, refs: p.refs.union(refs), rootRepos: p.rootRepos.union(rootRepos) }
 }
