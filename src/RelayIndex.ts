@@ -56,6 +56,23 @@ export const relayData = (index: RelayIndex): internal.RelayIndexData => interna
 export const wrapRelayIndex = (d: internal.RelayIndexData): RelayIndex => d as unknown as RelayIndex
 
 /**
+ * Whether a value is a `RelayIndex` this library made (O(1); the brand cannot be forged). A
+ * look-alike object, a `structuredClone` or a Proxy-wrapped index is not, and every function
+ * reads it as the empty index (so `diff` against it would close or spawn every relay): keep
+ * indexes out of such wrappers, or check with this guard first.
+ *
+ * @example
+ * import { emptyRelayIndex, isRelayIndex } from 'nip34-sync'
+ *
+ * assert.strictEqual(isRelayIndex(emptyRelayIndex), true)
+ * assert.strictEqual(isRelayIndex(structuredClone(emptyRelayIndex)), false)
+ *
+ * @category guards
+ * @since 0.2.0
+ */
+export const isRelayIndex = (u: unknown): u is RelayIndex => internal.isRelayIndexData(u)
+
+/**
  * The index with no relays.
  *
  * @example

@@ -106,6 +106,23 @@ const data = (index: RepoIndex): internal.RepoIndexData => internal.dataOf(index
 const wrap = (d: internal.RepoIndexData): RepoIndex => d as unknown as RepoIndex
 
 /**
+ * Whether a value is a `RepoIndex` this library made (O(1); the brand cannot be forged). A
+ * look-alike object, a `structuredClone` of an index or an index wrapped in a Proxy (a reactive
+ * store) is not, and every function reads it as the empty index: keep indexes out of such
+ * wrappers, or check with this guard first.
+ *
+ * @example
+ * import { emptyRepoIndex, isRepoIndex } from 'nip34-sync'
+ *
+ * assert.strictEqual(isRepoIndex(emptyRepoIndex), true)
+ * assert.strictEqual(isRepoIndex({ _tag: 'RepoIndex' }), false)
+ *
+ * @category guards
+ * @since 0.2.0
+ */
+export const isRepoIndex = (u: unknown): u is RepoIndex => internal.isRepoIndexData(u)
+
+/**
  * The index that knows nothing.
  *
  * @example

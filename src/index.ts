@@ -18,6 +18,7 @@ export {
   eqRelayIndex,
   fromRelayTargets,
   isAccepted,
+  isRelayIndex,
   relayRepos,
   relayRootEvents,
   relayTarget,

@@ -156,8 +156,12 @@ export class HexTrie<V> {
 
   equals(other: unknown): boolean {
     if (other === this) return true
-    if (!(other instanceof HexTrie) || other.size !== this.size) return false
-    for (const k of this.keys()) if (!other.has(k)) return false
+    if (!(other instanceof HexTrie) || other.size !== this.size || other.isSet !== this.isSet) return false
+    if (this.isSet) {
+      for (const k of this.keys()) if (!other.has(k)) return false
+      return true
+    }
+    for (const [k, v] of this.entries()) if (!other.has(k) || other.get(k) !== v) return false
     return true
   }
 
