@@ -16,6 +16,10 @@
  * - {@link pendingDiff} is {@link diff} that takes in-flight work into account: a relay with a
  *   batch in flight gets no new work until that batch is confirmed or failed, so nothing is
  *   requested twice and every `EOSE` belongs to exactly one batch.
+ * - Every answer belongs to exactly one attempt (issue 9.4): each relay has an attempt counter,
+ *   bumped by {@link fail}, {@link closed} and {@link disconnected}; what is sent again after a
+ *   failure (live `REQ`s and history) goes under ids derived from the slot and that counter, so a
+ *   late `EOSE` or `CLOSED` of the failed attempt names an id nothing awaits, and changes nothing.
  * - Repositories in GRASP-01 purgatory are synced in *state-only* mode: {@link SyncTargets} keeps
  *   them in a second {@link RelayIndex}, whose plan asks only for their state events. When a
  *   repository leaves purgatory it moves to the full index, which {@link pendingDiff} sees as new
@@ -50,9 +54,10 @@ import {
   type RelayTarget
 } from './RelayIndex.js'
 import { addedTarget, type PlanProblem, type RelayBatch, type Subscription, type WireMessage } from './Wire.js'
-import { UNKNOWN, digest, historyPlan, reconcile } from './internal/engineWire.js'
+import { UNKNOWN, digest, historyPlan, reconcile, type OpenView } from './internal/engineWire.js'
 import { history as historyVariant } from './internal/filters.js'
-import { livePlan } from './internal/layout.js'
+import { sha256Hex } from './internal/hash.js'
+import { ID_PREFIX, livePlan } from './internal/layout.js'
 import { asArray, asEvent, asRecord, isNumber, isString, matches, orElse, stringsIn } from './internal/match.js'
 import { compareStrings, sortedUnique } from './internal/sorted.js'
 
@@ -253,15 +258,38 @@ interface Resume {
   readonly at: number | undefined
 }
 
+/**
+ * The digest of a subscription the relay closed itself (a `CLOSED` after its `EOSE`): not open,
+ * so never `CLOSE`d, but its slot is sent again, under a new id, in the next round.
+ */
+const GONE = '!'
+
+/** A subscription id that may be open on a relay. */
+interface OpenSub {
+  /** The digest of its filters; {@link UNKNOWN}: a failed attempt the relay may hold; {@link GONE}: closed by the relay. */
+  readonly digest: string
+  /** The plan id of its slot (the id the slot has in attempt 0). */
+  readonly slot: string
+}
+
+/** An open subscription whose `EOSE` came and that the relay has not closed: it may be replaced under its own id. */
+const answered = (e: OpenSub): boolean => e.digest !== UNKNOWN && e.digest !== GONE
+
 interface StateData {
   readonly _tag: 'SyncState'
   readonly applied: SyncTargets
   readonly inFlight: IMap<string, InFlightData>
-  /** Per relay, per subscription id that may be open: the digest of its filters. */
-  readonly open: IMap<string, IMap<string, string>>
+  /** Per relay, per subscription id that may be open: the digest of its filters and its slot. */
+  readonly open: IMap<string, IMap<string, OpenSub>>
   readonly confirmedAt: IMap<string, number>
   /** What a relay had before its connection dropped, to resume its history from `at`. */
   readonly resume: IMap<string, Resume>
+  /**
+   * Per relay, the attempt counter (absent: 0), bumped by every {@link fail}, {@link closed} and
+   * {@link disconnected}: a subscription sent again after a failure gets an id derived from its
+   * slot and this counter, so no answer to a failed attempt can be taken for one to its retry.
+   */
+  readonly attempts: IMap<string, number>
 }
 
 const wrap = (d: StateData): SyncState => d as unknown as SyncState
@@ -272,7 +300,8 @@ const emptyData: StateData = {
   inFlight: IMap(),
   open: IMap(),
   confirmedAt: IMap(),
-  resume: IMap()
+  resume: IMap(),
+  attempts: IMap()
 }
 
 const isStateData = (u: unknown): u is StateData => {
@@ -285,7 +314,8 @@ const isStateData = (u: unknown): u is StateData => {
     IMap.isMap(r['inFlight']) &&
     IMap.isMap(r['open']) &&
     IMap.isMap(r['confirmedAt']) &&
-    IMap.isMap(r['resume'])
+    IMap.isMap(r['resume']) &&
+    IMap.isMap(r['attempts'])
   )
 }
 
@@ -399,7 +429,14 @@ export const lastConfirmed =
 export const openSubscriptions =
   (relay: string) =>
   (state: SyncState): ReadonlyArray<string> =>
-    (typeof relay === 'string' ? data(state).open.get(relay)?.keySeq().toArray().sort(compareStrings) : undefined) ?? []
+    (typeof relay === 'string'
+      ? data(state)
+          .open.get(relay)
+          ?.filter((e) => e.digest !== GONE)
+          .keySeq()
+          .toArray()
+          .sort(compareStrings)
+      : undefined) ?? []
 
 /**
  * The work still to do: {@link diff} of the desired targets against the applied ones, in each
@@ -442,7 +479,9 @@ export const pendingDiff =
  * ({@link RelayBatch}) with the actions split by mode. Live messages only: its `history` is run
  * and paged by the host, at most `reservedSubscriptions` at a time, each confirmed when its paging
  * is done; `awaiting` holds the live `REQ` ids and (when the relay has room) the history ids; the
- * plan's `overflow` is not tracked (the engine, `step`, tracks it).
+ * plan's `overflow` is not tracked (the engine, `step`, tracks it). The `plan` names each slot by
+ * its plan id; the `messages` and `history` carry the ids of this attempt, which differ from the
+ * plan ids once the relay has had a failure (see {@link nextBatches}).
  *
  * @example
  * import { emptySyncState, fromRelayTargets, nextBatches, syncTargets } from 'nip34-sync'
@@ -555,12 +594,47 @@ const isPresent = (targets: SyncTargets, relay: string): boolean =>
   O.isSome(relayTarget(relay)(targets.full)) || O.isSome(relayTarget(relay)(targets.stateOnly))
 
 /**
+ * The id of attempt `n` of a subscription whose plan id is `slot` (`k` > 0 only to step past an id
+ * already taken): the plan id itself in attempt 0, otherwise the plan id's prefix (`n34` and the
+ * namespace letter: live and history ids never meet) and hex of SHA-256 of the slot, the attempt
+ * and `k`, as long as the plan id (so within the relay's `max_subid_length`).
+ */
+const attemptId = (slot: string, n: number, k: number): string => {
+  if (n === 0 && k === 0) return slot
+  const head = slot.slice(0, ID_PREFIX.length + 1)
+  return `${head}${sha256Hex(`nip34-sync/lifecycle ${slot} ${n} ${k}`).slice(0, Math.max(1, slot.length - head.length))}`
+}
+
+/** The attempt counter of a relay (0 until its first failure). */
+const attemptOf = (d: StateData, relay: string): number => d.attempts.get(relay) ?? 0
+
+/** The attempt counter of a relay bumped: every id its next round derives is new. */
+const bumped = (d: StateData, relay: string): IMap<string, number> => d.attempts.set(relay, attemptOf(d, relay) + 1)
+
+/** What the differ sees of a relay's subscriptions: those that may be open (closed by the relay: not). */
+const openView = (open: IMap<string, OpenSub>): OpenView => ({
+  get: (id) => {
+    const e = open.get(id)
+    return e === undefined || e.digest === GONE ? undefined : e.digest
+  },
+  ids: () => open.filter((e) => e.digest !== GONE).keys()
+})
+
+/**
  * The batches of the next round: for every relay with pending work ({@link pendingDiff}) or with
  * subscriptions in an unknown state (after {@link fail}), the live messages that bring its open
  * subscriptions to the plan of its desired target, and the history subscriptions for what is
  * added. History `since`: after a dropped connection ({@link disconnected}), what the relay had
  * before resumes from {@link reconnectSince}; anything new is fetched from the beginning. Relays
- * with a batch in flight get nothing. Sorted by relay. Total: `options` that is not an object
+ * with a batch in flight get nothing. Sorted by relay.
+ *
+ * Ids: a live subscription that is open and answered keeps its id (a `REQ` under it replaces it,
+ * NIP-01). Anything else (a slot never sent, one whose attempt failed, one the relay closed) is a
+ * new attempt: in a relay's first attempt its id is the plan id; after a {@link fail},
+ * {@link closed} or {@link disconnected}, an id derived from the plan id and the relay's attempt
+ * counter, of the same length. The ids of a failed attempt that the relay may still hold are
+ * `CLOSE`d first. History ids are derived the same way. So a retry never awaits an id of the
+ * attempt that failed (issue 9.4). Total: `options` that is not an object
  * counts as `{}` (a `reconnectWindow` that is not a number of seconds ≥ 0 resumes from the
  * beginning, as {@link reconnectSince} says).
  *
@@ -597,7 +671,7 @@ const batchesFor = (desired: SyncTargets, options: NextBatchesOptions, state: Sy
     }
     for (const a of work.full) entry(a.relay).full.push(a)
     for (const a of work.stateOnly) entry(a.relay).stateOnly.push(a)
-    for (const [relay, subs] of d.open) if (!d.inFlight.has(relay) && subs.includes(UNKNOWN)) entry(relay)
+    for (const [relay, subs] of d.open) if (!d.inFlight.has(relay) && subs.some((e) => !answered(e))) entry(relay)
     const limitsOf = limitsFor(o['limits'] as LimitsInput | undefined)
     const window = (o['reconnectWindow'] ?? DEFAULT_RECONNECT_WINDOW) as number
     const out: Array<SyncBatch> = []
@@ -606,8 +680,21 @@ const batchesFor = (desired: SyncTargets, options: NextBatchesOptions, state: Sy
       const limits = limitsOf(relay)
       const target = O.toUndefined(syncFilterTarget(relay)(targets))
       const plan = livePlan(relay, target, limits)
-      const open = d.open.get(relay) ?? IMap<string, string>()
-      const messages = reconcile({ get: (id) => open.get(id), ids: () => open.keys() }, plan.subscriptions)
+      const open = d.open.get(relay) ?? IMap<string, OpenSub>()
+      // ids: a slot open and answered keeps its id (a REQ under it replaces it, NIP-01); any other
+      // slot (never sent, failed, closed by the relay) is a new attempt under a new id
+      const attempt = attemptOf(d, relay)
+      const used = new Set<string>(open.keys())
+      const fresh = (slot: string): string => {
+        let id = attemptId(slot, attempt, 0)
+        for (let k = 1; used.has(id); k++) id = attemptId(slot, attempt, k)
+        used.add(id)
+        return id
+      }
+      const current = new Map<string, string>()
+      for (const [id, e] of open) if (answered(e) && !(compareStrings(current.get(e.slot) ?? id, id) < 0)) current.set(e.slot, id)
+      const wanted = plan.subscriptions.map((s) => ({ ...s, id: current.get(s.id) ?? fresh(s.id) }))
+      const messages = reconcile(openView(open), wanted)
       const was = isPresent(d.applied, relay) || d.open.has(relay)
       const connection = target === undefined ? 'close' : was ? 'keep' : 'open'
       let history: ReadonlyArray<Subscription> = []
@@ -624,7 +711,10 @@ const batchesFor = (desired: SyncTargets, options: NextBatchesOptions, state: Sy
                 splitKnown(added, resume.target)
               )
             : [historyOf(added, undefined, limits, opening)]
-        history = parts.flatMap((p) => p.subscriptions)
+        history = parts.flatMap((p) => p.subscriptions).map((s) => {
+          const id = fresh(s.id)
+          return id === s.id ? s : { ...s, id }
+        })
         for (const p of parts) historyProblems.push(...p.problems)
       }
       // a relay that allows a single subscription leaves no room for history: it is not awaited
@@ -658,7 +748,8 @@ const complete = (d: StateData, relay: string, f: InFlightData, at: number | und
     inFlight: d.inFlight.delete(relay),
     open: present ? d.open : d.open.delete(relay),
     confirmedAt: !present ? d.confirmedAt.delete(relay) : time === undefined ? d.confirmedAt : d.confirmedAt.set(relay, time),
-    resume: d.resume.delete(relay)
+    resume: d.resume.delete(relay),
+    attempts: present ? d.attempts : d.attempts.delete(relay)
   }
 }
 
@@ -681,16 +772,24 @@ const asBatch = (u: unknown): ReturnType<typeof readBatch> => orElse(() => readB
 
 const readBatch = (
   u: unknown
-): Pick<SyncBatch, 'relay' | 'connection' | 'full' | 'stateOnly' | 'messages' | 'awaiting'> | undefined => {
+):
+  | (Pick<SyncBatch, 'relay' | 'connection' | 'full' | 'stateOnly' | 'messages' | 'awaiting'> & {
+      /** The plan ids of the live plan's subscriptions (`undefined`: the batch has no plan). */
+      readonly slots: ReadonlyArray<string> | undefined
+    })
+  | undefined => {
   const r = asRecord(u)
   if (r === undefined || typeof r['relay'] !== 'string' || !CONNECTIONS.has(r['connection'])) return undefined
+  const plan = asRecord(r['plan'])
+  const subs = plan?.['subscriptions']
   return {
     relay: r['relay'],
     connection: r['connection'] as SyncBatch['connection'],
     full: asArray(r['full']).filter(isActionLike),
     stateOnly: asArray(r['stateOnly']).filter(isActionLike),
     messages: asArray(r['messages']).filter(isMessage),
-    awaiting: stringsIn(r['awaiting'])
+    awaiting: stringsIn(r['awaiting']),
+    slots: Array.isArray(subs) ? subs.map((x) => asRecord(x)?.['id']).filter(isString) : undefined
   }
 }
 
@@ -698,6 +797,8 @@ const readBatch = (
  * Records that a batch was sent: its live messages update the subscriptions open on the relay,
  * and it waits in flight for its `awaiting` ids. A batch that awaits nothing (only `CLOSE`s, or
  * nothing to send) is applied at once. A second batch for a relay already in flight joins it.
+ * The batch's `plan` tells which slot each id of this attempt belongs to, so that a slot keeps
+ * its id while it stays open (a batch without a plan: each id is its own slot).
  * Total: a value that is not a batch (an object with a string `relay` and a `connection` of
  * `open`, `keep` or `close`) leaves the state as it is; elements of its lists that are not
  * actions, messages or string ids are left out.
@@ -724,15 +825,28 @@ export const markSent =
     if (b === undefined) return state
     const d = data(state)
     const relay = b.relay
-    let subs = d.open.get(relay) ?? IMap<string, string>()
+    let subs = d.open.get(relay) ?? IMap<string, OpenSub>()
+    // the slot of each id: plan ids and their ids in this attempt (anything else is its own slot)
+    const attempt = attemptOf(d, relay)
+    const slotOf = new Map<string, string>()
+    for (const slot of b.slots ?? []) {
+      slotOf.set(slot, slot)
+      slotOf.set(attemptId(slot, attempt, 0), slot)
+    }
     const sent: Array<string> = []
+    const reqSlots = new Set<string>()
     for (const m of b.messages) {
       if (m[0] === 'CLOSE') subs = subs.delete(m[1])
       else {
-        subs = subs.set(m[1], digest(m.slice(2) as ReadonlyArray<NostrFilter>))
+        const slot = slotOf.get(m[1]) ?? subs.get(m[1])?.slot ?? m[1]
+        subs = subs.set(m[1], { digest: digest(m.slice(2) as ReadonlyArray<NostrFilter>), slot })
+        reqSlots.add(slot)
         sent.push(m[1])
       }
     }
+    // a slot the relay closed is settled by a batch that sends it again or no longer plans it
+    const planned = b.slots === undefined ? undefined : new Set(b.slots)
+    subs = subs.filter((e) => e.digest !== GONE || !(reqSlots.has(e.slot) || (planned !== undefined && !planned.has(e.slot))))
     const open = b.connection === 'close' || subs.size === 0 ? d.open.delete(relay) : d.open.set(relay, subs)
     const prior = d.inFlight.get(relay)
     const f: InFlightData = {
@@ -749,7 +863,9 @@ export const markSent =
  * Records the `EOSE` of one awaited subscription (or the end of a history subscription's paging)
  * at the host's time `at` (seconds). When the last awaited id of the relay's batch is confirmed,
  * the batch's actions become applied and `at` becomes the relay's {@link lastConfirmed}. An id
- * that is not awaited changes nothing, nor does a `relay` or `id` that is not a string; an `at`
+ * that is not awaited by the relay's batch in flight changes nothing (a late `EOSE` of a failed
+ * attempt names an id of that attempt, never one of its retry), nor does a `relay` or `id` that
+ * is not a string; an `at`
  * that is not a time in seconds (see {@link reconnectSince}) applies the batch without recording
  * a time.
  *
@@ -783,10 +899,12 @@ export const confirm =
 /**
  * Records that a relay's batch failed (a `CLOSED` of one of its subscriptions, a timeout, a
  * `NOTICE` refusing it): the batch leaves the flight and its work comes back in the next
- * {@link nextBatches}; the subscriptions it sent are marked unknown, so they are sent again, or
- * closed, next time. With an `id` (the subscription a `CLOSED` names), only a batch that awaits or
- * sent that id fails: a late `CLOSED` of an older batch leaves the current one alone (use
- * {@link closed} for it). No batch in flight, a `relay` that is not a string, or an `id` given
+ * {@link nextBatches}; the subscriptions it sent are marked unknown, so they are closed next time,
+ * and sent again under new ids if still wanted; the relay's attempt counter is bumped, so the
+ * retry's live and history ids all differ from this batch's (a late `EOSE` or `CLOSED` of this
+ * attempt cannot confirm or fail the retry). With an `id` (the subscription a `CLOSED` names),
+ * only a batch that awaits or sent that id fails: a late `CLOSED` of an older batch leaves the
+ * current one alone (use {@link closed} for it). No batch in flight, a `relay` that is not a string, or an `id` given
  * that is not a string: nothing changes.
  *
  * @example
@@ -799,7 +917,9 @@ export const confirm =
  * assert.strictEqual(fail('wss://r.example', 'n34lnot-of-this-batch')(sent), sent)
  * const state = F.pipe(sent, fail('wss://r.example'))
  * assert.deepStrictEqual(inFlight(state), [])
- * assert.strictEqual(F.pipe(state, nextBatches(desired)).length, 1)
+ * const [retry] = F.pipe(state, nextBatches(desired))
+ * // the retry awaits none of the failed batch's ids: their late answers match nothing
+ * assert.strictEqual(retry!.awaiting.some((id) => batch!.awaiting.includes(id)), false)
  *
  * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
  * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
@@ -814,20 +934,26 @@ export const fail =
     const f = d.inFlight.get(relay)
     if (f === undefined) return state
     if (id !== undefined && !f.awaiting.has(id) && !f.sent.includes(id)) return state
-    const subs = d.open.get(relay) ?? IMap<string, string>()
+    const subs = d.open.get(relay) ?? IMap<string, OpenSub>()
     const marked = subs.withMutations((m) => {
-      for (const sent of f.sent) m.set(sent, UNKNOWN)
+      for (const sent of f.sent) m.set(sent, { digest: UNKNOWN, slot: m.get(sent)?.slot ?? sent })
     })
-    return wrap({ ...d, inFlight: d.inFlight.delete(relay), open: marked.size === 0 ? d.open.delete(relay) : d.open.set(relay, marked) })
+    return wrap({
+      ...d,
+      inFlight: d.inFlight.delete(relay),
+      open: marked.size === 0 ? d.open.delete(relay) : d.open.set(relay, marked),
+      attempts: bumped(d, relay)
+    })
   }
 
 /**
  * Records a relay's `CLOSED` for one subscription, whenever it comes. While the relay's batch in
- * flight still awaits that id, the batch fails ({@link fail}). Otherwise, when the id may be open
- * (a live subscription already confirmed, say after the relay restarted it), it is marked
- * unknown: the next {@link nextBatches} sends its `REQ` again (or a `CLOSE`, if no longer
- * wanted), once nothing is in flight. Any other id (a history subscription already done, an id
- * never sent), a `relay` or `id` that is not a string: nothing changes.
+ * flight still awaits that id, the batch fails ({@link fail}). Otherwise, when the id is open and
+ * answered (a live subscription already confirmed, say after the relay restarted it), it is
+ * marked closed and the relay's attempt counter is bumped: the next {@link nextBatches} sends that
+ * slot again under a new id (no `CLOSE`: the relay closed it), once nothing is in flight. Any
+ * other id (one of a failed attempt, a history subscription already done, an id never sent), a
+ * `relay` or `id` that is not a string: nothing changes.
  *
  * @example
  * import { closed, confirm, emptySyncState, fromRelayTargets, markSent, nextBatches, syncTargets } from 'nip34-sync'
@@ -837,9 +963,11 @@ export const fail =
  * const [batch] = F.pipe(emptySyncState, nextBatches(desired))
  * const synced = batch!.awaiting.reduce((s, id) => confirm('wss://r.example', id, 1700000000)(s), markSent(batch!)(emptySyncState))
  * assert.deepStrictEqual(F.pipe(synced, nextBatches(desired)), [])
- * const live = batch!.messages[0]![1]
+ * const [, live, ...filters] = batch!.messages[0]!
  * const [again] = F.pipe(synced, closed('wss://r.example', live), nextBatches(desired))
- * assert.deepStrictEqual(again?.messages, [batch!.messages[0]])
+ * const [tag, id, ...refiltered] = again!.messages[0]!
+ * assert.deepStrictEqual([tag, refiltered], ['REQ', filters])
+ * assert.notStrictEqual(id, live)
  *
  * @deprecated Since 0.2.0: the sync engine (`syncEngine`, `step`) owns this state, tracks every
  * connection a relay needs and gives each attempt its own ids. Kept working for 0.1 hosts.
@@ -851,18 +979,21 @@ export const closed =
   (state: SyncState): SyncState => {
     if (typeof relay !== 'string' || typeof id !== 'string') return state
     const d = data(state)
-    if (d.inFlight.get(relay)?.awaiting.has(id) === true) return fail(relay, id)(state)
-    const subs = d.open.get(relay)
-    if (subs === undefined || !subs.has(id) || subs.get(id) === UNKNOWN) return state
-    return wrap({ ...d, open: d.open.set(relay, subs.set(id, UNKNOWN)) })
+    const failed = d.inFlight.get(relay)?.awaiting.has(id) === true ? data(fail(relay, id)(state)) : undefined
+    const subs = (failed ?? d).open.get(relay)
+    const e = subs?.get(id)
+    if (failed !== undefined) return wrap(subs === undefined || e === undefined ? failed : { ...failed, open: failed.open.set(relay, subs.set(id, { ...e, digest: GONE })) })
+    if (subs === undefined || e === undefined || !answered(e)) return state
+    return wrap({ ...d, open: d.open.set(relay, subs.set(id, { ...e, digest: GONE })), attempts: bumped(d, relay) })
   }
 
 /**
  * Records that a relay's connection dropped: its subscriptions are gone, its batch in flight is
  * dropped, and it leaves the applied targets, so the next {@link nextBatches} opens it again.
  * What it had is remembered, so that its history resumes from {@link reconnectSince} of its last
- * confirmation instead of from the beginning. A `relay` that is not a string leaves the state
- * as it is.
+ * confirmation instead of from the beginning. The relay's attempt counter is bumped: what is
+ * sent on the new connection goes under new ids, so a late answer read from the old one matches
+ * nothing. A `relay` that is not a string leaves the state as it is.
  *
  * @example
  * import { confirm, disconnected, emptySyncState, fromRelayTargets, markSent, nextBatches, syncTargets } from 'nip34-sync'
@@ -887,12 +1018,14 @@ export const disconnected =
     const d = data(state)
     const had = O.toUndefined(syncFilterTarget(relay)(d.applied))
     const close: ReadonlyArray<RelayAction> = [{ _tag: 'CloseRelay', relay }]
+    const known = had !== undefined || d.inFlight.has(relay) || d.open.has(relay) || d.attempts.has(relay)
     return wrap({
       ...d,
       applied: syncTargets(applyActions(close)(d.applied.full), applyActions(close)(d.applied.stateOnly)),
       inFlight: d.inFlight.delete(relay),
       open: d.open.delete(relay),
-      resume: had === undefined ? d.resume : d.resume.set(relay, { target: had, at: d.confirmedAt.get(relay) })
+      resume: had === undefined ? d.resume : d.resume.set(relay, { target: had, at: d.confirmedAt.get(relay) }),
+      attempts: known ? bumped(d, relay) : d.attempts
     })
   }
 

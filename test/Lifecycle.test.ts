@@ -52,6 +52,12 @@ const T0 = 1_700_000_000
 const sync = (desired: SyncTargets, state: SyncState, at = T0): SyncState =>
   nextBatches(desired)(state).reduce((s, b) => b.awaiting.reduce((t, id) => confirm(b.relay, id, at)(t), markSent(b)(s)), state)
 
+/** The `REQ`s of messages without their ids: `[filters JSON]` in order. */
+const reqFilters = (messages: SyncBatch['messages']): Array<string> =>
+  messages.flatMap((m) => (m[0] === 'REQ' ? [JSON.stringify(m.slice(2))] : []))
+
+const reqIds = (messages: SyncBatch['messages']): Array<string> => messages.flatMap((m) => (m[0] === 'REQ' ? [m[1]] : []))
+
 const only = (batches: ReadonlyArray<SyncBatch>): SyncBatch => {
   expect(batches).toHaveLength(1)
   return batches[0] as SyncBatch
@@ -111,15 +117,18 @@ describe('lifecycle', () => {
     expect(next.full).toEqual([{ _tag: 'AddFilters', relay: R, repos: [ref(2)], rootEvents: {} }])
   })
 
-  it('a failed batch comes back in the next round, and its REQs are sent again', () => {
+  it('a failed batch comes back in the next round, and its REQs are sent again under new ids', () => {
     const b = only(nextBatches(desired)(emptySyncState))
     const failed = F.pipe(emptySyncState, markSent(b), fail(R))
     expect(inFlight(failed)).toEqual([])
     expect(appliedTargets(failed).full).toEqual(appliedTargets(emptySyncState).full)
     const again = only(nextBatches(desired)(failed))
     expect(again.full).toEqual(b.full)
-    expect(again.messages).toEqual(b.messages)
-    expect(again.history).toEqual(b.history)
+    // issue 9.4: the failed REQs may still be open: closed, then asked again under new ids
+    expect(again.messages.filter((m) => m[0] === 'CLOSE').map((m) => m[1])).toEqual(reqIds(b.messages).sort())
+    expect(reqFilters(again.messages)).toEqual(reqFilters(b.messages))
+    expect(again.history.map((h) => h.filters)).toEqual(b.history.map((h) => h.filters))
+    expect(again.awaiting.filter((id) => b.awaiting.includes(id))).toEqual([])
     expect(again.connection).toBe('keep')
     expect(eqSyncTargets.equals(appliedTargets(sync(desired, failed)), desired)).toBe(true)
   })
@@ -135,7 +144,9 @@ describe('lifecycle', () => {
     const repair = only(nextBatches(base)(failed))
     expect(repair.full).toEqual([])
     const wire = replay(repair.messages, replay(b.messages, asOpen(planTarget()(O.toUndefined(syncFilterTarget(R)(base))!).subscriptions)))
-    expect(wire).toEqual(asOpen(planTarget()(O.toUndefined(syncFilterTarget(R)(base))!).subscriptions))
+    // the plan's filters, each once; a slot that was retried has a new id (issue 9.4)
+    expect([...wire.values()].sort()).toEqual([...asOpen(planTarget()(O.toUndefined(syncFilterTarget(R)(base))!).subscriptions).values()].sort())
+    expect([...wire.keys()].sort()).toEqual(openSubscriptions(R)(markSent(repair)(failed)))
     expect(nextBatches(base)(sync(base, failed))).toEqual([])
   })
 
@@ -223,7 +234,8 @@ describe('lifecycle', () => {
     expect(inFlight(s)).toEqual([])
     const again = only(nextBatches(desired)(s))
     expect(again.connection).toBe('open')
-    expect(again.messages).toEqual(b.messages)
+    expect(reqFilters(again.messages)).toEqual(reqFilters(b.messages))
+    expect(again.awaiting.filter((id) => b.awaiting.includes(id))).toEqual([])
   })
 })
 
@@ -383,16 +395,20 @@ describe('budgets, late CLOSEDs and problems (review 2)', () => {
     expect(b.awaiting).toEqual(expect.arrayContaining(b.history.map((h) => h.id)))
   })
 
-  it('closed: a CLOSED after EOSE marks that subscription unknown, and the next round sends it again', () => {
+  it('closed: a CLOSED after EOSE marks that subscription closed, and the next round sends it again under a new id', () => {
     const desired = syncTargets(index([R, [ref(1)]]))
     const synced = sync(desired, emptySyncState)
     expect(nextBatches(desired)(synced)).toEqual([])
     // fail() without a batch in flight cannot record it
     expect(fail(R)(synced)).toBe(synced)
     const live = openSubscriptions(R)(synced)[1] as string
+    const before = only(nextBatches(desired)(emptySyncState)).messages.find((m) => m[1] === live)!
     const b = only(nextBatches(desired)(closed(R, live)(synced)))
-    expect(b.messages.map((m) => [m[0], m[1]])).toEqual([['REQ', live]])
-    expect(b.awaiting).toEqual([live])
+    // the relay closed it: no CLOSE; the REQ is a new attempt (issue 9.4)
+    expect(b.messages.map((m) => m[0])).toEqual(['REQ'])
+    expect(b.messages[0]?.[1]).not.toBe(live)
+    expect(reqFilters(b.messages)).toEqual(reqFilters([before]))
+    expect(b.awaiting).toEqual([b.messages[0]?.[1]])
     expect(closed(R, 'n34lnever-sent')(synced)).toBe(synced)
     expect(closed(R, live)(closed(R, live)(synced))).toEqual(closed(R, live)(synced))
   })
@@ -412,7 +428,11 @@ describe('budgets, late CLOSEDs and problems (review 2)', () => {
     const later = closed(R, old)(sent)
     expect(inFlight(later)).toHaveLength(1)
     const done = b.awaiting.reduce((st, id) => confirm(R, id, T0)(st), later)
-    expect(only(nextBatches(second)(done)).messages.map((m) => m[1])).toEqual([old])
+    const resent = only(nextBatches(second)(done)).messages
+    const before = only(nextBatches(first)(emptySyncState)).messages[0]!
+    expect(resent.map((m) => m[0])).toEqual(['REQ'])
+    expect(resent[0]?.[1]).not.toBe(old)
+    expect(reqFilters(resent)).toEqual(reqFilters([before]))
     // a CLOSED of an id the current batch awaits fails it
     expect(inFlight(closed(R, other as string)(sent))).toEqual([])
     expect(inFlight(fail(R, other as string)(sent))).toEqual([])
@@ -427,6 +447,78 @@ describe('budgets, late CLOSEDs and problems (review 2)', () => {
     expect(covers(live, event(1617, [['a', big]]))).toBe(false)
     expect(covers(b.history.flatMap((s) => s.filters), event(1617, [['a', ref(2)]]))).toBe(true)
     for (const h of b.history) expect(checkMessage(limits)(['REQ', h.id, ...h.filters.map((f) => ({ ...f, since: 9_007_199_254_740_991, until: 9_007_199_254_740_991 }))])).toEqual([])
+  })
+})
+
+describe('issue 9.4 (deprecated lifecycle): every answer belongs to exactly one attempt', () => {
+  const desired = syncTargets(index([R, [ref(1), ref(2)], { [ref(1)]: [rootId(1)] }]))
+  /** A batch sent, timed out (`fail`), and its retry sent. */
+  const retried = () => {
+    const first = only(nextBatches(desired)(emptySyncState))
+    const failed = F.pipe(emptySyncState, markSent(first), fail(R))
+    const retry = only(nextBatches(desired)(failed))
+    return { first, retry, state: markSent(retry)(failed) }
+  }
+
+  it('issue 9.4 (deprecated lifecycle): a late EOSE of a failed attempt does not complete the retry', () => {
+    const { first, retry, state } = retried()
+    expect(retry.awaiting.filter((id) => first.awaiting.includes(id))).toEqual([])
+    // every EOSE of the first attempt arrives late, after the retry was sent
+    const late = first.awaiting.reduce((s, id) => confirm(R, id, T0)(s), state)
+    expect(late).toBe(state)
+    expect(inFlight(late).map((f) => f.awaiting)).toEqual([retry.awaiting])
+    expect(eqSyncTargets.equals(appliedTargets(late), desired)).toBe(false)
+    // the retry's own EOSEs complete it
+    const done = retry.awaiting.reduce((s, id) => confirm(R, id, T0)(s), late)
+    expect(inFlight(done)).toEqual([])
+    expect(eqSyncTargets.equals(appliedTargets(done), desired)).toBe(true)
+  })
+
+  it('issue 9.4 (deprecated lifecycle): a late CLOSED of a failed attempt does not fail the retry', () => {
+    const { first, retry, state } = retried()
+    for (const id of first.awaiting) {
+      expect(closed(R, id)(state)).toBe(state)
+      expect(fail(R, id)(state)).toBe(state)
+    }
+    // a CLOSED that arrives between the timeout and the retry is ignored too
+    const failed = F.pipe(emptySyncState, markSent(first), fail(R))
+    for (const id of first.awaiting) expect(closed(R, id)(failed)).toBe(failed)
+    // the retry's own CLOSED fails it
+    expect(inFlight(closed(R, retry.awaiting[0] as string)(state))).toEqual([])
+  })
+
+  it('issue 9.4 (deprecated lifecycle): a late EOSE of a timed-out history REQ does not end the retried history', () => {
+    const first = only(nextBatches(desired)(emptySyncState))
+    expect(first.history.length).toBeGreaterThan(0)
+    // the live REQs are answered; the history REQs time out
+    const live = reqIds(first.messages)
+    const answered = live.reduce((s, id) => confirm(R, id, T0)(s), markSent(first)(emptySyncState))
+    const failed = fail(R)(answered)
+    const retry = only(nextBatches(desired)(failed))
+    expect(retry.history.map((h) => h.filters)).toEqual(first.history.map((h) => h.filters))
+    const oldHistory = first.history.map((h) => h.id)
+    for (const h of retry.history) expect(oldHistory).not.toContain(h.id)
+    // the retry's live REQs are answered; then the late EOSEs of the timed-out history REQs come
+    let s = reqIds(retry.messages).reduce((t, id) => confirm(R, id, T0)(t), markSent(retry)(failed))
+    s = oldHistory.reduce((t, id) => confirm(R, id, T0)(t), s)
+    expect(inFlight(s).map((f) => f.awaiting)).toEqual([retry.history.map((h) => h.id).sort()])
+    expect(eqSyncTargets.equals(appliedTargets(s), desired)).toBe(false)
+    s = retry.history.reduce((t, h) => confirm(R, h.id, T0)(t), s)
+    expect(eqSyncTargets.equals(appliedTargets(s), desired)).toBe(true)
+  })
+
+  it('issue 9.4 (deprecated lifecycle): a reconnect retries under new ids; answered slots keep theirs', () => {
+    const synced = sync(desired, emptySyncState)
+    const ids = openSubscriptions(R)(synced)
+    const again = only(nextBatches(desired)(disconnected(R)(synced)))
+    for (const id of again.awaiting) expect(ids).not.toContain(id)
+    // a CLOSED of one answered subscription: only that slot is sent again
+    const [one, ...rest] = ids as [string, ...Array<string>]
+    const repair = only(nextBatches(desired)(closed(R, one)(synced)))
+    expect(repair.messages.map((m) => m[0])).toEqual(['REQ'])
+    const repaired = repair.awaiting.reduce((t, id) => confirm(R, id, T0)(t), markSent(repair)(closed(R, one)(synced)))
+    expect(openSubscriptions(R)(repaired)).toEqual([...rest, repair.messages[0]?.[1] as string].sort())
+    expect(nextBatches(desired)(repaired)).toEqual([])
   })
 })
 
