@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
+import { fc, test } from '@fast-check/vitest'
 import { function as F, option as O } from 'fp-ts'
 import { fromRelayTargets, relayRepos, relayRootEvents, type RelayIndex } from '../src/RelayIndex.js'
 import {
@@ -39,7 +40,7 @@ import {
 } from '../src/Lifecycle.js'
 import { limitsFromRelayInfo } from '../src/Limits.js'
 import { checkMessage, planTarget } from '../src/Wire.js'
-import { asOpen, covers, event, pk, replay, rootId, trap } from './wire.arbitraries.js'
+import { asOpen, covers, event, indexArb, pk, replay, rootId, trap } from './wire.arbitraries.js'
 
 const R = 'wss://r.example'
 const R2 = 'wss://r2.example'
@@ -519,6 +520,101 @@ describe('issue 9.4 (deprecated lifecycle): every answer belongs to exactly one 
     const repaired = repair.awaiting.reduce((t, id) => confirm(R, id, T0)(t), markSent(repair)(closed(R, one)(synced)))
     expect(openSubscriptions(R)(repaired)).toEqual([...rest, repair.messages[0]?.[1] as string].sort())
     expect(nextBatches(desired)(repaired)).toEqual([])
+  })
+})
+
+describe('issue 9.4 (deprecated lifecycle): the law', () => {
+  type Outcome = 'confirm' | 'timeout' | 'closed' | 'closedAfterEose' | 'drop'
+  const outcomeArb = fc.constantFrom<Outcome>('confirm', 'confirm', 'timeout', 'closed', 'closedAfterEose', 'drop')
+  const scenarioArb = fc.tuple(fc.array(indexArb, { minLength: 1, maxLength: 4 }), fc.array(outcomeArb, { minLength: 1, maxLength: 30 }))
+
+  /**
+   * Runs rounds with random relay behaviour. Every id of an attempt that failed (timed out, was
+   * closed, lost with its connection) is dead: checks that no later batch awaits a dead id, and
+   * that a late EOSE, CLOSED or fail naming one leaves the state as it is. Returns what happened.
+   */
+  const run = ([steps, outcomes]: [ReadonlyArray<{ index: RelayIndex; held: ReadonlyArray<string> }>, ReadonlyArray<Outcome>]): Set<string> => {
+    const seen = new Set<string>()
+    const dead = new Map<string, Set<string>>()
+    const deadOf = (relay: string): Set<string> => {
+      let d = dead.get(relay)
+      if (d === undefined) dead.set(relay, (d = new Set()))
+      return d
+    }
+    let state = emptySyncState
+    let k = 0
+    const round = (desired: SyncTargets, pick: () => Outcome) => {
+      for (const b of nextBatches(desired)(state)) {
+        if (b.connection === 'close') {
+          state = markSent(b)(state)
+          dead.delete(b.relay) // the connection is closed and the relay forgotten
+          continue
+        }
+        const d = deadOf(b.relay)
+        const reused = b.awaiting.filter((id) => d.has(id))
+        expect(reused).toEqual([])
+        if (d.size > 0 && b.awaiting.length > 0) seen.add(b.history.length > 0 ? 'history retried' : 'retried')
+        state = markSent(b)(state)
+        const o = b.awaiting.length === 0 ? 'confirm' : pick()
+        seen.add(o)
+        const attempt = [...b.awaiting, ...reqIds(b.messages)]
+        if (o === 'confirm') for (const id of b.awaiting) state = confirm(b.relay, id, T0)(state)
+        else if (o === 'timeout') {
+          state = fail(b.relay)(state)
+          for (const id of attempt) d.add(id)
+        } else if (o === 'closed') {
+          state = closed(b.relay, b.awaiting.at(-1) as string)(state)
+          for (const id of attempt) d.add(id)
+        } else if (o === 'closedAfterEose') {
+          for (const id of b.awaiting) state = confirm(b.relay, id, T0)(state)
+          const live = openSubscriptions(b.relay)(state)[0]
+          if (live !== undefined) {
+            state = closed(b.relay, live)(state)
+            d.add(live)
+          }
+        } else {
+          for (const id of [...attempt, ...openSubscriptions(b.relay)(state)]) d.add(id)
+          state = disconnected(b.relay)(state)
+        }
+      }
+      // late answers of every dead attempt change nothing
+      for (const [relay, d] of dead)
+        for (const id of d) {
+          expect(confirm(relay, id, T0)(state)).toBe(state)
+          expect(closed(relay, id)(state)).toBe(state)
+          expect(fail(relay, id)(state)).toBe(state)
+        }
+    }
+    let desired = syncTargets(index())
+    for (const { index: idx, held } of steps) {
+      desired = F.pipe(idx, withPurgatory(held))
+      round(desired, () => outcomes[k++ % outcomes.length] as Outcome)
+    }
+    for (let i = 0; i < 5; i++) round(desired, () => 'confirm')
+    expect(nextBatches(desired)(state)).toEqual([])
+    expect(eqSyncTargets.equals(appliedTargets(state), desired)).toBe(true)
+    return seen
+  }
+
+  test.prop([scenarioArb], { numRuns: 200 })(
+    'no batch awaits an id of a failed attempt, late answers of one change nothing, and the host still converges',
+    (scenario) => {
+      run(scenario)
+    }
+  )
+
+  it('the generator reaches every outcome and retries of live and history (fc.statistics)', () => {
+    const count = new Map<string, number>()
+    fc.statistics(
+      scenarioArb,
+      (scenario) => {
+        const seen = run(scenario)
+        for (const x of seen) count.set(x, (count.get(x) ?? 0) + 1)
+        return seen.has('retried') || seen.has('history retried') ? 'a retry' : 'no retry'
+      },
+      { numRuns: 100, logger: () => undefined }
+    )
+    for (const x of ['confirm', 'timeout', 'closed', 'closedAfterEose', 'drop', 'retried', 'history retried']) expect(count.get(x) ?? 0).toBeGreaterThan(5)
   })
 })
 
