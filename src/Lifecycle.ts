@@ -292,7 +292,13 @@ interface StateData {
   readonly attempts: IMap<string, number>
 }
 
-const wrap = (d: StateData): SyncState => d as unknown as SyncState
+/** Every state this module made: the unforgeable brand, checked in O(1). */
+const madeStates = new WeakSet<object>()
+
+const wrap = (d: StateData): SyncState => {
+  madeStates.add(d)
+  return d as unknown as SyncState
+}
 
 const emptyData: StateData = {
   _tag: 'SyncState',
@@ -320,7 +326,8 @@ const isStateData = (u: unknown): u is StateData => {
 }
 
 /** Reads a state defensively: a value that is not a state reads as the empty one. */
-const data = (s: SyncState): StateData => (orElse(() => isStateData(s), () => false) ? (s as unknown as StateData) : emptyData)
+const data = (s: SyncState): StateData =>
+  typeof s === 'object' && s !== null && madeStates.has(s) && orElse(() => isStateData(s), () => false) ? (s as unknown as StateData) : emptyData
 
 /**
  * The state of a host that has asked nothing of any relay.
