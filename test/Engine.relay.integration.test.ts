@@ -7,9 +7,8 @@
  * On the old main path (one connection, the plan's overflow untracked), 178 of them did.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
-import { NostrRelay } from '@nostr-relay/core'
-import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite'
+import { WebSocket } from 'ws'
+import { startLoopbackRelay, type LoopbackRelay } from './support/loopbackRelay.js'
 import { option as O } from 'fp-ts'
 import { engineRelay, isSettled, relayRepos, engineDesired, step, syncEngine, type EngineInput, type RelayBatch, type StepResult, type SyncEngine } from '../src/index.js'
 import { createRequire } from 'node:module'
@@ -29,8 +28,7 @@ const sign = (sk: Uint8Array, kind: number, created_at: number, tags: Array<Arra
 const OWN = 'wss://grasp.example.com'
 const N = 1000
 
-let server: WebSocketServer
-let repository: EventRepositorySqlite
+let loopback: LoopbackRelay | undefined
 let url = ''
 
 beforeAll(async () => {
@@ -45,30 +43,12 @@ beforeAll(async () => {
       return false
     }
   }
-  repository = new EventRepositorySqlite(':memory:')
-  await repository.init()
-  const relay = new NostrRelay(repository)
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-  server.on('connection', (ws) => {
-    relay.handleConnection(ws)
-    ws.on('message', (data) => {
-      try {
-        void relay.handleMessage(ws, JSON.parse(data.toString()))
-      } catch {
-        // a malformed frame
-      }
-    })
-    ws.on('close', () => relay.handleDisconnect(ws))
-  })
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  const address = server.address()
-  url = `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+  loopback = await startLoopbackRelay()
+  url = loopback.url
 })
 
 afterAll(async () => {
-  for (const client of server.clients) client.terminate()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await repository.destroy()
+  await loopback?.stop()
 })
 
 /** Publishes events on one connection and waits for every OK. */

@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { function as F } from 'fp-ts'
-import { WebSocket, WebSocketServer } from 'ws'
-import { NostrRelay } from '@nostr-relay/core'
-import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite'
+import { WebSocket } from 'ws'
+import { startLoopbackRelay, type LoopbackRelay } from './support/loopbackRelay.js'
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
 import type { Event as NostrEvent } from 'nostr-tools/core'
 import type { Filter } from 'nostr-tools/filter'
@@ -24,35 +23,16 @@ const carol = secretKey('relay-test carol')
 const ALICE = pubkeyOf(alice)
 const BOB = pubkeyOf(bob)
 
-let server: WebSocketServer
-let repository: EventRepositorySqlite
+let loopback: LoopbackRelay | undefined
 let url = ''
 
 beforeAll(async () => {
-  repository = new EventRepositorySqlite(':memory:')
-  await repository.init()
-  const relay = new NostrRelay(repository)
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-  server.on('connection', (ws) => {
-    relay.handleConnection(ws)
-    ws.on('message', (data) => {
-      try {
-        void relay.handleMessage(ws, JSON.parse(data.toString()))
-      } catch {
-        // a malformed frame: the relay would NOTICE; the test sends none
-      }
-    })
-    ws.on('close', () => relay.handleDisconnect(ws))
-  })
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  const address = server.address()
-  url = `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+  loopback = await startLoopbackRelay()
+  url = loopback.url
 })
 
 afterAll(async () => {
-  for (const client of server.clients) client.terminate()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await repository.destroy()
+  await loopback?.stop()
 })
 
 const fetchAll = (relay: Relay, filters: Array<Filter>): Promise<Array<NostrEvent>> =>
