@@ -2,11 +2,11 @@
  * Filters per layer (discovery, state, repo-tagged, root-tagged), live and history variants, and
  * relayFilters over a RelayIndex, with generated targets and the real-shaped fixtures.
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
 import { function as F } from 'fp-ts'
 import type { Event } from 'nostr-tools/pure'
+import { realEvents } from './support/fixtures.js'
 import {
   DISCOVERY_KINDS,
   STATE_KIND,
@@ -189,19 +189,7 @@ describe('relayFilters', () => {
 })
 
 describe('real-shaped fixtures', () => {
-  const load = (): Array<Event> => {
-    const text = (() => {
-      try {
-        return readFileSync(new URL('../../shared/fixtures/real-nip34-events.jsonl', import.meta.url), 'utf8')
-      } catch {
-        return readFileSync(new URL('../examples/sample/real-nip34-events.jsonl', import.meta.url), 'utf8')
-      }
-    })()
-    return text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Event)
-  }
+  const load = (): Array<Event> => realEvents() as Array<Event>
   const events = load()
   const config = { ownRelays: ['wss://relay.ngit.dev'] }
   const desired = F.pipe(applyBatch(config, events)(emptyRepoIndex).index, deriveTargets(config))

@@ -4,37 +4,17 @@
  * reasons, on real events, tampered ones and random mutations; the decoder answers the same
  * either way; loading fails safe.
  */
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
 import { getEventHash } from 'nostr-tools/pure'
 import { decodeNip34Event, disableWasmVerification, enableWasmVerification, verificationBackend } from '../src/index.js'
 import { verifies, type SignedEvent } from '../src/internal/verify.js'
-import { secretKey, sign } from './signing.js'
+import { secretKey, sign, type TestEvent } from './signing.js'
+import { realEvents } from './support/fixtures.js'
 
-type Ev = {
-  id: string
-  pubkey: string
-  created_at: number
-  kind: number
-  tags: Array<Array<string>>
-  content: string
-  sig: string
-}
+type Ev = TestEvent
 
-const real: ReadonlyArray<Ev> = (() => {
-  const text = (() => {
-    try {
-      return readFileSync(new URL('../../shared/fixtures/real-nip34-events.jsonl', import.meta.url), 'utf8')
-    } catch {
-      return readFileSync(new URL('../examples/sample/real-nip34-events.jsonl', import.meta.url), 'utf8')
-    }
-  })()
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Ev)
-})()
+const real: ReadonlyArray<Ev> = realEvents()
 
 const clone = (e: Ev): Ev => JSON.parse(JSON.stringify(e)) as Ev
 const deepFreeze = <A>(a: A): A => {

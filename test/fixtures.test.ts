@@ -7,14 +7,9 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { function as F } from 'fp-ts'
 import { applyBatch, deriveTargets, emptyRepoIndex, relayRepos, relays, rootEventsOf } from '../src/index.js'
+import { REAL_EVENTS_FILE, realEvents } from './support/fixtures.js'
 
-const load = (path: string): Array<Record<string, unknown>> =>
-  readFileSync(new URL(path, import.meta.url), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-
-const events = load('../examples/sample/real-nip34-events.jsonl')
+const events: Array<Record<string, unknown>> = realEvents() as unknown as Array<Record<string, unknown>>
 const config = { ownRelays: ['wss://relay.ngit.dev'] }
 const AUTHOR = 'bbb5dda0e15567979f0543407bdc2033d6f0bbb30f72512a981cfdb2f09e2747'
 const REPOS = ['loom-protocol', 'loom-site', 'loom-worker', 'noflow'].map((d) => `30617:${AUTHOR}:${d}`)
@@ -27,7 +22,7 @@ describe('real NIP-34 fixtures', () => {
     } catch {
       shared = undefined // ../shared is absent outside this workspace
     }
-    if (shared !== undefined) expect(readFileSync(new URL('../examples/sample/real-nip34-events.jsonl', import.meta.url), 'utf8')).toBe(shared)
+    if (shared !== undefined) expect(readFileSync(REAL_EVENTS_FILE, 'utf8')).toBe(shared)
     expect(events).toHaveLength(9)
   })
 

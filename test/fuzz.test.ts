@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
 import * as api from '../src/index.js'
+import { REAL_EVENTS_FILE } from './support/fixtures.js'
 import { applyBatch, emptyRepoIndex, encodeRepoIndex, eqRepoIndex, IGNORED_KINDS } from '../src/index.js'
 import { config as unverified, eventsArb, OWN } from './arbitraries.js'
 
@@ -16,7 +17,7 @@ if (RUNS.numRuns > 1000) vi.setConfig({ testTimeout: 30 * 60_000 })
 const verified = { ownRelays: [OWN] }
 
 const real: ReadonlyArray<Record<string, unknown>> = [
-  ...readFileSync(new URL('../examples/sample/real-nip34-events.jsonl', import.meta.url), 'utf8').split('\n'),
+  ...readFileSync(REAL_EVENTS_FILE, 'utf8').split('\n'),
   ...readFileSync(new URL('../examples/sample/synthetic-events.jsonl', import.meta.url), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
