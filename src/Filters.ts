@@ -175,11 +175,14 @@ export const stateFilters = (refs: ReadonlyArray<RepoRef>, maxValues = 100): Rea
  * @category constructors
  * @since 0.1.0
  */
-export const repoTaggedFilters = (refs: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> =>
+export const repoTaggedFilters = (refs: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> => taggedBy(['a', 'A', 'q'], refs, maxValues)
+
+/** One filter family per tag key, over the string values of `input` (total: anything else gives `[]`). */
+const taggedBy = (keys: ReadonlyArray<string>, input: unknown, maxValues: number): ReadonlyArray<NostrFilter> =>
   orElse(() => {
-    const values = stringsIn(refs)
+    const values = stringsIn(input)
     const size = chunkSize(maxValues)
-    return [...build.tagged('a', values, size), ...build.tagged('A', values, size), ...build.tagged('q', values, size)]
+    return keys.flatMap((k) => build.tagged(k, values, size))
   }, () => [])
 
 /**
@@ -196,12 +199,7 @@ export const repoTaggedFilters = (refs: ReadonlyArray<string>, maxValues = 100):
  * @category constructors
  * @since 0.1.0
  */
-export const rootTaggedFilters = (ids: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> =>
-  orElse(() => {
-    const values = stringsIn(ids)
-    const size = chunkSize(maxValues)
-    return [...build.tagged('e', values, size), ...build.tagged('E', values, size), ...build.tagged('q', values, size)]
-  }, () => [])
+export const rootTaggedFilters = (ids: ReadonlyArray<string>, maxValues = 100): ReadonlyArray<NostrFilter> => taggedBy(['e', 'E', 'q'], ids, maxValues)
 
 /**
  * The live variant of a filter: `since` and `until` removed, `limit: 0`, so a relay sends no
