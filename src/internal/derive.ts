@@ -66,14 +66,12 @@ const remember = (data: RepoIndexData, fp: string, d: Derivation): void => {
   byConfig.set(fp, d)
 }
 
-/** Bootstrap relays (resolveConfig already leaves out those on our own hosts). */
-const bootstrapOf = (config: ResolvedConfig): ReadonlyArray<RelayUrl> => config.bootstrapRelays
-
 /** The derivation of an index by a full walk of every live address: the oracle. */
 export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Derivation => {
   const groupOf = IMap<RepoRef, RepoGroup>().asMutable()
   const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, IdSet]> }>()
-  for (const b of bootstrapOf(config)) building.set(b, { repos: [], roots: [] })
+  // resolveConfig already leaves out bootstrap relays on our own hosts
+  for (const b of config.bootstrapRelays) building.set(b, { repos: [], roots: [] })
   for (const [ref, state] of data.addrs) {
     if (state._tag !== 'Live' || groupOf.has(ref)) continue
     {
@@ -193,7 +191,7 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     }
   }
   // 4. the new targets; a relay whose target comes back to the same value keeps its old object
-  const bootstrap = new Set(bootstrapOf(config))
+  const bootstrap = new Set(config.bootstrapRelays)
   const relays = before.asMutable()
   const changed: Array<RelayUrl> = []
   for (const [relay, e] of edits) {

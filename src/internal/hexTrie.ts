@@ -56,6 +56,28 @@ const search = (keys: ReadonlyArray<string>, key: string): number => {
 
 const sizeOf = (n: Node | undefined): number => (n === undefined ? 0 : isLeaf(n) ? n.keys.length : n.size)
 
+/** The value under `key` (`true` for a set member), or `undefined`. */
+const lookup = <V>(n: Node | undefined, key: string, isSet: boolean): V | undefined => {
+  let depth = 0
+  while (n !== undefined) {
+    if (isLeaf(n)) {
+      const i = search(n.keys, key)
+      return i < 0 ? undefined : isSet ? (true as unknown as V) : (n.vals?.[i] as V)
+    }
+    n = n.kids[digit(key, depth++)]
+  }
+  return undefined
+}
+
+/** Whether the subtree `n` (whose keys share the first `depth` digits) holds `key`. */
+const holds = (n: Node | undefined, key: string, depth: number): boolean => {
+  while (n !== undefined) {
+    if (isLeaf(n)) return search(n.keys, key) >= 0
+    n = n.kids[digit(key, depth++)]
+  }
+  return false
+}
+
 /** A persistent hex-keyed map; a set is a map whose values are all `undefined` and not stored. */
 export class HexTrie<V> {
   /** @internal */
@@ -69,26 +91,11 @@ export class HexTrie<V> {
   }
 
   get(key: string): V | undefined {
-    let n = this.root
-    let depth = 0
-    while (n !== undefined) {
-      if (isLeaf(n)) {
-        const i = search(n.keys, key)
-        return i < 0 ? undefined : this.isSet ? (true as unknown as V) : (n.vals?.[i] as V)
-      }
-      n = n.kids[digit(key, depth++)]
-    }
-    return undefined
+    return lookup<V>(this.root, key, this.isSet)
   }
 
   has(key: string): boolean {
-    let n = this.root
-    let depth = 0
-    while (n !== undefined) {
-      if (isLeaf(n)) return search(n.keys, key) >= 0
-      n = n.kids[digit(key, depth++)]
-    }
-    return false
+    return holds(this.root, key, 0)
   }
 
   /** Keys in order. */
@@ -176,15 +183,6 @@ export class HexTrie<V> {
   }
 }
 
-/** Whether the subtree `n` (whose keys share the first `depth` digits) holds `key`. */
-const holds = (n: Node | undefined, key: string, depth: number): boolean => {
-  while (n !== undefined) {
-    if (isLeaf(n)) return search(n.keys, key) >= 0
-    n = n.kids[digit(key, depth++)]
-  }
-  return false
-}
-
 const collect = (n: Node | undefined, out: Array<string>): void => {
   if (n === undefined) return
   if (isLeaf(n)) for (const k of n.keys) out.push(k)
@@ -250,11 +248,11 @@ export class Editor<V> {
   }
 
   get(key: string): V | undefined {
-    return new HexTrie<V>(this.root, this.isSet).get(key)
+    return lookup<V>(this.root, key, this.isSet)
   }
 
   has(key: string): boolean {
-    return new HexTrie<V>(this.root, this.isSet).has(key)
+    return holds(this.root, key, 0)
   }
 
   private leaf(keys: Array<string>, vals: Array<unknown> | undefined): Leaf {

@@ -39,7 +39,7 @@ export type RootTable = HexTrie<RootFacts | ReadonlyArray<RootFacts>>
 const NO_FACTS: ReadonlyArray<RootFacts> = []
 
 /** The root events with one id, one per author, sorted by author (empty when none). */
-export const rootFactsOf = (table: RootTable, id: string): ReadonlyArray<RootFacts> => {
+export const rootFactsOf = (table: Pick<RootTable, 'get'>, id: string): ReadonlyArray<RootFacts> => {
   const v = table.get(id)
   return v === undefined ? NO_FACTS : Array.isArray(v) ? (v as ReadonlyArray<RootFacts>) : [v as RootFacts]
 }
@@ -298,8 +298,7 @@ class Batch {
   }
 
   private facts(id: string): ReadonlyArray<RootFacts> {
-    const v = this.rootEvents.get(id)
-    return v === undefined ? NO_FACTS : Array.isArray(v) ? (v as ReadonlyArray<RootFacts>) : [v as RootFacts]
+    return rootFactsOf(this.rootEvents, id)
   }
 
   /** Removes `facts` (one author's event) from `rootEvents` and from the reverse index. */
