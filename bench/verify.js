@@ -13,7 +13,7 @@
 import { finalizeEvent, generateSecretKey, verifyEvent as bareJs } from 'nostr-tools/pure'
 import { verifyEvent as bareWasm } from 'nostr-tools/wasm'
 import { applyBatch, emptyRepoIndex, enableWasmVerification, disableWasmVerification, verificationBackend } from '../dist/index.js'
-import { verifies } from '../dist/internal/verify.js'
+import { verifies } from '../dist/decode/verifyBackend.js'
 
 /** @param {number} seed */
 const rng = (seed) => () => {

@@ -6,12 +6,12 @@
  *
  * @since 0.1.0
  */
-export * from './RelayUrl.js'
-export * from './RepoRef.js'
-export * from './Rejection.js'
-export * from './Config.js'
-export * from './Nip34Event.js'
-export * from './RepoIndex.js'
+export * from './model/RelayUrl.js'
+export * from './model/RepoRef.js'
+export * from './model/Rejection.js'
+export * from './config/Config.js'
+export * from './decode/Nip34Event.js'
+export * from './repo/RepoIndex.js'
 export {
   deriveTargets,
   emptyRelayIndex,
@@ -26,14 +26,14 @@ export {
   relays,
   type RelayIndex,
   type RelayTarget
-} from './RelayIndex.js'
-export * from './RelayAction.js'
-export * from './Snapshot.js'
-export * from './Explain.js'
-export * from './RelayPolicy.js'
-export * from './Limits.js'
-export * from './Filters.js'
-export * from './Wire.js'
-export * from './Lifecycle.js'
-export * from './Verify.js'
-export * from './Engine.js'
+} from './relays/RelayIndex.js'
+export * from './relays/RelayAction.js'
+export * from './snapshot/Snapshot.js'
+export * from './derive/Explain.js'
+export * from './config/RelayPolicy.js'
+export * from './config/Limits.js'
+export * from './wire/Filters.js'
+export * from './wire/Wire.js'
+export * from './engine/Lifecycle.js'
+export * from './decode/Verify.js'
+export * from './engine/Engine.js'

@@ -15,9 +15,9 @@ import {
   relays,
   resolveConfig
 } from '../../src/index.js'
-import { config as unverified, finish, OWN } from '../arbitraries.js'
-import { announce, PK, ref } from '../helpers.js'
-import { pubkeyOf, secretKey, sign } from '../signing.js'
+import { config as unverified, finish, OWN } from '../support/arbitraries.js'
+import { announce, PK, ref } from '../support/helpers.js'
+import { pubkeyOf, secretKey, sign } from '../support/signing.js'
 
 const verified = { ownRelays: [OWN] }
 

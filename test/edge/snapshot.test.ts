@@ -8,9 +8,9 @@ import { either as E, function as F } from 'fp-ts'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { applyBatch, decodeRelayIndex, decodeRepoIndex, encodeRelayIndex, encodeRepoIndex, eqRepoIndex, type RepoIndex } from '../../src/index.js'
-import { config, eventsWithDeletionsArb, finish, relayIndexArb } from '../arbitraries.js'
-import { applyAll } from '../laws.js'
-import { announce, index, PK } from '../helpers.js'
+import { config, eventsWithDeletionsArb, finish, relayIndexArb } from '../support/arbitraries.js'
+import { applyAll } from '../laws/laws.js'
+import { announce, index, PK } from '../support/helpers.js'
 
 const RUNS = { numRuns: Number(process.env['FUZZ_RUNS'] ?? 300) }
 const sum = (body: unknown): string => bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(body))))

@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(root, 'node_modules', '.nip34-examples-'))
 
 /** @type {Array<{ file: string, code: string[] }>} */
 const examples = []
-for (const file of readdirSync(join(root, 'src')).filter((f) => f.endsWith('.ts'))) {
+for (const file of readdirSync(join(root, 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
   const text = readFileSync(join(root, 'src', file), 'utf8')
   for (const comment of text.match(/\/\*\*[\s\S]*?\*\//g) ?? []) {
     const lines = comment.split('\n').map((l) => l.replace(/^\s*\/?\*+\/?\s?/, ''))

@@ -1,4 +1,5 @@
-// Checks that every export of the public modules (src/*.ts, not src/internal/) carries TSDoc
+// Checks that every export of the public modules (src/<folder>/<PascalCase>.ts: the modules whose
+// names start with a capital; lower-case files are internal machinery) carries TSDoc
 // with @since and @category, and that every exported function or value has an @example.
 // Types and interfaces need @since and @category; their examples live on the functions that
 // make or read them.
@@ -9,7 +10,9 @@ import { join } from 'node:path'
 const src = fileURLToPath(new URL('../../src', import.meta.url))
 const problems = []
 let checked = 0
-for (const file of readdirSync(src).filter((f) => f.endsWith('.ts') && f !== 'index.ts')) {
+/** @param {string} f */
+const isPublic = (f) => f.endsWith('.ts') && /^[A-Z]/.test(f.split('/').pop() ?? '')
+for (const file of readdirSync(src, { recursive: true }).map(String).filter(isPublic)) {
   const text = readFileSync(join(src, file), 'utf8')
   const re = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export (const|function|interface|type|class) ([A-Za-z0-9_]+)/g
   for (const m of text.matchAll(re)) {

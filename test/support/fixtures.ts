@@ -4,7 +4,7 @@
  * Each call parses a fresh copy, so a test may mutate what it gets.
  */
 import { readFileSync } from 'node:fs'
-import type { TestEvent } from '../signing.js'
+import type { TestEvent } from './signing.js'
 
 export const REAL_EVENTS_FILE = new URL('../../examples/sample/real-nip34-events.jsonl', import.meta.url)
 

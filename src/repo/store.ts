@@ -1,0 +1,410 @@
+/**
+ * The engine behind `RepoIndex`: persistent hash tries (immutable.js) so that a batch costs what
+ * the batch touches, whatever the size of the index, and old versions stay cheap to keep.
+ *
+ * Every field is a join-semilattice, so applying events in any order, in any split, any number of
+ * times gives the same value.
+ *
+ * - `addrs`: per address, either the live announcement (the greatest version seen under the
+ *   NIP-01 addressable order) or a deletion tombstone: the greatest position in that order that a
+ *   NIP-09 deletion by the address's author covers. A version at or below the tombstone is
+ *   deleted; since versions only matter through the greatest one, keeping one of the two is
+ *   enough, and a tombstone below the live version is dropped (it can never matter again).
+ * - `rootEvents`: every root event not deleted by its author, with the repositories it names,
+ *   keyed by id and then by author (two authors can only share an id with unverified input, and
+ *   must not make the result depend on arrival order); `roots` is its reverse index
+ *   (repository → ids).
+ * - `deletions`: every (event id → pubkeys that asked to delete it) pair seen, so a deletion that
+ *   arrives before its target still wins.
+ * - `liveIds`: `<id>:<author>` of each live announcement → its address, to find what an `e`
+ *   deletion names.
+ *
+ * @internal
+ */
+import { Map as IMap, Set as ISet } from 'immutable'
+import type { Announcement, Deletion, Nip34Event, RootEvent } from '../decode/Nip34Event.js'
+import type { RepoRef } from '../model/RepoRef.js'
+import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from '../util/hexTrie.js'
+import { intern } from '../util/intern.js'
+import { arrayEquals, compareArrays, compareStrings } from '../util/sorted.js'
+
+/** A set of event ids (compact, persistent). */
+export type IdSet = HexTrie<undefined>
+/**
+ * Root events by id: the facts of the one author (the usual case), or, only with forged
+ * unverified input, the facts of every author of that id sorted by author.
+ */
+export type RootTable = HexTrie<RootFacts | ReadonlyArray<RootFacts>>
+
+const NO_FACTS: ReadonlyArray<RootFacts> = []
+
+/** The root events with one id, one per author, sorted by author (empty when none). */
+export const rootFactsOf = (table: Pick<RootTable, 'get'>, id: string): ReadonlyArray<RootFacts> => {
+  const v = table.get(id)
+  return v === undefined ? NO_FACTS : Array.isArray(v) ? (v as ReadonlyArray<RootFacts>) : [v as RootFacts]
+}
+
+const pack = (facts: ReadonlyArray<RootFacts>): RootFacts | ReadonlyArray<RootFacts> => (facts.length === 1 ? (facts[0] as RootFacts) : facts)
+
+/** What the index keeps of a live announcement (the decoded event minus its tag). */
+export type AnnouncementFacts = Omit<Announcement, '_tag'>
+
+/** What the index keeps of a root event. */
+export type RootFacts = Omit<RootEvent, '_tag'>
+
+/** A position in the addressable order: greater `createdAt` is later; on a tie, lower id is later. */
+export interface Position {
+  readonly createdAt: number
+  readonly id: string
+}
+
+export type AddrState =
+  | { readonly _tag: 'Live'; readonly ann: AnnouncementFacts }
+  | { readonly _tag: 'Deleted'; readonly upTo: Position }
+
+/**
+ * What changed since an ancestor version: the addresses whose live announcement changed
+ * (appeared, was replaced or deleted) and the repositories whose root-event set changed. A
+ * derivation made for `since` plus these changes gives the derivation of this version, so
+ * `deriveTargets` costs what the batches touched. A cache hint only: equality, snapshots and every
+ * reader ignore it, and without it a derivation is a full recompute with the same result.
+ */
+export interface Changes {
+  readonly since: RepoIndexData
+  readonly refs: ISet<RepoRef>
+  readonly rootRepos: ISet<RepoRef>
+}
+
+export interface RepoIndexData {
+  readonly _tag: 'RepoIndex'
+  readonly addrs: IMap<RepoRef, AddrState>
+  /** id → the root events with that id, one per author, sorted by author (almost always one). */
+  readonly rootEvents: RootTable
+  readonly roots: IMap<RepoRef, IdSet>
+  readonly deletions: IMap<string, ISet<string>>
+  readonly liveIds: IMap<string, ISet<RepoRef>>
+}
+
+/** What each version changed since an ancestor (see {@link Changes}); forgotten once it is derived. */
+const changesTable = new WeakMap<RepoIndexData, Changes>()
+
+/** What a version changed since an ancestor, while it remembers. */
+export const changesOf = (d: RepoIndexData): Changes | undefined => changesTable.get(d)
+
+/** Every index value this module made: the unforgeable brand, checked in O(1). */
+const made = new WeakSet<object>()
+
+const make = (
+  addrs: IMap<RepoRef, AddrState>,
+  rootEvents: RootTable,
+  roots: IMap<RepoRef, IdSet>,
+  deletions: IMap<string, ISet<string>>,
+  liveIds: IMap<string, ISet<RepoRef>>,
+  changes: Changes | undefined
+): RepoIndexData => {
+  const d: RepoIndexData = Object.freeze({ _tag: 'RepoIndex', addrs, rootEvents, roots, deletions, liveIds })
+  made.add(d)
+  if (changes !== undefined) changesTable.set(d, changes)
+  return d
+}
+
+export const empty: RepoIndexData = make(IMap(), emptyTrie(false), IMap(), IMap(), IMap(), undefined)
+
+/** Whether a value is an index this library made (a forged or foreign look-alike is not). */
+export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
+
+/** Reads an index value defensively: anything that is not an index this library made reads as the empty one. */
+export const dataOf = (u: unknown): RepoIndexData => (isRepoIndexData(u) ? u : empty)
+
+/** Forgets the ancestor of a version (called once the version has a derivation of its own). */
+export const forgetChanges = (d: RepoIndexData): void => {
+  changesTable.delete(d)
+}
+
+/**
+ * Builds an index from its canonical parts (live announcements, tombstones, root events,
+ * deletion ledger), rebuilding every derived table (`roots`, `liveIds`) from them. Used by the
+ * snapshot decoder so that nothing but the canonical body decides how an index behaves.
+ */
+export const fromParts = (
+  addrs: IMap<RepoRef, AddrState>,
+  rootEvents: Iterable<readonly [string, ReadonlyArray<RootFacts>]>,
+  deletions: IMap<string, ISet<string>>
+): RepoIndexData => {
+  const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyTrie(false))
+  for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
+  const table = e.done()
+  const liveIds = IMap<string, ISet<RepoRef>>().asMutable()
+  for (const [ref, s] of addrs) if (s._tag === 'Live') liveIds.set(liveKey(s.ann), (liveIds.get(liveKey(s.ann)) ?? ISet<RepoRef>()).add(ref))
+  const ids = new Map<RepoRef, Array<string>>()
+  for (const id of table.keys())
+    for (const f of rootFactsOf(table, id))
+      for (const repo of f.repos) {
+        const list = ids.get(repo)
+        if (list === undefined) ids.set(repo, [id])
+        else if (list[list.length - 1] !== id) list.push(id)
+      }
+  const roots = IMap<RepoRef, IdSet>().withMutations((m) => {
+    for (const [repo, list] of ids) m.set(repo, hexSet(list))
+  })
+  return make(addrs, table, roots, deletions, liveIds.asImmutable(), undefined)
+}
+
+/** Compares positions: positive when `a` is later than `b`. */
+export const comparePositions = (a: Position, b: Position): number =>
+  a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : compareStrings(b.id, a.id)
+
+/**
+ * NIP-01 addressable rule as a total order: positive when `a` should replace `b`.
+ * Greatest `created_at` wins; on a tie the lowest id wins; two events with one id (only possible
+ * with unverified input) are ordered by their content so the choice never depends on arrival.
+ */
+export const compareAnnouncements = (a: AnnouncementFacts, b: AnnouncementFacts): number =>
+  comparePositions(a, b) ||
+  compareArrays(b.relays, a.relays) ||
+  compareArrays(b.cloneHosts, a.cloneHosts) ||
+  compareArrays(b.maintainers, a.maintainers) ||
+  compareStrings(b.pubkey, a.pubkey) ||
+  compareStrings(b.identifier, a.identifier) ||
+  compareStrings(JSON.stringify(b.relaySources), JSON.stringify(a.relaySources)) ||
+  compareStrings(JSON.stringify(b.excluded), JSON.stringify(a.excluded))
+
+/** Total order on root facts with one id (only differs with forged, unverified input). */
+const compareRoots = (a: RootFacts, b: RootFacts): number =>
+  compareStrings(b.pubkey, a.pubkey) || b.kind - a.kind || b.createdAt - a.createdAt || compareArrays(b.repos, a.repos)
+
+export const factsEqual = (a: AnnouncementFacts, b: AnnouncementFacts): boolean =>
+  a === b ||
+  (a.id === b.id &&
+    a.createdAt === b.createdAt &&
+    a.pubkey === b.pubkey &&
+    a.identifier === b.identifier &&
+    a.ref === b.ref &&
+    arrayEquals(a.relays, b.relays) &&
+    arrayEquals(a.cloneHosts, b.cloneHosts) &&
+    arrayEquals(a.maintainers, b.maintainers) &&
+    JSON.stringify(a.relaySources) === JSON.stringify(b.relaySources) &&
+    JSON.stringify(a.excluded) === JSON.stringify(b.excluded))
+
+const rootEqual = (a: RootFacts, b: RootFacts): boolean =>
+  a === b || (a.id === b.id && a.pubkey === b.pubkey && a.kind === b.kind && a.createdAt === b.createdAt && arrayEquals(a.repos, b.repos))
+
+const stateEqual = (a: AddrState, b: AddrState): boolean =>
+  a === b ||
+  (a._tag === 'Live' && b._tag === 'Live' && factsEqual(a.ann, b.ann)) ||
+  (a._tag === 'Deleted' && b._tag === 'Deleted' && comparePositions(a.upTo, b.upTo) === 0)
+
+const toFacts = ({ _tag, ...facts }: Announcement): AnnouncementFacts => facts
+
+/** The key of a live announcement in `liveIds`. */
+export const liveKey = (a: { readonly id: string; readonly pubkey: string }): string => `${a.id}:${a.pubkey}`
+/** What the index keeps of a root event: strings shared with the rest of the index where it can. */
+const toRootFacts = (ev: RootFacts | RootEvent): RootFacts => ({
+  id: ev.id,
+  pubkey: intern(ev.pubkey),
+  kind: ev.kind,
+  createdAt: ev.createdAt,
+  repos: ev.repos.length === 1 ? internRepos(ev.repos[0] as RepoRef) : ev.repos.map((r) => intern(r) as RepoRef)
+})
+
+/** One-repository lists are shared by every root event of that repository. */
+const oneRepo = new Map<RepoRef, ReadonlyArray<RepoRef>>()
+const internRepos = (ref: RepoRef): ReadonlyArray<RepoRef> => {
+  let list = oneRepo.get(ref)
+  if (list === undefined) {
+    if (oneRepo.size >= 1 << 18) oneRepo.clear()
+    list = Object.freeze([intern(ref) as RepoRef])
+    oneRepo.set(ref, list)
+  }
+  return list
+}
+
+type Mutable<K, V> = IMap<K, V>
+
+/** One batch, applied on transient (mutable) copies of the maps. */
+class Batch {
+  /** Addresses whose live announcement changed, and repositories whose root set changed. */
+  readonly changedRefs = new Set<RepoRef>()
+  readonly changedRoots = new Set<RepoRef>()
+
+  constructor(
+    readonly addrs: Mutable<RepoRef, AddrState>,
+    readonly rootEvents: Editor<RootFacts | ReadonlyArray<RootFacts>>,
+    readonly roots: Mutable<RepoRef, IdSet>,
+    readonly deletions: Mutable<string, ISet<string>>,
+    readonly liveIds: Mutable<string, ISet<RepoRef>>
+  ) {}
+
+  /** Per repository whose root set this batch changes: an editor of that set. */
+  private readonly rootSets = new Map<RepoRef, Editor<undefined>>()
+
+  private rootSet(repo: RepoRef): Editor<undefined> {
+    let e = this.rootSets.get(repo)
+    if (e === undefined) {
+      e = new Editor(this.roots.get(repo) ?? emptyHexSet)
+      this.rootSets.set(repo, e)
+    }
+    return e
+  }
+
+  /** Writes the changed root sets back (an empty set leaves the map). */
+  finish(): void {
+    for (const [repo, e] of this.rootSets) {
+      const set = e.done()
+      if (set.size === 0) this.roots.delete(repo)
+      else this.roots.set(repo, set)
+    }
+  }
+
+  private isDeletedBy(id: string, pubkey: string): boolean {
+    return this.deletions.get(id)?.has(pubkey) ?? false
+  }
+
+  private setLive(ref: RepoRef, ann: AnnouncementFacts): void {
+    const before = this.addrs.get(ref)
+    if (before?._tag === 'Live') this.unlinkLive(before.ann)
+    this.changedRefs.add(ref)
+    this.addrs.set(ref, { _tag: 'Live', ann })
+    this.liveIds.set(liveKey(ann), (this.liveIds.get(liveKey(ann)) ?? ISet<RepoRef>()).add(ref))
+  }
+
+  private unlinkLive(ann: AnnouncementFacts): void {
+    const refs = this.liveIds.get(liveKey(ann))?.delete(ann.ref)
+    if (refs === undefined || refs.size === 0) this.liveIds.delete(liveKey(ann))
+    else this.liveIds.set(liveKey(ann), refs)
+  }
+
+  private tombstone(ref: RepoRef, upTo: Position): void {
+    const state = this.addrs.get(ref)
+    if (state === undefined) {
+      this.addrs.set(ref, { _tag: 'Deleted', upTo })
+    } else if (state._tag === 'Live') {
+      if (comparePositions(state.ann, upTo) <= 0) {
+        this.unlinkLive(state.ann)
+        this.changedRefs.add(ref)
+        this.addrs.set(ref, { _tag: 'Deleted', upTo })
+      }
+    } else if (comparePositions(upTo, state.upTo) > 0) {
+      this.addrs.set(ref, { _tag: 'Deleted', upTo })
+    }
+  }
+
+  announcement(ev: Announcement): void {
+    if (this.isDeletedBy(ev.id, ev.pubkey)) return this.tombstone(ev.ref, ev)
+    const state = this.addrs.get(ev.ref)
+    if (state === undefined) return this.setLive(ev.ref, toFacts(ev))
+    if (state._tag === 'Live' ? compareAnnouncements(ev, state.ann) > 0 : comparePositions(ev, state.upTo) > 0)
+      this.setLive(ev.ref, toFacts(ev))
+  }
+
+  private facts(id: string): ReadonlyArray<RootFacts> {
+    return rootFactsOf(this.rootEvents, id)
+  }
+
+  /** Removes `facts` (one author's event) from `rootEvents` and from the reverse index. */
+  private removeRoot(facts: RootFacts): void {
+    const all = this.facts(facts.id)
+    const remaining = all.filter((f) => f.pubkey !== facts.pubkey)
+    if (remaining.length === 0) this.rootEvents.remove(facts.id)
+    else this.rootEvents.set(facts.id, pack(remaining))
+    for (const repo of facts.repos) {
+      if (remaining.some((f) => f.repos.includes(repo))) continue
+      const ids = this.rootSet(repo)
+      if (!ids.has(facts.id)) continue
+      ids.remove(facts.id)
+      this.changedRoots.add(repo)
+    }
+  }
+
+  root(ev: RootEvent): void {
+    if (this.isDeletedBy(ev.id, ev.pubkey)) return
+    const current = this.facts(ev.id).find((f) => f.pubkey === ev.pubkey)
+    if (current !== undefined) {
+      if (compareRoots(ev, current) <= 0) return
+      this.removeRoot(current)
+    }
+    const facts = toRootFacts(ev)
+    const others = this.facts(ev.id)
+    this.rootEvents.set(ev.id, others.length === 0 ? facts : [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
+    for (const repo of facts.repos) {
+      const ids = this.rootSet(repo)
+      if (ids.has(ev.id)) continue
+      ids.set(ev.id, undefined)
+      this.changedRoots.add(repo)
+    }
+  }
+
+  deletion(ev: Deletion): void {
+    for (const ref of ev.addresses) this.tombstone(ref, { createdAt: ev.createdAt, id: '' })
+    for (const id of ev.eventIds) {
+      const by = this.deletions.get(id) ?? ISet<string>()
+      if (!by.has(ev.pubkey)) this.deletions.set(id, by.add(ev.pubkey))
+      const root = this.facts(id).find((f) => f.pubkey === ev.pubkey)
+      if (root !== undefined) this.removeRoot(root)
+      for (const ref of this.liveIds.get(`${id}:${ev.pubkey}`) ?? []) {
+        const state = this.addrs.get(ref)
+        if (state?._tag === 'Live') this.tombstone(ref, state.ann)
+      }
+    }
+  }
+}
+
+/** Applies decoded events; cost proportional to the events, not to the index. */
+export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Event>): RepoIndexData => {
+  if (events.length === 0) return index
+  const b = new Batch(
+    index.addrs.asMutable(),
+    new Editor(index.rootEvents),
+    index.roots.asMutable(),
+    index.deletions.asMutable(),
+    index.liveIds.asMutable()
+  )
+  for (const ev of events) {
+    if (ev._tag === 'Deletion') b.deletion(ev)
+    else if (ev._tag === 'Announcement') b.announcement(ev)
+    else b.root(ev)
+  }
+  b.finish()
+  const rootEvents = b.rootEvents.done()
+  if (!b.addrs.wasAltered() && rootEvents === index.rootEvents && !b.deletions.wasAltered()) return index
+  return make(
+    b.addrs.asImmutable(),
+    rootEvents,
+    b.roots.asImmutable(),
+    b.deletions.asImmutable(),
+    b.liveIds.asImmutable(),
+    nextChanges(index, b.changedRefs, b.changedRoots)
+  )
+}
+
+/**
+ * The changes of a new version: relative to its parent when the parent has no recorded ancestor
+ * (it was derived, or is a root version), else accumulated onto the parent's (persistent unions,
+ * so many batches between two derivations cost what they touched).
+ */
+const nextChanges = (parent: RepoIndexData, refs: ReadonlySet<RepoRef>, rootRepos: ReadonlySet<RepoRef>): Changes => {
+  const p = changesTable.get(parent)
+  if (p === undefined) return { since: parent, refs: ISet(refs), rootRepos: ISet(rootRepos) }
+  return { since: p.since, refs: p.refs.union(refs), rootRepos: p.rootRepos.union(rootRepos) }
+}
+
+/** The live announcement of an address, if any. */
+export const liveAnnouncement = (d: RepoIndexData, ref: RepoRef): AnnouncementFacts | undefined => {
+  const s = d.addrs.get(ref)
+  return s?._tag === 'Live' ? s.ann : undefined
+}
+
+export const equals = (a: RepoIndexData, b: RepoIndexData): boolean => {
+  if (a === b) return true
+  if (a.addrs.size !== b.addrs.size || a.rootEvents.size !== b.rootEvents.size || a.deletions.size !== b.deletions.size) return false
+  for (const [ref, sa] of a.addrs) {
+    const sb = b.addrs.get(ref)
+    if (sb === undefined || !stateEqual(sa, sb)) return false
+  }
+  for (const id of a.rootEvents.keys()) {
+    const ra = rootFactsOf(a.rootEvents, id)
+    const rb = b.rootEvents.has(id) ? rootFactsOf(b.rootEvents, id) : undefined
+    if (rb === undefined || ra.length !== rb.length || ra.some((r, i) => !rootEqual(r, rb[i] as RootFacts))) return false
+  }
+  return a.deletions.equals(b.deletions)
+}

@@ -1,0 +1,83 @@
+/**
+ * The compact hex trie behind the per-root-event tables, against a model (JS Map).
+ * Keys share long prefixes (a pool of 4 first digits, then random), so leaves fill, split into
+ * branches and collapse back in most runs; values repeat so "same value" updates happen too.
+ */
+import { afterAll, describe, expect } from 'vitest'
+import { test, fc } from '@fast-check/vitest'
+import { Editor, empty, hexSet, keysOnlyIn, LEAF_MAX, type HexTrie } from '../../../src/util/hexTrie.js'
+import { is, Map as IMap } from 'immutable'
+
+const keyArb = fc
+  .tuple(fc.constantFrom('0', '1', 'a', 'f'), fc.constantFrom('00', '7c', 'ff'), fc.stringMatching(/^[0-9a-f]{3}$/))
+  .map(([a, b, c]) => (a + b + c).padEnd(64, '0'))
+const opArb = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('set' as const), key: keyArb, value: fc.nat({ max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key: keyArb, value: fc.constant(0) }) }
+)
+const batchesArb = fc.array(fc.array(opArb, { maxLength: 120, size: 'max' }), { minLength: 1, maxLength: 5 })
+
+const seen = { split: 0, collapse: 0 }
+
+describe('HexTrie', () => {
+  test.prop([batchesArb], { numRuns: 150 })('batches of edits agree with a Map, and older versions never change', (batches) => {
+    let trie: HexTrie<number> = empty(false)
+    const model = new Map<string, number>()
+    const history: Array<[HexTrie<number>, Array<[string, number]>]> = []
+    for (const batch of batches) {
+      const e = new Editor(trie)
+      for (const { op, key, value } of batch) {
+        if (op === 'set') {
+          e.set(key, value)
+          model.set(key, value)
+        } else {
+          e.remove(key)
+          model.delete(key)
+        }
+      }
+      trie = e.done()
+      if (trie.size > LEAF_MAX) seen.split++
+      history.push([trie, [...model].sort((a, b) => (a[0] < b[0] ? -1 : 1))])
+      expect(trie.size).toBe(model.size)
+      for (const [k, v] of model) expect(trie.get(k)).toBe(v)
+    }
+    for (const [t, entries] of history) expect([...t.entries()]).toEqual(entries)
+  })
+
+  test.prop([fc.array(keyArb, { maxLength: 100, size: 'max' }), fc.array(keyArb, { maxLength: 100, size: 'max' })], { numRuns: 300 })('set algebra and value equality', (xs, ys) => {
+    const a = hexSet(xs)
+    const b = hexSet(ys)
+    const sub = a.subtract(b).toArray()
+    expect(sub).toEqual([...new Set(xs)].filter((x) => !ys.includes(x)).sort())
+    expect(a.union(ys).toArray()).toEqual([...new Set([...xs, ...ys])].sort())
+    expect(is(IMap({ k: a }), IMap({ k: hexSet([...xs].reverse()) }))).toBe(true)
+    expect(a.equals(b)).toBe(new Set(xs).size === new Set(ys).size && xs.every((x) => ys.includes(x)))
+    let c = a
+    for (const x of xs) c = c.remove(x)
+    if (a.size > LEAF_MAX / 2) seen.collapse++
+    expect(c.size).toBe(0)
+  })
+
+  afterAll(() => {
+    // leaves split into branches and branches collapse back in a good share of the runs
+    expect(seen.split).toBeGreaterThan(30)
+    expect(seen.collapse).toBeGreaterThan(30)
+  })
+})
+
+describe('keysOnlyIn', () => {
+  test.prop([fc.array(keyArb, { maxLength: 150, size: 'max' }), fc.array(opArb, { maxLength: 60, size: 'max' })], { numRuns: 300 })(
+    'equals subtract between a set and an edited version of it, and between unrelated sets',
+    (xs, ops) => {
+      const a = hexSet(xs)
+      const e = new Editor(a)
+      for (const { op, key } of ops) if (op === 'set') e.set(key, undefined)
+      else e.remove(key)
+      const b = e.done()
+      expect(keysOnlyIn(a, b)).toEqual(a.subtract(b).toArray())
+      expect(keysOnlyIn(b, a)).toEqual(b.subtract(a).toArray())
+      const c = hexSet(ops.map((o) => o.key))
+      expect(keysOnlyIn(a, c)).toEqual(a.subtract(c).toArray())
+    }
+  )
+})
