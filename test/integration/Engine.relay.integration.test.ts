@@ -8,10 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { startLoopbackRelay, type LoopbackRelay } from '../support/loopbackRelay.js'
+import { startLoopbackRelay, type LoopbackRelay } from '../relay/loopbackRelay.js'
 import { option as O } from 'fp-ts'
 import { engineRelay, isSettled, relayRepos, engineDesired, step, syncEngine, type EngineInput, type RelayBatch, type StepResult, type SyncEngine } from '../../src/index.js'
-import { createRequire } from 'node:module'
 import { initNostrWasm } from 'nostr-wasm'
 import { secretKey } from '../support/signing.js'
 
@@ -33,16 +32,7 @@ let url = ''
 
 beforeAll(async () => {
   nw = await initNostrWasm()
-  // the relay verifies every signature too: same check (id and signature), made with libsecp256k1 in WASM
-  const { EventUtils } = createRequire(import.meta.url)('@nostr-relay/common') as { EventUtils: { isSigValid: (e: unknown) => boolean } }
-  EventUtils.isSigValid = (e) => {
-    try {
-      nw.verifyEvent(e as never)
-      return true
-    } catch {
-      return false
-    }
-  }
+  // the relay verifies every signature too (same check, id and signature, with libsecp256k1 in WASM: test/relay/loopbackRelay.ts)
   loopback = await startLoopbackRelay()
   url = loopback.url
 })

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { function as F } from 'fp-ts'
 import { WebSocket } from 'ws'
-import { startLoopbackRelay, type LoopbackRelay } from '../support/loopbackRelay.js'
+import { startLoopbackRelay, type LoopbackRelay } from '../relay/loopbackRelay.js'
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
 import type { Event as NostrEvent } from 'nostr-tools/core'
 import type { Filter } from 'nostr-tools/filter'
