@@ -13,11 +13,9 @@ export * from './config/Config.js'
 export * from './decode/Nip34Event.js'
 export * from './repo/RepoIndex.js'
 export {
-  deriveTargets,
   emptyRelayIndex,
   eqRelayIndex,
   fromRelayTargets,
-  isAccepted,
   isRelayIndex,
   relayRepos,
   relayRootEvents,
@@ -27,6 +25,7 @@ export {
   type RelayIndex,
   type RelayTarget
 } from './relays/RelayIndex.js'
+export * from './derive/Targets.js'
 export * from './relays/RelayAction.js'
 export * from './snapshot/Snapshot.js'
 export * from './derive/Explain.js'

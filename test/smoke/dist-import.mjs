@@ -5,6 +5,11 @@ import * as api from 'nip34-sync'
 
 const expected = ['applyBatch', 'deriveTargets', 'diff', 'applyActions', 'emptyRepoIndex', 'emptyRelayIndex', 'eqRepoIndex', 'eqRelayIndex', 'relayUrl', 'repoRef', 'RelayAction']
 for (const name of expected) assert.ok(name in api, `missing export ${name}`)
+// every name the barrel exported in 0.2 (before the layout moved files) is still exported
+const { readFileSync } = await import('node:fs')
+const names02 = readFileSync(new URL('./exports-0.2.txt', import.meta.url), 'utf8').split('\n').filter((n) => n !== '')
+const lost = names02.filter((n) => !(n in api))
+assert.deepEqual(lost, [], `exports of 0.2 no longer exported: ${lost.join(', ')}`)
 
 const { function: F } = await import('fp-ts')
 const config = { ownRelays: ['wss://grasp.example.com'], bootstrapRelays: ['wss://bootstrap.example'] }
