@@ -1,31 +1,39 @@
-// Checks that every export of the public modules (src/<folder>/<PascalCase>.ts: the modules whose
-// names start with a capital; lower-case files are internal machinery) carries TSDoc
-// with @since and @category, and that every exported function or value has an @example.
-// Types and interfaces need @since and @category; their examples live on the functions that
-// make or read them.
-import { readdirSync, readFileSync } from 'node:fs'
+// Checks the TSDoc of every public name: each name src/index.ts exports (values and types,
+// followed through re-exports to the declaration, wherever it lives: a public module or the
+// lower-case file behind a thin face) carries @since and @category, and every exported function
+// or value has an @example (run by examples.mjs). Types and interfaces need @since and
+// @category; their examples live on the functions that make or read them. Names marked
+// @internal are skipped.
 import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { relative } from 'node:path'
+import ts from 'typescript'
 
-const src = fileURLToPath(new URL('../../src', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url))
+const parsed = ts.getParsedCommandLineOfConfigFile(fileURLToPath(new URL('../../tsconfig.build.json', import.meta.url)), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
+const program = ts.createProgram([index], parsed?.options ?? {})
+const checker = program.getTypeChecker()
+const source = program.getSourceFile(index)
+const moduleSymbol = source && checker.getSymbolAtLocation(source)
+if (moduleSymbol === undefined) throw new Error('cannot read src/index.ts')
+
 const problems = []
 let checked = 0
-/** @param {string} f */
-const isPublic = (f) => f.endsWith('.ts') && /^[A-Z]/.test(f.split('/').pop() ?? '')
-for (const file of readdirSync(src, { recursive: true }).map(String).filter(isPublic)) {
-  const text = readFileSync(join(src, file), 'utf8')
-  const re = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export (const|function|interface|type|class) ([A-Za-z0-9_]+)/g
-  for (const m of text.matchAll(re)) {
-    const [, doc = '', kind, name] = m
-    if (/@internal/.test(doc)) continue
+for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+  const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
+  for (const decl of symbol.declarations ?? []) {
+    const tags = ts.getJSDocTags(decl).map((t) => t.tagName.text)
+    if (tags.includes('internal')) continue
     checked++
+    const isValue = ts.isVariableDeclaration(decl) || ts.isFunctionDeclaration(decl) || ts.isClassDeclaration(decl)
     const missing = []
-    if (!/@since/.test(doc)) missing.push('@since')
-    if (!/@category/.test(doc)) missing.push('@category')
-    if ((kind === 'const' || kind === 'function' || kind === 'class') && !/@example/.test(doc)) missing.push('@example')
-    if (missing.length > 0) problems.push(`src/${file}: ${name} lacks ${missing.join(', ')}`)
+    if (!tags.includes('since')) missing.push('@since')
+    if (!tags.includes('category')) missing.push('@category')
+    if (isValue && !tags.includes('example')) missing.push('@example')
+    const where = relative(root, decl.getSourceFile().fileName)
+    if (missing.length > 0) problems.push(`${where}: ${exported.name} lacks ${missing.join(', ')}`)
   }
 }
 for (const p of problems) console.error(p)
 console.log(`tsdoc: ${checked - problems.length} passed, ${problems.length} failed`)
-if (problems.length > 0) process.exit(1)
+if (problems.length > 0 || checked === 0) process.exit(1)
