@@ -1,0 +1,392 @@
+/**
+ * The server's own relay as the executor's default event source and sink (internal): reading
+ * announcements, deletions and root events (history paged newest first, then live), and
+ * publishing what the executor fetched, with acknowledgements, a bounded window in flight,
+ * retries and reconnects. Both run on {@link Connection}, so they share its rules (no nostr-tools
+ * timers, ordered sends, a fresh object per connection).
+ */
+import { option as O } from 'fp-ts'
+import { nextPage, pageFilter, reconnectSince, startPaging, type NostrFilter, type PageCursor } from '../index.js'
+import { Connection } from './connection.js'
+import type { Net } from './net.js'
+
+/**
+ * Where the executor reads the events that say what to sync (announcements, deletions, root
+ * events): by default the server's own relay.
+ *
+ * @example
+ * import type { EventSource } from 'nip34-sync/host'
+ *
+ * // a source that delivers a fixed list, then says it delivered everything it holds
+ * const fixed = (events: ReadonlyArray<unknown>): EventSource => ({
+ *   start: ({ onEvents, onCaughtUp }) => {
+ *     onEvents(events)
+ *     onCaughtUp()
+ *   },
+ *   stop: () => undefined
+ * })
+ * assert.strictEqual(typeof fixed([]).start, 'function')
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface EventSource {
+  /** Starts delivering. `onEvents` may be called any number of times; `onCaughtUp` when every stored event was delivered. */
+  readonly start: (handlers: SourceHandlers) => void
+  /** Stops delivering, closing everything (no timer left). */
+  readonly stop: () => void
+}
+
+/**
+ * What an {@link EventSource} calls.
+ *
+ * @example
+ * import type { SourceHandlers } from 'nip34-sync/host'
+ *
+ * const seen: Array<unknown> = []
+ * const handlers: SourceHandlers = { onEvents: (e) => seen.push(...e), onCaughtUp: () => undefined }
+ * handlers.onEvents([1, 2])
+ * assert.strictEqual(seen.length, 2)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface SourceHandlers {
+  readonly onEvents: (events: ReadonlyArray<unknown>) => void
+  readonly onCaughtUp: () => void
+  /** The source's connection opened or dropped (for progress reports). */
+  readonly onStatus?: (status: 'connected' | 'disconnected', detail?: string) => void
+}
+
+/**
+ * Where the executor stores the events it fetched: by default the server's own (or store) relay.
+ * `store` resolves when the events are stored (optionally with counts); a rejection counts them
+ * as failed.
+ *
+ * @example
+ * import type { EventSink } from 'nip34-sync/host'
+ *
+ * const kept: Array<unknown> = []
+ * const sink: EventSink = { store: async (events) => void kept.push(...events) }
+ * await sink.store([{ id: 'x' }])
+ * assert.strictEqual(kept.length, 1)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface EventSink {
+  readonly store: (events: ReadonlyArray<NostrEventLike>) => Promise<void | StoreResult>
+  /** Called once when the executor stops: close everything (no timer left). */
+  readonly stop?: () => void
+}
+
+/**
+ * What a sink's `store` may resolve with: how many events were stored and how many refused.
+ *
+ * @example
+ * import type { StoreResult } from 'nip34-sync/host'
+ *
+ * const r: StoreResult = { stored: 2, failed: 0 }
+ * assert.strictEqual(r.stored, 2)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface StoreResult {
+  readonly stored: number
+  readonly failed: number
+}
+
+/**
+ * A nostr event as the executor passes it on: checked for its shape and for matching the
+ * subscription it came on, not verified (a relay sink verifies; a custom sink should).
+ *
+ * @example
+ * import type { NostrEventLike } from 'nip34-sync/host'
+ *
+ * const e: NostrEventLike = { id: '0'.repeat(64), pubkey: '1'.repeat(64), created_at: 1, kind: 1621, tags: [], content: '', sig: '2'.repeat(128) }
+ * assert.strictEqual(e.kind, 1621)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface NostrEventLike {
+  readonly id: string
+  readonly pubkey: string
+  readonly created_at: number
+  readonly kind: number
+  readonly tags: ReadonlyArray<ReadonlyArray<string>>
+  readonly content: string
+  readonly sig: string
+}
+
+const LIVE = 'n34src-live'
+const HIST = 'n34src-hist'
+
+export interface RelaySourceOptions {
+  readonly url: string
+  readonly kinds: ReadonlyArray<number>
+  readonly net: Net
+  readonly connectTimeoutMs: number
+  readonly requestTimeoutMs: number
+  readonly pageSize: number
+  readonly reconnectWindow: number
+  readonly now: () => number
+}
+
+/** Backoff with jitter: 1 s doubling to 30 s, times 0.5..1. */
+const backoffMs = (failures: number): number => Math.min(30_000, 1000 * 2 ** Math.min(10, failures)) * (0.5 + Math.random() / 2)
+
+/** The own relay as an {@link EventSource}: history newest first in pages, and live from the moment it connects. */
+export const relaySource = (o: RelaySourceOptions): EventSource => {
+  let conn: Connection | undefined
+  let handlers: SourceHandlers | undefined
+  let stopped = false
+  let cursor: PageCursor | undefined
+  let page: Array<unknown> = []
+  let lastEose: number | undefined
+  let caughtUp = false
+  let failures = 0
+  let retry: ReturnType<typeof setTimeout> | undefined
+  let timeout: ReturnType<typeof setTimeout> | undefined
+
+  const clearTimer = (): void => {
+    if (timeout !== undefined) clearTimeout(timeout)
+    timeout = undefined
+  }
+  const arm = (c: Connection): void => {
+    clearTimer()
+    timeout = setTimeout(() => {
+      timeout = undefined
+      c.terminate()
+      dropped(new Error('no EOSE in time'))
+    }, o.requestTimeoutMs)
+  }
+
+  const connect = (): void => {
+    if (stopped) return
+    const base: NostrFilter = { kinds: [...o.kinds] }
+    cursor ??= startPaging(caughtUp ? { ...base, since: reconnectSince(lastEose, o.reconnectWindow) } : base, { maxLimit: o.pageSize })
+    page = []
+    const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
+      onOpen: () => {
+        failures = 0
+        handlers?.onStatus?.('connected')
+      },
+      onFrame: (data) => onFrame(c, data),
+      onDrop: (e) => dropped(e)
+    })
+    conn = c
+    c.send(JSON.stringify(['REQ', LIVE, { kinds: [...o.kinds], limit: 0 }]))
+    const first = cursor === undefined ? O.none : pageFilter(cursor)
+    if (O.isSome(first)) {
+      c.send(JSON.stringify(['REQ', HIST, first.value]))
+      arm(c)
+    }
+    c.start()
+  }
+
+  const dropped = (e: unknown): void => {
+    clearTimer()
+    conn = undefined
+    if (stopped) return
+    handlers?.onStatus?.('disconnected', e instanceof Error ? e.message : String(e))
+    if (caughtUp) cursor = undefined // resume from the last EOSE minus the window
+    retry = setTimeout(() => {
+      retry = undefined
+      connect()
+    }, backoffMs(failures++))
+  }
+
+  const onFrame = (c: Connection, data: string): void => {
+    let m: unknown
+    try {
+      m = JSON.parse(data)
+    } catch {
+      return
+    }
+    if (!Array.isArray(m)) return
+    if (m[0] === 'EVENT' && (m[1] === LIVE || m[1] === HIST)) {
+      if (m[1] === HIST) page.push(m[2])
+      handlers?.onEvents([m[2]])
+      return
+    }
+    if (m[0] === 'EOSE' && m[1] === HIST && cursor !== undefined) {
+      lastEose = o.now()
+      cursor = nextPage(page)(cursor)
+      page = []
+      const next = pageFilter(cursor)
+      if (O.isSome(next)) {
+        c.send(JSON.stringify(['REQ', HIST, next.value]))
+        arm(c)
+        return
+      }
+      clearTimer()
+      c.send(JSON.stringify(['CLOSE', HIST]))
+      cursor = undefined
+      if (!caughtUp) {
+        caughtUp = true
+        handlers?.onCaughtUp()
+      }
+      return
+    }
+    if (m[0] === 'EOSE' && m[1] === LIVE) {
+      lastEose ??= o.now()
+      return
+    }
+    if (m[0] === 'CLOSED' && (m[1] === LIVE || m[1] === HIST)) {
+      // refused: start again after a backoff
+      c.terminate()
+      dropped(new Error(`CLOSED ${String(m[2])}`))
+    }
+  }
+
+  return {
+    start: (h) => {
+      handlers = h
+      stopped = false
+      connect()
+    },
+    stop: () => {
+      stopped = true
+      clearTimer()
+      if (retry !== undefined) clearTimeout(retry)
+      retry = undefined
+      conn?.terminate()
+      conn = undefined
+    }
+  }
+}
+
+export interface RelaySinkOptions {
+  readonly url: string
+  readonly net: Net
+  readonly connectTimeoutMs: number
+  readonly requestTimeoutMs: number
+  /** Events published and not yet acknowledged, at most. */
+  readonly window: number
+}
+
+interface Entry {
+  readonly event: NostrEventLike
+  readonly done: (ok: boolean) => void
+  tries: number
+  sentAt: number
+}
+
+/** The store relay as an {@link EventSink}: `EVENT`s with their `OK`s, a window in flight, three tries each, reconnects. */
+export const relaySink = (o: RelaySinkOptions): EventSink => {
+  let conn: Connection | undefined
+  let stopped = false
+  let failures = 0
+  let retry: ReturnType<typeof setTimeout> | undefined
+  let sweep: ReturnType<typeof setInterval> | undefined
+  const queue: Array<Entry> = []
+  const inFlight = new Map<string, Entry>()
+
+  const pump = (): void => {
+    if (stopped) return
+    if (conn === undefined) {
+      if (retry === undefined) connect()
+      return
+    }
+    if (!conn.open) return
+    while (inFlight.size < o.window && queue.length > 0) {
+      const e = queue.shift() as Entry
+      if (inFlight.has(e.event.id)) {
+        e.done(true) // the same event in flight already
+        continue
+      }
+      e.tries++
+      e.sentAt = Date.now()
+      inFlight.set(e.event.id, e)
+      conn.send(JSON.stringify(['EVENT', e.event]))
+    }
+    if (inFlight.size > 0 && sweep === undefined) sweep = setInterval(check, Math.max(250, Math.floor(o.requestTimeoutMs / 4)))
+    if (inFlight.size === 0 && sweep !== undefined) {
+      clearInterval(sweep)
+      sweep = undefined
+    }
+  }
+
+  const check = (): void => {
+    const limit = Date.now() - o.requestTimeoutMs
+    let late = false
+    for (const [id, e] of inFlight)
+      if (e.sentAt < limit) {
+        inFlight.delete(id)
+        late = true
+        if (e.tries >= 3) e.done(false)
+        else queue.unshift(e)
+      }
+    if (late) pump()
+  }
+
+  const connect = (): void => {
+    if (stopped) return
+    const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
+      onOpen: () => {
+        failures = 0
+        pump()
+      },
+      onFrame: (data) => {
+        let m: unknown
+        try {
+          m = JSON.parse(data)
+        } catch {
+          return
+        }
+        if (!Array.isArray(m) || m[0] !== 'OK' || typeof m[1] !== 'string') return
+        const e = inFlight.get(m[1])
+        if (e === undefined) return
+        inFlight.delete(m[1])
+        const reason = typeof m[3] === 'string' ? m[3] : ''
+        e.done(m[2] === true || reason.startsWith('duplicate'))
+        pump()
+      },
+      onDrop: () => {
+        conn = undefined
+        // what was in flight is sent again on the next connection
+        for (const e of inFlight.values()) queue.unshift(e)
+        inFlight.clear()
+        if (stopped) return
+        retry = setTimeout(() => {
+          retry = undefined
+          connect()
+        }, backoffMs(failures++))
+      }
+    })
+    conn = c
+    c.start()
+  }
+
+  return {
+    store: (events) =>
+      new Promise((resolve) => {
+        if (stopped || events.length === 0) {
+          resolve({ stored: 0, failed: events.length })
+          return
+        }
+        let stored = 0
+        let failed = 0
+        const done = (ok: boolean): void => {
+          if (ok) stored++
+          else failed++
+          if (stored + failed === events.length) resolve({ stored, failed })
+        }
+        for (const event of events) queue.push({ event, done, tries: 0, sentAt: 0 })
+        pump()
+      }),
+    stop: () => {
+      stopped = true
+      if (retry !== undefined) clearTimeout(retry)
+      if (sweep !== undefined) clearInterval(sweep)
+      retry = undefined
+      sweep = undefined
+      conn?.terminate()
+      conn = undefined
+      for (const e of [...inFlight.values(), ...queue.splice(0)]) e.done(false)
+      inFlight.clear()
+    }
+  }
+}
