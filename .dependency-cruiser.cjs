@@ -6,6 +6,8 @@
  * - Nothing in src/ imports the edge folders `src/host/` (executor: sockets, clock) or
  *   `src/cli/` (command line); `src/host/` does not import `src/cli/`. Edges import the core,
  *   never the other way. The rules match by path, so they apply as soon as the folders exist.
+ * - No folder imports one to its right in `order` (below): util < model < config < decode < repo <
+ *   relays < derive < wire < engine < snapshot < host < cli. Type-only imports count too.
  * - No import cycles in src/. A cycle of run-time imports is always an error. Cycles that close
  *   only through `import type` (they vanish at run time, but tie a public module and its
  *   internal/ machinery together) are an error too, except in the modules listed in
@@ -25,16 +27,30 @@ const knownCycles = [
   'src/wire/match.ts',
   'src/wire/Wire.ts',
   'src/decode/Nip34Event.ts',
-  'src/decode/effective.ts',
-  'src/config/RelayPolicy.ts',
-  'src/config/ip.ts'
+  'src/decode/effective.ts'
 ]
+
+/**
+ * The folders of src/, left to right in the order data flows (docs/architecture.md). A folder
+ * imports only from itself and folders to its left; type-only imports count too, with no
+ * exception (none was needed: a type both sides need lives in the left one).
+ */
+const order = ['util', 'model', 'config', 'decode', 'repo', 'relays', 'derive', 'wire', 'engine', 'snapshot', 'host', 'cli']
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const known = knownCycles.length === 0 ? '^$' : `^(${knownCycles.map(escape).join('|')})$`
 
+const folderRules = order.slice(0, -1).map((folder, i) => ({
+  name: `folder-order-${folder}`,
+  comment: `src/${folder}/ imports only from src/{${order.slice(0, i + 1).join(',')}}/ (the folder order, docs/architecture.md).`,
+  severity: 'error',
+  from: { path: `^src/${folder}/` },
+  to: { path: `^src/(${order.slice(i + 1).join('|')})/` }
+}))
+
 module.exports = {
   forbidden: [
+    ...folderRules,
     {
       name: 'core-no-node-builtins',
       comment: 'src/ runs in browsers: no node: module or Node builtin (only src/cli/ may).',

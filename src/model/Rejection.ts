@@ -11,6 +11,7 @@
  */
 import type { Errors } from 'io-ts'
 import { readPlain, showAny as show } from '../util/plain.js'
+import { cut } from '../util/text.js'
 
 /**
  * The closed set of rejection codes.
@@ -126,8 +127,6 @@ export interface RejectionContext {
   readonly value?: string | undefined
   readonly rule?: string | undefined
 }
-
-const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)
 
 /**
  * Builds a {@link Rejection}; optional context fields that are `undefined` are left out. Total:

@@ -14,7 +14,7 @@ import {
   type PolicyRule,
   type RelayPolicy
 } from '../../../src/config/RelayPolicy.js'
-import { parseIpv4 } from '../../../src/config/ip.js'
+import { parseIpv4 } from '../../../src/config/policy/ip.js'
 
 /** The rule that refuses `url` under `policy`, or `'allowed'`. */
 const verdict = (url: string, policy?: Partial<RelayPolicy>): PolicyRule | 'allowed' =>

@@ -5,7 +5,7 @@
  * @internal
  */
 
-import type { HostRule as RangeRule, Ipv4Embedding as Embedding, SpecialRange as Range } from './RelayPolicy.js'
+import type { HostRule as RangeRule, Ipv4Embedding as Embedding, SpecialRange as Range } from './model.js'
 
 /** The WHATWG URL parser, without throwing. */
 export const parseUrl = (input: string): URL | undefined => {
