@@ -1,0 +1,82 @@
+/**
+ * Reading one input of `step` once into a plain copy, and the shapes of a step's result.
+ *
+ * @internal
+ */
+import type { RelayBatch } from '../wire/Wire.js'
+import type { Rejection } from '../model/Rejection.js'
+import { MAX_TIMESTAMP } from './Lifecycle.js'
+import { data, emptyEngine, wrap, type EngineData } from './state.js'
+import type { EngineProblem, StepResult, SyncEngine } from './types.js'
+
+export interface Read {
+  readonly tag: string
+  readonly relay: string | undefined
+  readonly socket: number
+  readonly id: string | undefined
+  readonly now: number | undefined
+  readonly events: ReadonlyArray<unknown> | undefined
+  readonly text: string
+  readonly limits: unknown
+  readonly repos: ReadonlyArray<string> | undefined
+}
+
+export const validTime = (u: unknown): number | undefined =>
+  typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= MAX_TIMESTAMP ? u : undefined
+
+export const TAGS = new Set(['Events', 'Eose', 'Closed', 'Notice', 'Timeout', 'Connected', 'Disconnected', 'Limits', 'Tick', 'Held'])
+
+/** The strings of an array or another iterable (read once, at most 1e6); `undefined` for anything else. */
+export const readStrings = (u: unknown): ReadonlyArray<string> | undefined => {
+  if (typeof u !== 'object' || u === null || typeof (u as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') return undefined
+  const out: Array<string> = []
+  for (const v of u as Iterable<unknown>) {
+    if (typeof v === 'string') out.push(v)
+    if (out.length >= 1_000_000) break
+  }
+  return out
+}
+
+/** Reads an input once into a plain copy; `undefined` when it is not one (or reading it throws). */
+export const readInput = (u: unknown): Read | undefined => {
+  try {
+    if (typeof u !== 'object' || u === null) return undefined
+    const r = u as Record<string, unknown>
+    const tag = r['_tag']
+    if (typeof tag !== 'string' || !TAGS.has(tag)) return undefined
+    const relay = r['relay']
+    const socket = r['socket']
+    const id = r['id']
+    const events = r['events']
+    const reason = tag === 'Closed' ? r['reason'] : tag === 'Notice' ? r['message'] : undefined
+    return {
+      tag,
+      relay: typeof relay === 'string' ? relay : undefined,
+      socket: socket === undefined ? 0 : typeof socket === 'number' && Number.isSafeInteger(socket) && socket >= 0 ? socket : -1,
+      id: typeof id === 'string' ? id : undefined,
+      now: validTime(r['now']),
+      events: Array.isArray(events) ? Array.prototype.slice.call(events) : undefined,
+      text: typeof reason === 'string' ? reason.slice(0, 500) : '',
+      limits: tag === 'Limits' ? r['limits'] : undefined,
+      repos: tag === 'Held' ? readStrings(r['repos']) : undefined
+    }
+  } catch {
+    return undefined
+  }
+}
+
+export const result = (d: EngineData, batches: ReadonlyArray<RelayBatch>, problems: ReadonlyArray<EngineProblem>, rejected: ReadonlyArray<Rejection> = []): StepResult => ({
+  engine: wrap(d),
+  batches,
+  rejected,
+  problems
+})
+
+export const unchanged = (engine: SyncEngine, problems: ReadonlyArray<EngineProblem> = []): StepResult => ({
+  engine: data(engine) === (engine as unknown) ? engine : emptyEngine,
+  batches: [],
+  rejected: [],
+  problems
+})
+
+export const invalid = (engine: SyncEngine, message: string): StepResult => unchanged(engine, [{ code: 'invalid-input', relay: '', message }])

@@ -1,0 +1,81 @@
+/**
+ * Planning one relay: its live plan cut over connections, and the history jobs it queues.
+ *
+ * @internal
+ */
+import type { FilterTarget } from '../wire/Filters.js'
+import { liveSubscriptionBudget } from '../config/Limits.js'
+import type { RelayTarget } from '../relays/RelayIndex.js'
+import type { Subscription } from '../wire/Wire.js'
+import { historyPlan } from '../wire/batches.js'
+import { layout, liveMode } from '../wire/layout.js'
+import { startPaging } from './Lifecycle.js'
+import type { Options, RelayState, Run } from './state.js'
+import type { EngineProblem } from './types.js'
+
+export const freezeSubscription = (s: Subscription): Subscription => {
+  for (const f of s.filters) {
+    for (const v of Object.values(f)) if (Array.isArray(v)) Object.freeze(v)
+    Object.freeze(f)
+  }
+  Object.freeze(s.filters)
+  return Object.freeze(s)
+}
+
+/** The live plan of a target, cut over up to `maxConnections` connections of one budget each. */
+export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem>): RelayState => {
+  if (rs.target === undefined) return { ...rs, plan: [], overflow: [], folded: 0 }
+  const budget = liveSubscriptionBudget(rs.limits)
+  const total = budget * o.maxConnections
+  const l = layout(rs.target, rs.limits, { ...liveMode(rs.limits), budget: total })
+  const plan: Array<ReadonlyArray<Subscription>> = []
+  // frozen (deeply): a plan is shared with the host, and its digests are remembered per filters array
+  const subs = l.subscriptions.map(freezeSubscription)
+  for (let i = 0; i < subs.length; i += budget) plan.push(Object.freeze(subs.slice(i, i + budget)))
+  for (const p of l.problems) {
+    if (p.code === 'over-budget')
+      problems.push({
+        code: 'over-budget',
+        relay: rs.relay,
+        message: `${l.subscriptions.length + l.overflow.length} live subscriptions needed; ${o.maxConnections} connection(s) of ${budget} hold ${total}: the last ${l.overflow.length} are not asked for (raise maxConnectionsPerRelay, or the relay's limits)`
+      })
+    else problems.push({ ...p, relay: rs.relay })
+  }
+  return { ...rs, plan, overflow: l.overflow, folded: l.folded }
+}
+
+/** Queues the history of `target` from `since` as a new job. */
+export const addJob = (rs: RelayState, target: FilterTarget, since: number | undefined, discovery: boolean, problems: Array<EngineProblem>): RelayState => {
+  const h = historyPlan(target, since, rs.limits, discovery)
+  if (h.subscriptions.length === 0) return rs
+  if (rs.limits.reservedSubscriptions === 0) {
+    problems.push({
+      code: 'no-history-room',
+      relay: rs.relay,
+      message: `the relay allows ${rs.limits.maxSubscriptions} subscription(s) and the live plan uses them: its history is not fetched`
+    })
+    return rs
+  }
+  for (const p of h.problems) if (p.code !== 'invalid-repo' && p.code !== 'invalid-root-id') problems.push({ ...p, relay: rs.relay })
+  const id = rs.jobs.reduce((m, j) => Math.max(m, j.id), 0) + 1
+  const runs: Array<Run> = h.subscriptions.map((s) => ({
+    job: id,
+    slot: s.id,
+    cursors: s.filters.map((f) => startPaging(f, rs.limits)),
+    status: 'queued',
+    socket: -1,
+    wire: '',
+    mayBeOpen: false,
+    retryAt: 0,
+    failures: 0
+  }))
+  return { ...rs, jobs: [...rs.jobs, { id, target, since, discovery }], runs: [...rs.runs, ...runs] }
+}
+
+/** A relay's target with the repositories in purgatory moved to `stateOnly` (without their root events). */
+export const split = (t: RelayTarget | FilterTarget, held: ReadonlySet<string>): FilterTarget => {
+  if (held.size === 0 || !t.repos.some((r) => held.has(r))) return t
+  const rootEvents: Record<string, ReadonlyArray<string>> = {}
+  for (const [repo, ids] of Object.entries(t.rootEvents)) if (!held.has(repo)) rootEvents[repo] = ids
+  return { relay: t.relay, repos: t.repos.filter((r) => !held.has(r)), rootEvents, stateOnly: t.repos.filter((r) => held.has(r)) }
+}

@@ -1,0 +1,189 @@
+/**
+ * The engine's state: the values it keeps per relay and connection, its options, and the brand that tells an engine from anything else.
+ *
+ * @internal
+ */
+import { Map as IMap } from 'immutable'
+import { resolveConfig, type ResolvedConfig } from '../config/Config.js'
+import { limitsFor, type LimitsInput, type RelayLimits } from '../config/Limits.js'
+import type { FilterTarget } from '../wire/Filters.js'
+import type { Subscription } from '../wire/Wire.js'
+import type { PageCursor } from './Lifecycle.js'
+import { DEFAULT_RECONNECT_WINDOW, MAX_TIMESTAMP } from './Lifecycle.js'
+import { emptyRelayIndex, type RelayIndex } from '../relays/RelayIndex.js'
+import { emptyRepoIndex, type RepoIndex } from '../repo/RepoIndex.js'
+import { DEFAULT_MAX_CONNECTIONS_PER_RELAY, type SyncEngine } from './types.js'
+
+export type LiveStatus = 'pending' | 'open' | 'failed'
+
+/** One live slot on one connection: the current attempt. */
+export interface Live {
+  readonly slot: string
+  readonly wire: string
+  readonly digest: string
+  readonly status: LiveStatus
+  /** A failed attempt that the relay may still hold (timed out): `CLOSE` it before the retry. */
+  readonly mayBeOpen: boolean
+  readonly retryAt: number
+  readonly failures: number
+}
+
+export interface Conn {
+  readonly up: boolean
+  readonly live: ReadonlyMap<string, Live>
+  readonly failures: number
+  readonly retryAt: number
+}
+
+/** One history subscription being fetched: its cursors and its current attempt. */
+export interface Run {
+  readonly job: number
+  readonly slot: string
+  readonly cursors: ReadonlyArray<PageCursor>
+  readonly status: 'queued' | 'pending' | 'failed'
+  /** The connection of the current attempt (-1: none). */
+  readonly socket: number
+  readonly wire: string
+  readonly mayBeOpen: boolean
+  readonly retryAt: number
+  readonly failures: number
+}
+
+/** What a history fetch was asked for: kept so that new limits can lay it out again. */
+export interface Job {
+  readonly id: number
+  readonly target: FilterTarget
+  readonly since: number | undefined
+  readonly discovery: boolean
+}
+
+export interface RelayState {
+  readonly relay: string
+  readonly limits: RelayLimits
+  readonly target: FilterTarget | undefined
+  /** The live plan, cut per connection (discovery first, on connection 0). */
+  readonly plan: ReadonlyArray<ReadonlyArray<Subscription>>
+  readonly overflow: ReadonlyArray<Subscription>
+  readonly folded: number
+  readonly conns: ReadonlyArray<Conn>
+  readonly jobs: ReadonlyArray<Job>
+  readonly runs: ReadonlyArray<Run>
+  readonly lastEose: number | undefined
+  /** A connection dropped after an `EOSE`: fetch history from the reconnect time when it reopens. */
+  readonly resume: boolean
+  /** The attempt counter: every fresh subscription id folds it in. */
+  readonly seq: number
+}
+
+export interface Options {
+  readonly maxConnections: number
+  readonly window: number
+  readonly limits: LimitsInput | undefined
+  readonly retryDelay: number
+  readonly maxRetryDelay: number
+}
+
+export interface EngineData {
+  readonly config: ResolvedConfig
+  readonly options: Options
+  readonly index: RepoIndex
+  readonly desired: RelayIndex
+  readonly relays: IMap<string, RelayState>
+  readonly limits: IMap<string, RelayLimits>
+  /** Repositories in GRASP-01 purgatory: synced state-only. */
+  readonly held: ReadonlySet<string>
+  readonly now: number
+}
+
+/** The values this module made: a value is an engine when it is in here (O(1), unforgeable). */
+export const made = new WeakSet<object>()
+
+export const wrap = (d: EngineData): SyncEngine => {
+  made.add(d)
+  return d as unknown as SyncEngine
+}
+
+export const num = (u: unknown, fallback: number, min: number, max: number): number =>
+  typeof u === 'number' && Number.isFinite(u) && u >= min && u <= max ? u : fallback
+
+export const readOptions = (u: unknown): Options => {
+  const o: Record<string, unknown> = {}
+  try {
+    if (typeof u === 'object' && u !== null)
+      for (const k of ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay']) o[k] = (u as Record<string, unknown>)[k]
+  } catch {
+    // a throwing getter: the defaults
+  }
+  const limits = o['limits']
+  return {
+    maxConnections: Math.floor(num(o['maxConnectionsPerRelay'], DEFAULT_MAX_CONNECTIONS_PER_RELAY, 1, 1000)),
+    window: num(o['reconnectWindow'], DEFAULT_RECONNECT_WINDOW, 0, MAX_TIMESTAMP),
+    limits: typeof limits === 'function' || (typeof limits === 'object' && limits !== null) ? (limits as LimitsInput) : undefined,
+    retryDelay: num(o['retryDelay'], 5, 0, 86_400),
+    maxRetryDelay: num(o['maxRetryDelay'], 300, 0, 86_400)
+  }
+}
+
+export const make = (config: unknown, options: unknown): EngineData => ({
+  config: resolveConfig(config),
+  options: readOptions(options),
+  index: emptyRepoIndex,
+  desired: emptyRelayIndex,
+  relays: IMap(),
+  limits: IMap(),
+  held: new Set(),
+  now: 0
+})
+
+export const emptyData: EngineData = make({ ownRelays: [] }, {})
+
+/** The engine every value that is not one reads as. */
+export const emptyEngine: SyncEngine = wrap(emptyData)
+
+export const data = (e: SyncEngine): EngineData => (typeof e === 'object' && e !== null && made.has(e) ? (e as unknown as EngineData) : emptyData)
+
+export const freshRelay = (relay: string, limits: RelayLimits): RelayState => ({
+  relay,
+  limits,
+  target: undefined,
+  plan: [],
+  overflow: [],
+  folded: 0,
+  conns: [],
+  jobs: [],
+  runs: [],
+  lastEose: undefined,
+  resume: false,
+  seq: 0
+})
+
+export const backoff = (o: Options, failures: number): number => Math.min(o.maxRetryDelay, o.retryDelay * 2 ** Math.max(0, Math.min(30, failures - 1)))
+
+export const CLOSED_CONN: Conn = { up: false, live: new Map(), failures: 0, retryAt: -Infinity }
+
+export const limitsOf = (d: EngineData, relay: string): RelayLimits => d.limits.get(relay) ?? limitsFor(d.options.limits)(relay)
+
+export const setConn = (rs: RelayState, k: number, c: Conn): RelayState => {
+  const conns = [...rs.conns]
+  while (conns.length < k) conns.push(CLOSED_CONN)
+  conns[k] = c
+  return { ...rs, conns }
+}
+
+export const setLive = (rs: RelayState, k: number, c: Conn, l: Live): RelayState => setConn(rs, k, { ...c, live: new Map(c.live).set(l.slot, l) })
+
+export const liveByWire = (c: Conn | undefined, id: string | undefined): Live | undefined => {
+  if (c === undefined || id === undefined) return undefined
+  for (const l of c.live.values()) if (l.wire === id) return l
+  return undefined
+}
+
+export const runIndex = (rs: RelayState, k: number, id: string | undefined): number =>
+  id === undefined ? -1 : rs.runs.findIndex((r) => r.socket === k && r.wire === id && r.status === 'pending')
+
+export const setRun = (rs: RelayState, i: number, r: Run | undefined): RelayState => {
+  const runs = [...rs.runs]
+  if (r === undefined) runs.splice(i, 1)
+  else runs[i] = r
+  return { ...rs, runs }
+}
