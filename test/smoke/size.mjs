@@ -1,0 +1,54 @@
+// Bundle budget: the card's pipeline (the functions of README's "pure functions" snippet), bundled
+// from dist/ for the browser with esbuild, minified and gzipped, without its peers (fp-ts, io-ts),
+// must stay within BUDGET bytes. Prints what the bundle is made of, so a regression names its cause.
+// `node test/smoke/size.mjs --verbose` lists every input file.
+// @ts-check
+import { build } from 'esbuild'
+import { gzipSync } from 'node:zlib'
+import { fileURLToPath } from 'node:url'
+
+const BUDGET = 30_000 // bytes, min+gzip (issue 10)
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const pipeline = ['applyBatch', 'deriveTargets', 'diff', 'applyActions', 'planActions', 'emptyRepoIndex', 'emptyRelayIndex']
+
+/** @param {string[]} extra more modules left out of the bundle */
+const bundle = (extra = []) => build({
+  stdin: { contents: `export { ${pipeline.join(', ')} } from 'nip34-sync'`, resolveDir: root, loader: 'js' },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  write: false,
+  metafile: true,
+  logLevel: 'silent',
+  external: ['fp-ts', 'fp-ts/*', 'io-ts', 'io-ts/*', ...extra]
+})
+const gzip = (/** @type {Uint8Array} */ bytes) => gzipSync(bytes, { level: 9 }).length
+const result = await bundle()
+const code = result.outputFiles[0]?.contents ?? new Uint8Array()
+const total = gzip(code)
+
+// Attribution: minified bytes per package (or per dist/ folder); for each package, what the
+// bundle would weigh without it (min+gzip), i.e. its marginal cost.
+const inputs = Object.entries(Object.values(result.metafile.outputs)[0]?.inputs ?? {})
+const group = (/** @type {string} */ file) => file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? file.split('/').slice(0, 2).join('/')
+const groups = new Map()
+for (const [file, { bytesInOutput }] of inputs) groups.set(group(file), (groups.get(group(file)) ?? 0) + bytesInOutput)
+const kB = (/** @type {number} */ n) => `${(n / 1000).toFixed(1)} kB`
+const rows = [...groups].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])
+console.log(`size: ${pipeline.join(', ')}: ${kB(code.length)} minified, ${kB(total)} min+gzip (budget ${kB(BUDGET)}, fp-ts and io-ts excluded)`)
+for (const [name, n] of rows) {
+  const isPackage = !name.startsWith('dist/')
+  const without = isPackage ? gzip((await bundle([name, `${name}/*`])).outputFiles[0]?.contents ?? new Uint8Array()) : 0
+  console.log(`  ${name.padEnd(24)} ${kB(n).padStart(9)} minified${isPackage ? `, costs ${kB(total - without)} min+gzip` : ''}`)
+}
+if (process.argv.includes('--verbose')) {
+  for (const [file, { bytesInOutput }] of inputs.sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
+    if (bytesInOutput > 0) console.log(`    ${file} ${bytesInOutput}`)
+  }
+}
+if (total > BUDGET) {
+  console.error(`size: over budget by ${kB(total - BUDGET)}`)
+  process.exitCode = 1
+}
