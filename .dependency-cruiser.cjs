@@ -25,9 +25,7 @@ const knownCycles = [
   'src/wire/filterBuilders.ts',
   'src/wire/layout.ts',
   'src/wire/match.ts',
-  'src/wire/Wire.ts',
-  'src/decode/Nip34Event.ts',
-  'src/decode/effective.ts'
+  'src/wire/Wire.ts'
 ]
 
 /**

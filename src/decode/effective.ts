@@ -9,7 +9,7 @@
  * @internal
  */
 import type { ResolvedConfig } from '../config/Config.js'
-import type { ExcludedRelay, RelaySource } from './Nip34Event.js'
+import type { ExcludedRelay, RelaySource } from '../model/events.js'
 import { hostOf, type RelayUrl } from '../model/RelayUrl.js'
 
 export interface Effective {
