@@ -104,10 +104,14 @@ export const readBatches = (input: Readable, options: ReadOptions): Promise<numb
       hand()
       pending.then(() => resolve(n), reject)
     })
-    input.on('error', (e) => {
+    const fail = (e: unknown): void => {
+      if (failed) return
       failed = true
       if (idle !== undefined) clearTimeout(idle)
       rl.close()
       reject(e)
-    })
+    }
+    // readline re-emits the input's errors on the interface: listen to both
+    rl.on('error', fail)
+    input.on('error', fail)
   })
