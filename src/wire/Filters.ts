@@ -34,7 +34,7 @@ import { relayLimits, type RelayLimits } from '../config/Limits.js'
 import { relayTarget, type RelayIndex } from '../relays/RelayIndex.js'
 import { repoRef, type RepoRef } from '../model/RepoRef.js'
 import * as build from './filterBuilders.js'
-import { layout, liveMode } from './layout.js'
+import { capacityLayout } from './layout.js'
 import { asArray, asRecord, orElse, stringsIn } from './match.js'
 
 /**
@@ -237,11 +237,42 @@ export const historyFilter =
     orElse(() => build.history(filter, since, until, limit), () => build.history({}, since, until, limit))
 
 /**
+ * How a relay's plan may grow past one connection (see `docs/capacity.md`).
+ *
+ * - `maxConnections`: connections the plan may spread over, each with the live subscription
+ *   budget of the limits (default 8, the engine's `maxConnectionsPerRelay`; an unusable value
+ *   counts as the default, below 1 as 1).
+ * - `strategy`: the state layer. `exact`: one filter per owner, no over-fetch. `owners`: one
+ *   `{kinds:[30618], authors:[...]}` per chunk of owners: it also matches the state events of the
+ *   owners' untracked repositories, which `wants` drops. `auto` (the default): `exact` when it
+ *   needs no more connections than `owners`, otherwise `owners`.
+ *
+ * @example
+ * import type { CapacityOptions } from 'nip34-sync'
+ *
+ * const options: CapacityOptions = { maxConnections: 16, strategy: 'auto' }
+ * assert.strictEqual(options.strategy, 'auto')
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface CapacityOptions {
+  readonly maxConnections?: number
+  readonly strategy?: 'auto' | 'exact' | 'owners'
+}
+
+/**
  * The complete live filter list for a {@link FilterTarget}, cut within the limits: the filters
- * of its subscription plan, in plan order (discovery first), its `overflow` included. Values that cannot be asked for
+ * of its subscription plan over all its connections, in plan order (discovery first), the
+ * `overflow` past the last connection included. Values that cannot be asked for
  * (an invalid address or id, a value too long for one message) are left out; {@link planTarget}
  * reports them. A target that is not an object gives `[]`; a field of the target that is not a
  * list (or, for `rootEvents`, an object) has no values.
+ *
+ * The plan is laid out as the engine lays it out: over `options.maxConnections` connections
+ * (default 8), with the `auto` strategy ({@link CapacityOptions}). A target that fits one
+ * connection gets the exact filters below; a larger one may get coarse state filters, whose
+ * over-fetch `wants` drops.
  *
  * @example
  * import { targetFilters } from 'nip34-sync'
@@ -259,19 +290,19 @@ export const historyFilter =
  * @category destructors
  * @since 0.1.0
  */
-export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits>): ReadonlyArray<NostrFilter> =>
+export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits>, options?: CapacityOptions): ReadonlyArray<NostrFilter> =>
   orElse(() => {
     if (asRecord(target) === undefined) return []
-    const resolved = relayLimits(limits).limits
-    const l = layout(target, resolved, liveMode(resolved))
+    const l = capacityLayout(target, relayLimits(limits).limits, options)
     return [...l.subscriptions, ...l.overflow].flatMap((s) => s.filters)
   }, () => [])
 
 /**
  * The complete live filter list for one relay of a {@link RelayIndex}, cut within the limits
- * (default {@link defaultRelayLimits}); empty when the relay is not in the index (a `desired` that
+ * (default {@link defaultRelayLimits}), over all the connections of its plan
+ * ({@link CapacityOptions}); empty when the relay is not in the index (a `desired` that
  * is not a relay index reads as the empty one; a `relay` that is not a string is in no index). See
- * {@link targetFilters}.
+ * {@link targetFilters}. Every event `wants(desired, relay, limits)` accepts matches one of them.
  *
  * @example
  * import { fromRelayTargets, relayFilters } from 'nip34-sync'
@@ -283,9 +314,9 @@ export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits
  * @category destructors
  * @since 0.1.0
  */
-export const relayFilters = (desired: RelayIndex, relay: string, limits?: Partial<RelayLimits>): ReadonlyArray<NostrFilter> =>
+export const relayFilters = (desired: RelayIndex, relay: string, limits?: Partial<RelayLimits>, options?: CapacityOptions): ReadonlyArray<NostrFilter> =>
   orElse(() => {
     if (typeof relay !== 'string') return []
     const target = relayTarget(relay)(desired)
-    return O.isNone(target) ? [] : targetFilters(target.value, limits)
+    return O.isNone(target) ? [] : targetFilters(target.value, limits, options)
   }, () => [])

@@ -52,18 +52,33 @@ export const state = (refs: Iterable<RepoRef>, maxValues: number): Array<NostrFi
   return out
 }
 
+/**
+ * Coarse state filters: `{kinds:[30618], authors:[...]}` over the distinct owners of `refs`, sorted
+ * and cut in chunks of `maxValues`, with no `#d` condition. They match the state event of every
+ * (pubkey, d) pair of those owners, tracked or not: the over-fetch of the coarse strategy.
+ */
+export const ownerState = (refs: Iterable<RepoRef>, maxValues: number): Array<NostrFilter> => {
+  const owners = new Set<string>()
+  for (const ref of refs) owners.add(repoRefParts(ref).pubkey)
+  return chunk(sortedUnique(owners), maxValues).map((authors) => ({ kinds: [STATE_KIND], authors }))
+}
+
 /** `{ "#<tag>": values }` filters, values sorted, unique, in chunks of at most `maxValues`. */
 export const tagged = (tag: string, values: Iterable<string>, maxValues: number): Array<NostrFilter> =>
   chunk(sortedUnique(values), maxValues).map((vs) => ({ [`#${tag}`]: vs }) as NostrFilter)
 
-/** The filters for a set of repositories synced in full, state-only repositories and root ids. */
+/**
+ * The filters for a set of repositories synced in full, state-only repositories and root ids;
+ * `coarse`: the state layer by owners ({@link ownerState}) instead of one filter per owner.
+ */
 export const render = (
   full: ReadonlyArray<RepoRef>,
   stateOnly: ReadonlyArray<RepoRef>,
   roots: ReadonlyArray<string>,
-  maxValues: number
+  maxValues: number,
+  coarse = false
 ): Array<NostrFilter> => [
-  ...state([...full, ...stateOnly], maxValues),
+  ...(coarse ? ownerState : state)([...full, ...stateOnly], maxValues),
   ...tagged('a', full, maxValues),
   ...tagged('A', full, maxValues),
   ...tagged('q', [...full, ...roots], maxValues),

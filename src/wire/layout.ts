@@ -20,7 +20,7 @@
  * @internal
  */
 import { either as E } from 'fp-ts'
-import type { FilterTarget, NostrFilter } from './Filters.js'
+import type { CapacityOptions, FilterTarget, NostrFilter } from './Filters.js'
 import { liveSubscriptionBudget, type RelayLimits } from '../config/Limits.js'
 import { isHex64, repoRef, repoRefParts, type RepoRef } from '../model/RepoRef.js'
 import { discovery, history, live, render } from './filterBuilders.js'
@@ -60,6 +60,21 @@ export interface Subscription {
   readonly filters: ReadonlyArray<NostrFilter>
 }
 
+/**
+ * How the state layer is asked for. `exact`: one filter per owner (`authors:[P], #d:[D...]`),
+ * owners with identical identifier lists merged: no over-fetch. `owners`: one filter per chunk of
+ * owners (`authors:[P...]`, no `#d`): it also matches the state events of the owners' untracked
+ * repositories (the over-fetch, trimmed on arrival by `wants`), and costs one list value per owner
+ * instead of one filter. Every other layer is exact in both.
+ */
+export type Strategy = 'exact' | 'owners'
+
+/** A strategy, or `auto`: `exact` unless `owners` needs fewer connections (see {@link layout}). */
+export type StrategyChoice = Strategy | 'auto'
+
+/** The default number of connections a relay's plan may spread over (the engine's `maxConnectionsPerRelay`). */
+export const DEFAULT_CONNECTIONS = 8
+
 export interface Layout {
   /** Within the budget (discovery first). */
   readonly subscriptions: ReadonlyArray<Subscription>
@@ -72,6 +87,10 @@ export interface Layout {
   /** The number of overflow subscriptions (0 when the plan fits). */
   readonly overBudget: number
   readonly problems: ReadonlyArray<Problem>
+  /** The strategy used (always `exact` unless the mode asks for `owners` or `auto`). */
+  readonly strategy: Strategy
+  /** Connections of `connectionBudget` subscriptions the whole plan needs (subscriptions and overflow). */
+  readonly connections: number
 }
 
 export interface Mode {
@@ -85,6 +104,10 @@ export interface Mode {
   readonly filterOverhead: number
   /** The largest size, in bytes, a filter of this variant may take on the wire (history: with paging bounds). */
   readonly measure: (f: NostrFilter) => number
+  /** The state-layer strategy; absent: `exact` (the 0.1 and 0.2 behaviour). */
+  readonly strategy?: StrategyChoice
+  /** Subscriptions one connection holds, to count connections (`auto` compares them); absent: `budget`, or no limit. */
+  readonly connectionBudget?: number
 }
 
 /** Live subscriptions: `limit: 0`, discovery included, within the live subscription budget. */
@@ -93,6 +116,7 @@ export const liveMode = (limits: RelayLimits): Mode => ({
   variant: live,
   discovery: true,
   budget: liveSubscriptionBudget(limits),
+  connectionBudget: liveSubscriptionBudget(limits),
   filterOverhead: LIVE_FILTER_OVERHEAD,
   measure: (f) => jsonBytes(live(f))
 })
@@ -108,11 +132,13 @@ export const PAGING_BOUNDS_BYTES = 9 + 23 + 9 + 16
  * One-shot history subscriptions: `since`, `limit` = the page size, no budget (sent a few at a
  * time). A `since` that is not a finite number counts as none (the whole history).
  */
-export const historyMode = (since: unknown, limits: RelayLimits, withDiscovery: boolean): Mode => ({
+export const historyMode = (since: unknown, limits: RelayLimits, withDiscovery: boolean, strategy?: StrategyChoice): Mode => ({
   namespace: `history ${isNumber(since) ? since : 0}`,
   variant: (f) => history(f, since, undefined, limits.maxLimit),
   discovery: withDiscovery,
   budget: undefined,
+  ...(strategy === undefined ? {} : { strategy }),
+  connectionBudget: liveSubscriptionBudget(limits),
   filterOverhead: HISTORY_FILTER_OVERHEAD,
   measure: (f) => jsonBytes(history(f, undefined, undefined, limits.maxLimit)) + PAGING_BOUNDS_BYTES
 })
@@ -213,6 +239,8 @@ const atomsOf = (p: Prepared, limits: RelayLimits, problems: Array<Problem>): Ar
  * Grows when atoms are added.
  */
 class Estimate {
+  /** `coarse`: the state layer by owners (one `authors` value per distinct owner, no `#d`). */
+  constructor(private readonly coarse = false) {}
   private readonly perPubkey = new Map<string, number>()
   private stateBytes = 0
   private repos = 0
@@ -243,13 +271,19 @@ class Estimate {
     const c = limits.maxValuesPerList
     const ceil = (n: number): number => Math.ceil(n / c)
     let stateFilters = 0
-    for (const n of this.perPubkey.values()) stateFilters += ceil(n)
+    let stateBytes: number
+    if (this.coarse) {
+      stateFilters = ceil(this.perPubkey.size)
+      stateBytes = this.perPubkey.size * PUBKEY_BYTES
+    } else {
+      for (const n of this.perPubkey.values()) stateFilters += ceil(n)
+      stateBytes = stateFilters * PUBKEY_BYTES + this.stateBytes
+    }
     const filters = stateFilters + 2 * ceil(this.repos) + ceil(this.repos + this.roots) + 2 * ceil(this.roots)
     const bytes =
       messageOverhead(limits) +
       filters * (overhead + 1) +
-      stateFilters * PUBKEY_BYTES +
-      this.stateBytes +
+      stateBytes +
       3 * this.repoBytes +
       3 * this.rootBytes
     return filters <= limits.maxFiltersPerReq && bytes <= limits.maxMessageBytes
@@ -265,7 +299,7 @@ interface Unit {
   readonly filters?: ReadonlyArray<NostrFilter>
 }
 
-const renderRange = (atoms: ReadonlyArray<Atom>, lo: number, hi: number, limits: RelayLimits): Array<NostrFilter> => {
+const renderRange = (atoms: ReadonlyArray<Atom>, lo: number, hi: number, limits: RelayLimits, coarse = false): Array<NostrFilter> => {
   const full: Array<RepoRef> = []
   const stateOnly: Array<RepoRef> = []
   const roots: Array<string> = []
@@ -275,7 +309,7 @@ const renderRange = (atoms: ReadonlyArray<Atom>, lo: number, hi: number, limits:
     else if (a.kind === STATE) stateOnly.push(a.value as RepoRef)
     else roots.push(a.value)
   }
-  return render(full, stateOnly, roots, limits.maxValuesPerList)
+  return render(full, stateOnly, roots, limits.maxValuesPerList, coarse)
 }
 
 /** Packs filters, in order, into groups that each fit one `REQ`, each filter measured as it may ever be sent. */
@@ -315,13 +349,14 @@ const foldAt = (
   atoms: ReadonlyArray<Atom>,
   units: ReadonlyArray<Unit>,
   depth: number,
-  fits: (e: Estimate) => boolean
+  fits: (e: Estimate) => boolean,
+  coarse = false
 ): Array<Unit> => {
   const out: Array<Unit> = []
   let current: Unit | undefined
   let first = ''
   let run = ''
-  let acc = new Estimate()
+  let acc = new Estimate(coarse)
   for (const next of units) {
     const nextRun = prefixOf(next.slot).slice(0, depth)
     if (current !== undefined && current.mergeable && next.mergeable && nextRun === run && fits(acc.add(atoms, next.lo, next.hi))) {
@@ -332,18 +367,48 @@ const foldAt = (
     current = next
     first = next.slot
     run = nextRun
-    acc = new Estimate().add(atoms, next.lo, next.hi)
+    acc = new Estimate(coarse).add(atoms, next.lo, next.hi)
   }
   if (current !== undefined) out.push(current)
   return out
 }
 
-/** Cuts a target into subscriptions. Total; see the module comment for the rules. */
+/**
+ * Cuts a target into subscriptions. Total; see the module comment for the rules.
+ *
+ * The state layer follows `mode.strategy`: `exact` (the default), `owners`, or `auto`: `exact`
+ * when it fits one connection, or needs no more connections than `owners`; otherwise `owners`.
+ * Connections are counted in `mode.connectionBudget` subscriptions (the whole plan: subscriptions
+ * and overflow). `owners` never needs more than `exact` (its measure is never larger), so `auto`
+ * trades a bounded over-fetch (state events, one per untracked (owner, d) pair) for sockets,
+ * never the reverse.
+ */
 export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): Layout => {
   const prepared = prepare(target)
   const problems: Array<Problem> = [...prepared.problems]
   const atoms = atomsOf(prepared, limits, problems)
-  const fits = (lo: number, hi: number): boolean => new Estimate().add(atoms, lo, hi).fits(limits, mode.filterOverhead)
+  const choice = mode.strategy ?? 'exact'
+  if (choice !== 'auto') return layoutAtoms(atoms, problems, limits, mode, choice)
+  const exact = layoutAtoms(atoms, problems, limits, mode, 'exact')
+  if (exact.connections <= 1) return exact
+  const owners = layoutAtoms(atoms, problems, limits, mode, 'owners')
+  return owners.connections < exact.connections ? owners : exact
+}
+
+/** Connections of `per` subscriptions that `n` subscriptions need (at least 1). */
+const connectionsFor = (n: number, per: number | undefined): number =>
+  per === undefined || !(per >= 1) ? 1 : Math.max(1, Math.ceil(n / per))
+
+const layoutAtoms = (
+  atoms: ReadonlyArray<Atom>,
+  checked: ReadonlyArray<Problem>,
+  limits: RelayLimits,
+  mode: Mode,
+  strategy: Strategy
+): Layout => {
+  const coarse = strategy === 'owners'
+  const problems: Array<Problem> = [...checked]
+  const fits = (lo: number, hi: number): boolean => new Estimate(coarse).add(atoms, lo, hi).fits(limits, mode.filterOverhead)
 
   const units: Array<Unit> = []
   const split = (lo: number, hi: number, depth: number, prefix: string): void => {
@@ -355,7 +420,7 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
     const first = atoms[lo] as Atom
     const last = atoms[hi - 1] as Atom
     if (depth >= 256 || first.key === last.key) {
-      pack(renderRange(atoms, lo, hi, limits), limits, mode).forEach((filters, i) =>
+      pack(renderRange(atoms, lo, hi, limits, coarse), limits, mode).forEach((filters, i) =>
         units.push({ slot: `s:${prefix}.${i}`, lo, hi, mergeable: false, filters })
       )
       return
@@ -381,7 +446,7 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
     let maxDepth = 0
     for (const u of units) maxDepth = Math.max(maxDepth, prefixOf(u.slot).length)
     for (let depth = maxDepth - 1; depth >= 0; depth--) {
-      laid = foldAt(atoms, units, depth, (e) => e.fits(limits, mode.filterOverhead))
+      laid = foldAt(atoms, units, depth, (e) => e.fits(limits, mode.filterOverhead), coarse)
       foldDepth = depth
       if (laid.length <= unitBudget) break
     }
@@ -400,7 +465,7 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
   }
   const subscriptions: Array<Subscription> = []
   if (mode.discovery) subscriptions.push(subscription('discovery', [discovery()]))
-  for (const u of laid) subscriptions.push(subscription(u.slot, u.filters ?? renderRange(atoms, u.lo, u.hi, limits)))
+  for (const u of laid) subscriptions.push(subscription(u.slot, u.filters ?? renderRange(atoms, u.lo, u.hi, limits, coarse)))
 
   const within = mode.budget === undefined ? subscriptions : subscriptions.slice(0, mode.budget)
   const overflow = mode.budget === undefined ? [] : subscriptions.slice(mode.budget)
@@ -409,7 +474,16 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
       code: 'over-budget',
       message: `${subscriptions.length} subscriptions needed, ${mode.budget} allowed: the last ${overflow.length} are in overflow (open them on another connection, or raise the limits)`
     })
-  return { subscriptions: within, overflow, folded, foldDepth: folded > 0 ? foldDepth : undefined, problems, overBudget: overflow.length }
+  return {
+    subscriptions: within,
+    overflow,
+    folded,
+    foldDepth: folded > 0 ? foldDepth : undefined,
+    problems,
+    overBudget: overflow.length,
+    strategy,
+    connections: connectionsFor(subscriptions.length, mode.connectionBudget ?? mode.budget)
+  }
 }
 
 /** The shape of `Wire.RelayPlan` (kept here so that the layout engine imports nothing from the public modules that use it). */
@@ -430,4 +504,59 @@ export const livePlan = (relay: string, target: FilterTarget | undefined, limits
   if (target === undefined) return { relay, subscriptions: [], overflow: [], budget, folded: 0, overBudget: 0, problems: [] }
   const l = layout(target, limits, mode)
   return { relay, subscriptions: l.subscriptions, overflow: l.overflow, budget, folded: l.folded, overBudget: l.overBudget, problems: l.problems }
+}
+
+/** The checked options: a strategy, and a number of connections from 1 to 1000. */
+export const capacityOptions = (u: unknown): { readonly maxConnections: number; readonly strategy: StrategyChoice } => {
+  const o = asRecord(u) ?? {}
+  const n = o['maxConnections']
+  const s = o['strategy']
+  return {
+    maxConnections: typeof n === 'number' && Number.isFinite(n) ? Math.min(1000, Math.max(1, Math.floor(n))) : DEFAULT_CONNECTIONS,
+    strategy: s === 'exact' || s === 'owners' ? s : 'auto'
+  }
+}
+
+/**
+ * The live layout of a target over `maxConnections` connections under the strategy of the options
+ * (shared by `targetFilters`, `relayCapacity` and `wants`).
+ */
+export const capacityLayout = (target: FilterTarget, limits: RelayLimits, options?: CapacityOptions): Layout => {
+  const o = capacityOptions(options)
+  const mode = liveMode(limits)
+  return layout(target, limits, { ...mode, budget: (mode.budget ?? 1) * o.maxConnections, strategy: o.strategy })
+}
+
+/** What a plan asks for, value by value: the exact sets `wants` reads. */
+export interface Askable {
+  /** Repository addresses synced in full (`a`, `A`, `q` tags). */
+  readonly full: ReadonlySet<string>
+  /** Per owner pubkey, the identifiers whose state events are asked for (full and state-only). */
+  readonly pairs: ReadonlyMap<string, ReadonlySet<string>>
+  /** Root event ids (`e`, `E`, `q` tags). */
+  readonly roots: ReadonlySet<string>
+}
+
+/**
+ * The values a target's plan asks for: those of the target, less the ones no plan can ask for (an
+ * invalid address or id, a value too long for one message under `limits`), exactly as
+ * {@link layout} leaves them out.
+ */
+export const askable = (target: FilterTarget, limits: RelayLimits): Askable => {
+  const atoms = atomsOf(prepare(target), limits, [])
+  const full = new Set<string>()
+  const pairs = new Map<string, Set<string>>()
+  const roots = new Set<string>()
+  for (const a of atoms) {
+    if (a.kind === ROOT) {
+      roots.add(a.value)
+      continue
+    }
+    if (a.kind === REPO) full.add(a.value)
+    const { pubkey, identifier } = repoRefParts(a.value as RepoRef)
+    let ds = pairs.get(pubkey)
+    if (ds === undefined) pairs.set(pubkey, (ds = new Set()))
+    ds.add(identifier)
+  }
+  return { full, pairs, roots }
 }
