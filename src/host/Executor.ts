@@ -18,6 +18,7 @@ import {
   DEFAULT_RECONNECT_WINDOW,
   DEFAULT_ROOT_KINDS,
   DELETION_KIND,
+  enableWasmVerification,
   engineRelay,
   engineRelays,
   isSettled,
@@ -127,6 +128,12 @@ export interface ExecutorOptions {
   readonly storeWindow?: number
   /** Event ids remembered to feed and store each event once (default 200 000). */
   readonly dedupCapacity?: number
+  /**
+   * Verify signatures with libsecp256k1 in WebAssembly (default `true`: `start` calls the core's
+   * `enableWasmVerification`, a process-wide switch; the JavaScript path costs about 25 ms per
+   * event on a small machine). Nothing changes where WebAssembly cannot load.
+   */
+  readonly wasm?: boolean
   /** The clock, in milliseconds (default `Date.now`). */
   readonly clock?: () => number
   /** Called with every progress event (see also {@link Executor.on}). */
@@ -328,6 +335,7 @@ interface Resolved {
   readonly giveUpAfter: number
   readonly storeWindow: number
   readonly dedupCapacity: number
+  readonly wasm: boolean
   readonly clock: () => number
   readonly onProgress: ((e: ExecutorEvent) => void) | undefined
 }
@@ -339,7 +347,7 @@ const readOptions = (u: unknown): Resolved => {
     for (const k of [
       'ownRelay', 'storeRelay', 'bootstrapRelays', 'allowRelays', 'acceptance', 'config', 'engine', 'initialEngine', 'source', 'sink', 'WebSocket',
       'fetch', 'resolve', 'batchWindowMs', 'batchMax', 'requestTimeoutMs', 'connectTimeoutMs', 'infoTimeoutMs', 'tickMs', 'jitterMs', 'pingMs',
-      'giveUpAfter', 'storeWindow', 'dedupCapacity', 'clock', 'onProgress'
+      'giveUpAfter', 'storeWindow', 'dedupCapacity', 'wasm', 'clock', 'onProgress'
     ])
       try {
         r[k] = (u as Record<string, unknown>)[k]
@@ -375,6 +383,7 @@ const readOptions = (u: unknown): Resolved => {
     giveUpAfter: int(r['giveUpAfter'], 3, 1, 1_000_000),
     storeWindow: int(r['storeWindow'], 500, 1, 100_000),
     dedupCapacity: int(r['dedupCapacity'], 200_000, 1000, 100_000_000),
+    wasm: r['wasm'] !== false,
     clock: fn<() => number>(r['clock']) ?? Date.now,
     onProgress: fn<(e: ExecutorEvent) => void>(r['onProgress'])
   }
@@ -416,7 +425,16 @@ interface Remote {
   readonly subs: Map<string, ReadonlyArray<NostrFilter>>
   /** `REQ`s not answered yet: id → time sent (ms). */
   readonly inFlight: Map<string, number>
+  /**
+   * Filters an id had until a `CLOSE` or a replacing `REQ`, kept for {@link GRACE_MS}: the relay
+   * may have sent events on them before it read the change, and such an event is wanted (a slot
+   * that split or moved is asked for under new ids, live, from the moment the relay reads them).
+   */
+  readonly recent: Map<string, Array<{ readonly filters: ReadonlyArray<NostrFilter>; readonly until: number }>>
 }
+
+/** How long the filters of a closed or replaced subscription still admit events. */
+const GRACE_MS = 15_000
 
 /**
  * Makes an executor: the engine, the own relay as source and sink, and connections to the
@@ -546,7 +564,15 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     let reqs = 0
     let closes = 0
     const sent = clock()
+    const retire = (id: string): void => {
+      const old = rem.subs.get(id)
+      if (old === undefined) return
+      const list = rem.recent.get(id) ?? []
+      list.push({ filters: old, until: sent + GRACE_MS })
+      rem.recent.set(id, list)
+    }
     for (const m of b.messages) {
+      retire(m[1])
       if (m[0] === 'CLOSE') {
         rem.subs.delete(m[1])
         rem.inFlight.delete(m[1])
@@ -572,7 +598,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   }
 
   const openRemote = (relay: string, socket: number, key: string): Remote => {
-    const rem: Remote = { relay, socket, key, conn: undefined as unknown as Connection, connected: false, subs: new Map(), inFlight: new Map() }
+    const rem: Remote = { relay, socket, key, conn: undefined as unknown as Connection, connected: false, subs: new Map(), inFlight: new Map(), recent: new Map() }
     rem.conn = new Connection(relay, net, o.connectTimeoutMs, {
       onOpen: () => {
         if (remotes.get(key) !== rem) return
@@ -605,6 +631,18 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     return rem
   }
 
+  /** The event matches filters the id had a moment ago (see {@link Remote.recent}). */
+  const matchesRecent = (rem: Remote, id: string, e: NostrEventLike): boolean => {
+    const list = rem.recent.get(id)
+    if (list === undefined) return false
+    const now = clock()
+    try {
+      return list.some((r) => r.until >= now && matchFilters(r.filters as Array<Filter>, e as never))
+    } catch {
+      return false
+    }
+  }
+
   const onRemoteFrame = (rem: Remote, data: string): void => {
     let m: unknown
     try {
@@ -625,6 +663,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         } catch {
           ok = false
         }
+        if (!ok && isEvent(e)) ok = matchesRecent(rem, id, e)
         if (!ok) {
           counters.unmatched++
           return
@@ -755,7 +794,14 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   }
 
   const tick = (): void => {
-    const limit = clock() - o.requestTimeoutMs
+    const now = clock()
+    const limit = now - o.requestTimeoutMs
+    for (const rem of remotes.values())
+      for (const [id, list] of rem.recent) {
+        const kept = list.filter((r) => r.until >= now)
+        if (kept.length === 0) rem.recent.delete(id)
+        else if (kept.length < list.length) rem.recent.set(id, kept)
+      }
     for (const rem of remotes.values())
       for (const [id, at] of rem.inFlight)
         if (at < limit) {
@@ -817,6 +863,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       (storeUrl === undefined
         ? undefined
         : relaySink({ url: storeUrl, net, connectTimeoutMs: o.connectTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, window: o.storeWindow }))
+    if (o.wasm) await enableWasmVerification()
+    if (running || stopped) return
     source = src
     running = true
     abort = new AbortController()
