@@ -9,6 +9,8 @@ import ts from 'typescript'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const dist = pathToFileURL(join(root, 'dist', 'index.js')).href
+/** The built file of a subpath export (`nip34-sync/host` is dist/host/index.js). */
+const distOf = (/** @type {string} */ sub) => pathToFileURL(join(root, 'dist', sub, 'index.js')).href
 // inside the package, so that bare imports (fp-ts, io-ts) resolve from its node_modules
 const dir = mkdtempSync(join(root, 'node_modules', '.nip34-examples-'))
 
@@ -36,6 +38,7 @@ for (const [i, ex] of examples.entries()) {
     .join('\n')
     .replace(/^```\w*$/gm, '')
     .replace(/from 'nip34-sync'/g, `from '${dist}'`)
+    .replace(/from 'nip34-sync\/([a-z]+)'/g, (_, sub) => `from '${distOf(sub)}'`)
   const path = join(dir, `example-${i}.mjs`)
   const js = ts.transpileModule(body, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false } }).outputText
   writeFileSync(path, `import assert from 'node:assert/strict'\n${js}\n`)
