@@ -25,7 +25,7 @@ import { liveSubscriptionBudget, relayLimits, type RelayLimits } from '../config
 import { relayTarget, relayTargets, type RelayIndex } from '../relays/RelayIndex.js'
 import { repoRefParts, type RepoRef } from '../model/RepoRef.js'
 import { jsonBytes } from '../util/hash.js'
-import { askable, capacityLayout, capacityOptions, type Strategy } from './layout.js'
+import { askable, capacityLayout, capacityOptions } from './layout.js'
 import { asArray, orElse } from './match.js'
 
 /**
@@ -44,7 +44,7 @@ import { asArray, orElse } from './match.js'
 export interface RelayCapacity {
   readonly relay: string
   /** The state-layer strategy the plan uses: `exact` (no over-fetch) or `owners` (coarse). */
-  readonly strategy: Strategy
+  readonly strategy: 'exact' | 'owners'
   /** Connections the whole plan needs (0 for a relay not in the index). */
   readonly connections: number
   /** Connections the plan may use (the option). */
