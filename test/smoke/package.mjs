@@ -3,7 +3,7 @@
 //   1. `npm pack`, then publint (strict) and `attw --profile esm-only` on the tarball;
 //   2. a fresh project installs the tarball (and the peers) and loads it with require() and import,
 //      the subpath `nip34-sync/host` included;
-//   3. one copy of @noble/hashes there (our pins equal nostr-tools' own);
+//   3. one copy of nostr-tools and of @noble/hashes there (our pin equals nostr-tools' own);
 //   4. every link of README.md works from the npm page: relative links are not used (npm resolves
 //      them only against a repository URL), absolute unpkg links name a file of this version's tarball.
 import assert from 'node:assert/strict'
@@ -42,7 +42,9 @@ try {
   const app = join(dir, 'app')
   execFileSync('mkdir', [app])
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'commonjs' }))
-  const peers = Object.keys(pkg.peerDependencies).map((p) => `${p}@${pkg.devDependencies[p] ?? pkg.peerDependencies[p]}`)
+  // the peers a host installs (the optional ones are left out: npm does not install them either)
+  const optional = new Set(Object.keys(pkg.peerDependenciesMeta ?? {}).filter((p) => pkg.peerDependenciesMeta[p].optional))
+  const peers = Object.keys(pkg.peerDependencies).filter((p) => !optional.has(p)).map((p) => `${p}@${pkg.devDependencies[p] ?? pkg.peerDependencies[p]}`)
   step('npm install of the tarball', () =>
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball, ...peers], app)
   )
@@ -56,23 +58,22 @@ try {
   const binPath = pkg.bin?.['nip34-sync']
   if (binPath !== undefined) assert.match(readFileSync(join(app, 'node_modules', 'nip34-sync', binPath), 'utf8'), /^#!\/usr\/bin\/env node\n/, 'bin lacks its #! line')
 
-  // 3. one @noble/hashes, pinned as nostr-tools pins it
-  const tree = JSON.parse(run('npm', ['ls', '@noble/hashes', 'nostr-wasm', '--all', '--json'], app))
+  // 3. one nostr-tools, one @noble/hashes (pinned as nostr-tools pins it)
+  const shared = ['nostr-tools', '@noble/hashes', 'nostr-wasm']
+  const tree = JSON.parse(run('npm', ['ls', ...shared, '--all', '--json'], app))
   /** @type {Map<string, Set<string>>} */
   const versions = new Map()
   const walk = (/** @type {any} */ node) => {
     for (const [name, child] of Object.entries(node.dependencies ?? {})) {
       const c = /** @type {any} */ (child)
-      if (name === '@noble/hashes' || name === 'nostr-wasm') versions.set(name, (versions.get(name) ?? new Set()).add(c.version))
+      if (shared.includes(name)) versions.set(name, (versions.get(name) ?? new Set()).add(c.version))
       walk(c)
     }
   }
   walk(tree)
   for (const [name, set] of versions) assert.equal(set.size, 1, `${name}: ${[...set].join(', ')} installed beside each other`)
   const nostrTools = JSON.parse(readFileSync(join(app, 'node_modules', 'nostr-tools', 'package.json'), 'utf8'))
-  for (const name of ['@noble/hashes', 'nostr-wasm']) {
-    assert.equal(pkg.dependencies[name], nostrTools.dependencies[name], `${name}: pin it as nostr-tools ${nostrTools.version} does`)
-  }
+  assert.equal(pkg.dependencies['@noble/hashes'], nostrTools.dependencies['@noble/hashes'], `@noble/hashes: pin it as nostr-tools ${nostrTools.version} does`)
 
   // 4. README links
   const readme = readFileSync(join(root, 'README.md'), 'utf8')
@@ -91,7 +92,7 @@ try {
   console.log(
     `package: ${packed.filename} (${packed.files.length} files, ${(packed.size / 1000).toFixed(0)} kB) passes publint --strict and ` +
       `attw --profile esm-only; installed, ${required.replace(/^require: /, '')}; imports ${subpaths.join(', ')}; ` +
-      `one @noble/hashes (${[...(versions.get('@noble/hashes') ?? [])].join()}); ${links.length} README links ok`
+      `one copy each of ${shared.map((n) => `${n} ${[...(versions.get(n) ?? [])].join()}`).join(', ')}; ${links.length} README links ok`
   )
 } finally {
   rmSync(dir, { recursive: true, force: true })

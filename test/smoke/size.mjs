@@ -1,14 +1,16 @@
 // Bundle budget: the card's pipeline (the functions of README's "pure functions" snippet), bundled
-// from dist/ for the browser with esbuild, minified and gzipped, without its peers (fp-ts, io-ts),
-// must stay within BUDGET bytes. Prints what the bundle is made of, so a regression names its cause.
+// from dist/ for the browser with esbuild, minified and gzipped, without its peer dependencies
+// (fp-ts, io-ts, nostr-tools: the host's copies), must stay within BUDGET bytes. Prints what the bundle is made of, so a regression names its cause.
 // `node test/smoke/size.mjs --verbose` lists every input file.
 // @ts-check
 import { build } from 'esbuild'
 import { gzipSync } from 'node:zlib'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const BUDGET = 30_000 // bytes, min+gzip (issue 10)
 const root = fileURLToPath(new URL('../..', import.meta.url))
+const peers = Object.keys(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).peerDependencies ?? {})
 const pipeline = ['applyBatch', 'deriveTargets', 'diff', 'applyActions', 'planActions', 'emptyRepoIndex', 'emptyRelayIndex']
 
 /** @param {string[]} extra more modules left out of the bundle */
@@ -22,7 +24,7 @@ const bundle = (extra = []) => build({
   write: false,
   metafile: true,
   logLevel: 'silent',
-  external: ['fp-ts', 'fp-ts/*', 'io-ts', 'io-ts/*', ...extra]
+  external: [...peers, ...peers.map((p) => `${p}/*`), ...extra]
 })
 const gzip = (/** @type {Uint8Array} */ bytes) => gzipSync(bytes, { level: 9 }).length
 const result = await bundle()
@@ -37,7 +39,7 @@ const groups = new Map()
 for (const [file, { bytesInOutput }] of inputs) groups.set(group(file), (groups.get(group(file)) ?? 0) + bytesInOutput)
 const kB = (/** @type {number} */ n) => `${(n / 1000).toFixed(1)} kB`
 const rows = [...groups].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])
-console.log(`size: ${pipeline.join(', ')}: ${kB(code.length)} minified, ${kB(total)} min+gzip (budget ${kB(BUDGET)}, fp-ts and io-ts excluded)`)
+console.log(`size: ${pipeline.join(', ')}: ${kB(code.length)} minified, ${kB(total)} min+gzip (budget ${kB(BUDGET)}; peers excluded: ${peers.join(', ')})`)
 for (const [name, n] of rows) {
   const isPackage = !name.startsWith('dist/')
   const without = isPackage ? gzip((await bundle([name, `${name}/*`])).outputFiles[0]?.contents ?? new Uint8Array()) : 0
