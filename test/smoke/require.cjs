@@ -12,4 +12,6 @@ const actions = F.pipe(api.emptyRelayIndex, api.diff(F.pipe(index, api.deriveTar
 assert.deepEqual(actions, [{ _tag: 'SpawnRelay', relay: 'wss://bootstrap.example', repos: [], rootEvents: {} }])
 const [batch] = F.pipe(api.emptyRelayIndex, api.planActions(actions))
 assert.equal(batch?.messages[0]?.[0], 'REQ')
-console.log(`require: require('nip34-sync') gave ${Object.keys(api).length} exports and planned ${batch?.messages.length} message(s)`)
+const host = require('nip34-sync/host')
+assert.equal(typeof host.createExecutor, 'function')
+console.log(`require: require('nip34-sync') gave ${Object.keys(api).length} exports and planned ${batch?.messages.length} message(s); require('nip34-sync/host') gave createExecutor`)
