@@ -176,13 +176,13 @@ export const renderMarkdown = (results) => {
   L.push('## 1. One step: 100 events, card pipeline against the seed\'s algorithm', '')
   L.push(
     "Card: `applyBatch(config, batch)(index)` → `deriveTargets(config)(index)` → `diff(desired)(applied)` → `applyActions(actions)(applied)`, with the same `config` object every step. Seed (`bench/seed.js`): the batch applied to mutable Maps, every relay's target derived from the whole index, the whole target diffed against the previous one (removals included), the actions applied. Both start from the same index state after the cold build (one full derive beforehand), run the same step batches after " +
-      `${first?.warmupSteps ?? 0} untimed warm-up step(s), and are reported as medians per step. The card runs as many of the planned steps as fit a time budget per size (at least three), and the seed then runs exactly the same steps.`,
+      `${first?.warmupSteps ?? 0} untimed warm-up step(s), and are reported as medians per step. The card runs as many of the planned steps as fit a time budget per size (at least three) and every one is timed; the seed then runs exactly the same batches and times an evenly spaced subset of them (the last included; a seed step walks the whole index, so its time varies little), each timed step starting from the state the card's step started from (its applied targets brought up to date by an untimed derive and diff first).`,
     ''
   )
-  L.push('| repositories | timed steps | seed | card | seed / card | card: applyBatch | deriveTargets | diff | applyActions | actions per step (card) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  L.push('| repositories | timed steps (card / seed) | seed | card | seed / card | card: applyBatch | deriveTargets | diff | applyActions | actions per step (card) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const s of sizes) {
     const c = s.step.card, p = c.phasesMedianMs
-    L.push(`| ${int(s.repos)} | ${s.steps.card} | ${ms(s.step.seed.medianMs)} | ${ms(c.medianMs)} | **${times(s.step.seedOverCard)}** | ${ms(p.applyBatch)} | ${ms(p.deriveTargets)} | ${ms(p.diff)} | ${ms(p.applyActions)} | ${c.actionsPerStep} |`)
+    L.push(`| ${int(s.repos)} | ${s.steps.card} / ${s.steps.seed} | ${ms(s.step.seed.medianMs)} | ${ms(c.medianMs)} | **${times(s.step.seedOverCard)}** | ${ms(p.applyBatch)} | ${ms(p.deriveTargets)} | ${ms(p.diff)} | ${ms(p.applyActions)} | ${c.actionsPerStep} |`)
   }
   L.push('')
   if (results.growth) L.push(`Growth from ${size(results.growth.fromRepos)} to ${size(results.growth.toRepos)} repositories: card **${times(results.growth.cardStepRatio)}**, seed ${times(results.growth.seedStepRatio)}.`, '')

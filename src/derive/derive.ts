@@ -16,7 +16,8 @@
  *
  * @internal
  */
-import { Map as IMap, Set as ISet } from 'immutable'
+import { Map as IMap } from 'immutable'
+import { emptyHexSet } from '../util/hexTrie.js'
 import type { ResolvedConfig } from '../config/Config.js'
 import type { RelayUrl } from '../model/RelayUrl.js'
 import type { RepoRef } from '../model/RepoRef.js'
@@ -69,38 +70,30 @@ const remember = (data: RepoIndexData, fp: string, d: Derivation): void => {
 /** The derivation of an index by a full walk of every live address: the oracle. */
 export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Derivation => {
   const groupOf = IMap<RepoRef, RepoGroup>().asMutable()
-  const building = new Map<RelayUrl, { repos: Array<RepoRef>; roots: Array<[RepoRef, IdSet]> }>()
+  const building = new Map<RelayUrl, Array<[RepoRef, IdSet]>>()
   // resolveConfig already leaves out bootstrap relays on our own hosts
-  for (const b of config.bootstrapRelays) building.set(b, { repos: [], roots: [] })
+  for (const b of config.bootstrapRelays) building.set(b, [])
   for (const [ref, state] of data.addrs) {
     if (state._tag !== 'Live' || groupOf.has(ref)) continue
-    {
-      const group = groupAround(config, data, state.ann)
-      for (const m of group.members) groupOf.set(m.ref, group)
-      for (const relay of group.relays) {
-        let t = building.get(relay)
-        if (t === undefined) {
-          t = { repos: [], roots: [] }
-          building.set(relay, t)
-        }
-        for (const member of group.members) {
-          t.repos.push(member.ref)
-          const roots = data.roots.get(member.ref)
-          if (roots !== undefined) t.roots.push([member.ref, roots])
-        }
-      }
+    const group = groupAround(config, data, state.ann)
+    for (const m of group.members) groupOf.set(m.ref, group)
+    if (group.relays.length === 0) continue
+    const entries: Array<[RepoRef, IdSet]> = group.members.map((m) => [m.ref, data.roots.get(m.ref) ?? emptyHexSet])
+    for (const relay of group.relays) {
+      const t = building.get(relay)
+      if (t === undefined) building.set(relay, entries.slice())
+      else for (const e of entries) t.push(e)
     }
   }
   const relays = IMap<RelayUrl, rel.Target>().withMutations((m) => {
-    for (const [relay, t] of building) m.set(relay, rel.Target({ repos: ISet(t.repos), roots: IMap(t.roots) }))
+    for (const [relay, entries] of building) m.set(relay, rel.memberTarget(IMap(entries)))
   })
   return { groupOf: groupOf.asImmutable(), index: rel.make(relays) }
 }
 
 interface Edit {
   readonly from: rel.Target | undefined
-  readonly repos: ISet<RepoRef>
-  readonly roots: IMap<RepoRef, IdSet>
+  readonly entries: IMap<RepoRef, IdSet>
   readonly touched: Set<RepoRef>
 }
 
@@ -113,12 +106,14 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     let e = edits.get(relay)
     if (e === undefined) {
       const from = before.get(relay)
-      const t = from ?? rel.emptyTarget
-      e = { from, repos: t.repos.asMutable(), roots: t.roots.asMutable(), touched: new Set() }
+      // derived targets hold members only: their entries are id sets
+      const entries = (from ?? rel.emptyTarget).entries as IMap<RepoRef, IdSet>
+      e = { from, entries: entries.asMutable(), touched: new Set() }
       edits.set(relay, e)
     }
     return e
   }
+  const changedRefs = changes.refs
   // 1. the old groups of every changed address, and of every address a new component reaches
   const dropped = new Set<RepoGroup>()
   const pending: Array<RepoRef> = []
@@ -127,7 +122,7 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     dropped.add(g)
     for (const m of g.members) pending.push(m.ref)
   }
-  for (const r of changes.refs) {
+  for (const r of changedRefs) {
     const g = groupOf.get(r)
     drop(g)
     // a changed member that stood alone in an over-cap component: its old neighbours may now
@@ -148,7 +143,7 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
       drop(groupOf.get(m.ref))
     }
     // a changed member that stands alone: its new neighbours may have joined an over-cap component
-    if (g.neighbours !== undefined && changes.refs.has(r)) for (const n of g.neighbours) pending.push(n)
+    if (g.neighbours !== undefined && changedRefs.has(r)) for (const n of g.neighbours) pending.push(n)
     fresh.push(g)
   }
   // 2. take the old groups out, put the new ones in
@@ -157,36 +152,33 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     for (const relay of g.relays) {
       const e = edit(relay)
       for (const m of g.members) {
-        e.repos.remove(m.ref)
-        e.roots.remove(m.ref)
+        e.entries.delete(m.ref)
         e.touched.add(m.ref)
       }
     }
   }
-  for (const r of changes.refs) if (!placed.has(r)) groupOf.delete(r)
+  for (const r of changedRefs) if (!placed.has(r)) groupOf.delete(r)
   for (const g of fresh) {
     for (const m of g.members) groupOf.set(m.ref, g)
+    if (g.relays.length === 0) continue
+    const roots = g.members.map((m) => data.roots.get(m.ref) ?? emptyHexSet)
     for (const relay of g.relays) {
       const e = edit(relay)
-      for (const m of g.members) {
-        e.repos.add(m.ref)
-        const roots = data.roots.get(m.ref)
-        if (roots !== undefined) e.roots.set(m.ref, roots)
-        else e.roots.remove(m.ref)
+      g.members.forEach((m, k) => {
+        e.entries.set(m.ref, roots[k] as IdSet)
         e.touched.add(m.ref)
-      }
+      })
     }
   }
   // 3. root sets that changed in groups that did not move
   for (const r of changes.rootRepos) {
     if (placed.has(r)) continue
     const g = groupOf.get(r)
-    if (g === undefined) continue
+    if (g === undefined || g.relays.length === 0) continue
+    const roots = data.roots.get(r) ?? emptyHexSet
     for (const relay of g.relays) {
       const e = edit(relay)
-      const roots = data.roots.get(r)
-      if (roots !== undefined) e.roots.set(r, roots)
-      else e.roots.remove(r)
+      e.entries.set(r, roots)
       e.touched.add(r)
     }
   }
@@ -195,10 +187,9 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
   const relays = before.asMutable()
   const changed: Array<RelayUrl> = []
   for (const [relay, e] of edits) {
-    const repos = e.repos.asImmutable()
-    const roots = e.roots.asImmutable()
+    const entries = e.entries.asImmutable()
     const from = e.from
-    if (repos.size === 0 && !bootstrap.has(relay)) {
+    if (entries.size === 0 && !bootstrap.has(relay)) {
       if (from !== undefined) {
         relays.delete(relay)
         changed.push(relay)
@@ -206,15 +197,16 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
       continue
     }
     if (from !== undefined) {
+      if (entries === from.entries) continue
       let same = true
       for (const r of e.touched)
-        if (from.repos.has(r) !== repos.has(r) || from.roots.get(r) !== roots.get(r)) {
+        if (from.entries.get(r) !== entries.get(r)) {
           same = false
           break
         }
       if (same) continue
     }
-    const t = rel.Target({ repos, roots })
+    const t = rel.memberTarget(entries)
     relays.set(relay, t)
     changed.push(relay)
     if (from !== undefined) {

@@ -194,8 +194,8 @@ const pairsJson = (pairs: Pairs): Record<string, ReadonlyArray<string>> => {
 
 const pairDifference = (x: internal.Target, y: internal.Target): Pairs => {
   const out: Pairs = []
-  for (const [repo, ids] of x.roots) {
-    const other = y.roots.get(repo)
+  for (const [repo, ids] of x.rootPairs()) {
+    const other = y.rootsOf(repo)
     const left = other === undefined ? ids.toArray() : keysOnlyIn(ids, other)
     if (left.length > 0) out.push([repo, left])
   }
@@ -291,8 +291,8 @@ const changedFrom = (actions: Array<RelayAction>, relay: RelayUrl, at: internal.
   let removePairs: Pairs
   let addPairs: Pairs
   if (touched === undefined) {
-    removeRepos = at.repos.subtract(dt.repos).toArray()
-    addRepos = dt.repos.subtract(at.repos).toArray()
+    removeRepos = at.repoList().filter((r) => !dt.hasRepo(r))
+    addRepos = dt.repoList().filter((r) => !at.hasRepo(r))
     removePairs = pairDifference(at, dt)
     addPairs = pairDifference(dt, at)
   } else {
@@ -301,12 +301,12 @@ const changedFrom = (actions: Array<RelayAction>, relay: RelayUrl, at: internal.
     removePairs = []
     addPairs = []
     for (const repo of touched) {
-      const inA = at.repos.has(repo)
-      const inD = dt.repos.has(repo)
+      const inA = at.hasRepo(repo)
+      const inD = dt.hasRepo(repo)
       if (inA && !inD) removeRepos.push(repo)
       else if (inD && !inA) addRepos.push(repo)
-      const ra = at.roots.get(repo)
-      const rd = dt.roots.get(repo)
+      const ra = at.rootsOf(repo)
+      const rd = dt.rootsOf(repo)
       if (ra === rd) continue
       // versions of one root set share their untouched nodes: this costs what changed
       const gone = ra === undefined ? [] : rd === undefined ? ra.toArray() : keysOnlyIn(ra, rd)

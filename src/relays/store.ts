@@ -5,22 +5,107 @@
  *
  * @internal
  */
-import { Map as IMap, Record, Set as ISet, is } from 'immutable'
+import { Map as IMap, is } from 'immutable'
 import { emptyHexSet } from '../util/hexTrie.js'
 import type { IdSet } from '../repo/store.js'
 import { either as E } from 'fp-ts'
 import { relayUrl, type RelayUrl } from '../model/RelayUrl.js'
 import { repoRef, type RepoRef } from '../model/RepoRef.js'
 
-export interface TargetProps {
-  readonly repos: ISet<RepoRef>
-  readonly roots: IMap<RepoRef, IdSet>
+/**
+ * Root ids kept for a repository that is not in the target's repository set (only reachable
+ * through outside input: an `AddFilters` naming ids of a repository it does not add, or a
+ * `RemoveFilters` removing a repository but not its ids).
+ */
+export class Orphan {
+  constructor(readonly ids: IdSet) {}
+  equals(other: unknown): boolean {
+    return other instanceof Orphan && this.ids.equals(other.ids)
+  }
+  hashCode(): number {
+    return this.ids.hashCode() ^ 0x5bd1e995
+  }
 }
 
-export const Target = Record<TargetProps>({ repos: ISet(), roots: IMap() }, 'Target')
-export type Target = ReturnType<typeof Target>
+/** Per repository: its root ids when it is in the target (possibly the empty set), or an orphan. */
+export type Entry = IdSet | Orphan
 
-export const emptyTarget: Target = Target()
+const idsOfEntry = (e: Entry | undefined): IdSet | undefined => (e === undefined ? undefined : e instanceof Orphan ? e.ids : e)
+
+/**
+ * One relay's target: one persistent map from repository to its entry, so a (relay, repository)
+ * pair costs one map entry. The repository set R is the keys whose entry is an id set; the
+ * (repository, id) pairs P are every entry's ids. Empty root sets are stored only as the shared
+ * empty set of a member, so structural equality is semantic equality.
+ */
+export class Target {
+  constructor(
+    readonly entries: IMap<RepoRef, Entry>,
+    /** How many entries are orphans (0 in every derived target). */
+    readonly orphans: number
+  ) {}
+
+  /** Whether `repo` is in the repository set. */
+  hasRepo(repo: RepoRef): boolean {
+    const e = this.entries.get(repo)
+    return e !== undefined && !(e instanceof Orphan)
+  }
+
+  /** The root ids of `repo` when there is at least one, else `undefined`. */
+  rootsOf(repo: RepoRef): IdSet | undefined {
+    const ids = idsOfEntry(this.entries.get(repo))
+    return ids === undefined || ids.size === 0 ? undefined : ids
+  }
+
+  /** The number of repositories in the repository set. */
+  get repoCount(): number {
+    return this.entries.size - this.orphans
+  }
+
+  /** Repositories of the repository set (unordered). */
+  repoList(): Array<RepoRef> {
+    const out: Array<RepoRef> = []
+    for (const [repo, e] of this.entries) if (!(e instanceof Orphan)) out.push(repo)
+    return out
+  }
+
+  /** Every (repository, non-empty id set) pair (unordered). */
+  rootPairs(): Array<[RepoRef, IdSet]> {
+    const out: Array<[RepoRef, IdSet]> = []
+    for (const [repo, e] of this.entries) {
+      const ids = idsOfEntry(e) as IdSet
+      if (ids.size > 0) out.push([repo, ids])
+    }
+    return out
+  }
+
+  /** Read-only view of the repository set (`toArray`, `has`, `size`). */
+  get repos(): { toArray(): Array<RepoRef>; has(repo: RepoRef): boolean; readonly size: number } {
+    return { toArray: () => this.repoList(), has: (r) => this.hasRepo(r), size: this.repoCount }
+  }
+
+  /** Read-only view of the non-empty root sets (`get`, `has`, `keySeq().toArray()`). */
+  get roots(): { get(repo: RepoRef): IdSet | undefined; has(repo: RepoRef): boolean; keySeq(): { toArray(): Array<RepoRef> } } {
+    return {
+      get: (r) => this.rootsOf(r),
+      has: (r) => this.rootsOf(r) !== undefined,
+      keySeq: () => ({ toArray: () => this.rootPairs().map(([r]) => r) })
+    }
+  }
+
+  equals(other: unknown): boolean {
+    return other === this || (other instanceof Target && other.orphans === this.orphans && is(this.entries, other.entries))
+  }
+
+  hashCode(): number {
+    return this.entries.hashCode()
+  }
+}
+
+export const emptyTarget: Target = new Target(IMap(), 0)
+
+/** A target of members only (every derived target). */
+export const memberTarget = (entries: IMap<RepoRef, IdSet>): Target => (entries.size === 0 ? emptyTarget : new Target(entries, 0))
 
 /**
  * How a target was made from an earlier one (by an incremental derivation): the repositories
@@ -107,14 +192,29 @@ export const addTo = (
   repos: Iterable<RepoRef>,
   roots: Iterable<readonly [RepoRef, Iterable<string>]>
 ): Target => {
-  let next = t.set('repos', t.repos.union(repos))
-  let r = next.roots
-  for (const [repo, ids] of roots) {
-    const merged = (r.get(repo) ?? emptyHexSet).union(ids)
-    if (merged.size > 0) r = r.set(repo, merged)
+  let orphans = t.orphans
+  const m = t.entries.asMutable()
+  for (const repo of repos) {
+    const e = m.get(repo)
+    if (e === undefined) m.set(repo, emptyHexSet)
+    else if (e instanceof Orphan) {
+      m.set(repo, e.ids)
+      orphans--
+    }
   }
-  next = next.set('roots', r)
-  return next
+  for (const [repo, ids] of roots) {
+    const e = m.get(repo)
+    const current = idsOfEntry(e) ?? emptyHexSet
+    const merged = current.union(ids)
+    if (merged === current) continue
+    if (e === undefined) {
+      if (merged.size === 0) continue
+      m.set(repo, new Orphan(merged))
+      orphans++
+    } else m.set(repo, e instanceof Orphan ? new Orphan(merged) : merged)
+  }
+  const entries = m.asImmutable()
+  return entries === t.entries ? t : new Target(entries, orphans)
 }
 
 /** Removes repositories and (repo, root) pairs from a target, dropping empty root sets. */
@@ -123,13 +223,29 @@ export const removeFrom = (
   repos: Iterable<RepoRef>,
   roots: Iterable<readonly [RepoRef, Iterable<string>]>
 ): Target => {
-  let r = t.roots
+  let orphans = t.orphans
+  const m = t.entries.asMutable()
   for (const [repo, ids] of roots) {
-    const current = r.get(repo)
-    if (current === undefined) continue
-    let left = current
+    const e = m.get(repo)
+    if (e === undefined) continue
+    let left = idsOfEntry(e) as IdSet
     for (const id of ids) left = left.remove(id)
-    r = left.size === 0 ? r.delete(repo) : r.set(repo, left)
+    if (e instanceof Orphan) {
+      if (left.size === 0) {
+        m.delete(repo)
+        orphans--
+      } else if (left !== e.ids) m.set(repo, new Orphan(left))
+    } else if (left !== e) m.set(repo, left.size === 0 ? emptyHexSet : left)
   }
-  return t.set('repos', t.repos.subtract(repos)).set('roots', r)
+  for (const repo of repos) {
+    const e = m.get(repo)
+    if (e === undefined || e instanceof Orphan) continue
+    if (e.size === 0) m.delete(repo)
+    else {
+      m.set(repo, new Orphan(e))
+      orphans++
+    }
+  }
+  const entries = m.asImmutable()
+  return entries === t.entries ? t : new Target(entries, orphans)
 }

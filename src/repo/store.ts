@@ -36,6 +36,9 @@ export type IdSet = HexTrie<undefined>
  */
 export type RootTable = HexTrie<RootFacts | ReadonlyArray<RootFacts>>
 
+/** Live announcement ids: one address, or (forged unverified input only) several, sorted. */
+export type LiveIds = HexTrie<RepoRef | ReadonlyArray<RepoRef>>
+
 const NO_FACTS: ReadonlyArray<RootFacts> = []
 
 /** The root events with one id, one per author, sorted by author (empty when none). */
@@ -71,9 +74,26 @@ export type AddrState =
  */
 export interface Changes {
   readonly since: RepoIndexData
-  readonly refs: ISet<RepoRef>
-  readonly rootRepos: ISet<RepoRef>
+  readonly refs: ReadonlySet<RepoRef>
+  readonly rootRepos: ReadonlySet<RepoRef>
 }
+
+/**
+ * How the changes are kept between derivations: one link per batch (its own sets) back to the
+ * version derived last, so a batch adds what it touched and nothing is copied until a derivation
+ * reads them. Past about the size of the index the chain is cut (`TOO_MANY`): a derivation then
+ * walks everything anyway.
+ */
+interface ChangeLink {
+  readonly since: RepoIndexData
+  readonly refs: ReadonlySet<RepoRef>
+  readonly rootRepos: ReadonlySet<RepoRef>
+  readonly prev: ChangeLink | undefined
+  /** Entries in this link and every earlier one (duplicates counted). */
+  readonly count: number
+}
+
+const TOO_MANY = 'too many' as const
 
 export interface RepoIndexData {
   readonly _tag: 'RepoIndex'
@@ -82,14 +102,26 @@ export interface RepoIndexData {
   readonly rootEvents: RootTable
   readonly roots: IMap<RepoRef, IdSet>
   readonly deletions: IMap<string, ISet<string>>
-  readonly liveIds: IMap<string, ISet<RepoRef>>
+  /** Announcement id → the address(es) whose live announcement has that id (almost always one). */
+  readonly liveIds: LiveIds
 }
 
 /** What each version changed since an ancestor (see {@link Changes}); forgotten once it is derived. */
-const changesTable = new WeakMap<RepoIndexData, Changes>()
+const changesTable = new WeakMap<RepoIndexData, ChangeLink | typeof TOO_MANY>()
 
 /** What a version changed since an ancestor, while it remembers. */
-export const changesOf = (d: RepoIndexData): Changes | undefined => changesTable.get(d)
+export const changesOf = (d: RepoIndexData): Changes | undefined => {
+  const link = changesTable.get(d)
+  if (link === undefined || link === TOO_MANY) return undefined
+  if (link.prev === undefined) return link
+  const refs = new Set<RepoRef>()
+  const rootRepos = new Set<RepoRef>()
+  for (let l: ChangeLink | undefined = link; l !== undefined; l = l.prev) {
+    for (const r of l.refs) refs.add(r)
+    for (const r of l.rootRepos) rootRepos.add(r)
+  }
+  return { since: link.since, refs, rootRepos }
+}
 
 /** Every index value this module made: the unforgeable brand, checked in O(1). */
 const made = new WeakSet<object>()
@@ -99,8 +131,8 @@ const make = (
   rootEvents: RootTable,
   roots: IMap<RepoRef, IdSet>,
   deletions: IMap<string, ISet<string>>,
-  liveIds: IMap<string, ISet<RepoRef>>,
-  changes: Changes | undefined
+  liveIds: LiveIds,
+  changes: ChangeLink | typeof TOO_MANY | undefined
 ): RepoIndexData => {
   const d: RepoIndexData = Object.freeze({ _tag: 'RepoIndex', addrs, rootEvents, roots, deletions, liveIds })
   made.add(d)
@@ -108,7 +140,7 @@ const make = (
   return d
 }
 
-export const empty: RepoIndexData = make(IMap(), emptyTrie(false), IMap(), IMap(), IMap(), undefined)
+export const empty: RepoIndexData = make(IMap(), emptyTrie(false), IMap(), IMap(), emptyTrie(false), undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
 export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -127,15 +159,21 @@ export const forgetChanges = (d: RepoIndexData): void => {
  * snapshot decoder so that nothing but the canonical body decides how an index behaves.
  */
 export const fromParts = (
-  addrs: IMap<RepoRef, AddrState>,
+  addrs: Iterable<readonly [RepoRef, AddrState]>,
   rootEvents: Iterable<readonly [string, ReadonlyArray<RootFacts>]>,
-  deletions: IMap<string, ISet<string>>
+  deletions: Iterable<readonly [string, Iterable<string>]>
 ): RepoIndexData => {
+  const deletionMap = IMap<string, ISet<string>>().asMutable()
+  for (const [id, by] of deletions) deletionMap.set(id, ISet(by))
   const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyTrie(false))
   for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
   const table = e.done()
-  const liveIds = IMap<string, ISet<RepoRef>>().asMutable()
-  for (const [ref, s] of addrs) if (s._tag === 'Live') liveIds.set(liveKey(s.ann), (liveIds.get(liveKey(s.ann)) ?? ISet<RepoRef>()).add(ref))
+  const live = new Editor<RepoRef | ReadonlyArray<RepoRef>>(emptyTrie(false))
+  const addrMap = IMap<RepoRef, AddrState>().asMutable()
+  for (const [ref, s] of addrs) {
+    addrMap.set(ref, s)
+    if (s._tag === 'Live') linkLive(live, s.ann.id, ref)
+  }
   const ids = new Map<RepoRef, Array<string>>()
   for (const id of table.keys())
     for (const f of rootFactsOf(table, id))
@@ -147,8 +185,11 @@ export const fromParts = (
   const roots = IMap<RepoRef, IdSet>().withMutations((m) => {
     for (const [repo, list] of ids) m.set(repo, hexSet(list))
   })
-  return make(addrs, table, roots, deletions, liveIds.asImmutable(), undefined)
+  return make(addrMap.asImmutable(), table, roots, deletionMap.asImmutable(), live.done(), undefined)
 }
+
+/** The position of an event, on its own (a tombstone keeps this, not the event). */
+const positionOf = (p: Position): Position => ({ createdAt: p.createdAt, id: p.id })
 
 /** Compares positions: positive when `a` is later than `b`. */
 export const comparePositions = (a: Position, b: Position): number =>
@@ -194,10 +235,48 @@ const stateEqual = (a: AddrState, b: AddrState): boolean =>
   (a._tag === 'Live' && b._tag === 'Live' && factsEqual(a.ann, b.ann)) ||
   (a._tag === 'Deleted' && b._tag === 'Deleted' && comparePositions(a.upTo, b.upTo) === 0)
 
-const toFacts = ({ _tag, ...facts }: Announcement): AnnouncementFacts => facts
+const NO_STRINGS: ReadonlyArray<never> = Object.freeze([])
+const internAll = <S extends string>(xs: ReadonlyArray<S>): ReadonlyArray<S> => (xs.length === 0 ? NO_STRINGS : xs.map((x) => intern(x) as S))
 
-/** The key of a live announcement in `liveIds`. */
+/**
+ * What the index keeps of an announcement: the decoded facts, with every string that many
+ * announcements repeat (authors, relay URLs and their spellings, clone hosts, maintainers)
+ * shared through the intern pool instead of each event's own copy.
+ */
+const toFacts = (ev: Announcement): AnnouncementFacts => ({
+  id: ev.id,
+  pubkey: intern(ev.pubkey),
+  createdAt: ev.createdAt,
+  identifier: ev.identifier,
+  ref: intern(ev.ref) as RepoRef,
+  relays: internAll(ev.relays),
+  cloneHosts: internAll(ev.cloneHosts),
+  maintainers: internAll(ev.maintainers),
+  relaySources: ev.relaySources.map((x) => ({ relay: intern(x.relay) as typeof x.relay, tag: x.tag, value: intern(x.value) })),
+  excluded: ev.excluded.length === 0 ? NO_STRINGS : ev.excluded
+})
+
+/** `<id>:<author>` of an announcement (kept for callers of 0.2; `liveIds` is keyed by id alone). */
 export const liveKey = (a: { readonly id: string; readonly pubkey: string }): string => `${a.id}:${a.pubkey}`
+
+const refsUnder = (v: RepoRef | ReadonlyArray<RepoRef> | undefined): ReadonlyArray<RepoRef> =>
+  v === undefined ? [] : typeof v === 'string' ? [v] : v
+
+/** Records that the live announcement at `ref` has id `id`. */
+const linkLive = (live: Editor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
+  const v = live.get(id)
+  if (v === undefined) return live.set(id, ref)
+  const refs = refsUnder(v)
+  if (refs.includes(ref)) return
+  live.set(id, [...refs, ref].sort(compareStrings))
+}
+
+/** Forgets that the live announcement at `ref` has id `id`. */
+const unlinkLive = (live: Editor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
+  const refs = refsUnder(live.get(id)).filter((r) => r !== ref)
+  if (refs.length === 0) live.remove(id)
+  else live.set(id, refs.length === 1 ? (refs[0] as RepoRef) : refs)
+}
 /** What the index keeps of a root event: strings shared with the rest of the index where it can. */
 const toRootFacts = (ev: RootFacts | RootEvent): RootFacts => ({
   id: ev.id,
@@ -232,7 +311,7 @@ class Batch {
     readonly rootEvents: Editor<RootFacts | ReadonlyArray<RootFacts>>,
     readonly roots: Mutable<RepoRef, IdSet>,
     readonly deletions: Mutable<string, ISet<string>>,
-    readonly liveIds: Mutable<string, ISet<RepoRef>>
+    readonly liveIds: Editor<RepoRef | ReadonlyArray<RepoRef>>
   ) {}
 
   /** Per repository whose root set this batch changes: an editor of that set. */
@@ -265,13 +344,11 @@ class Batch {
     if (before?._tag === 'Live') this.unlinkLive(before.ann)
     this.changedRefs.add(ref)
     this.addrs.set(ref, { _tag: 'Live', ann })
-    this.liveIds.set(liveKey(ann), (this.liveIds.get(liveKey(ann)) ?? ISet<RepoRef>()).add(ref))
+    linkLive(this.liveIds, ann.id, ref)
   }
 
   private unlinkLive(ann: AnnouncementFacts): void {
-    const refs = this.liveIds.get(liveKey(ann))?.delete(ann.ref)
-    if (refs === undefined || refs.size === 0) this.liveIds.delete(liveKey(ann))
-    else this.liveIds.set(liveKey(ann), refs)
+    unlinkLive(this.liveIds, ann.id, ann.ref)
   }
 
   private tombstone(ref: RepoRef, upTo: Position): void {
@@ -290,11 +367,12 @@ class Batch {
   }
 
   announcement(ev: Announcement): void {
-    if (this.isDeletedBy(ev.id, ev.pubkey)) return this.tombstone(ev.ref, ev)
+    if (this.isDeletedBy(ev.id, ev.pubkey)) return this.tombstone(intern(ev.ref) as RepoRef, positionOf(ev))
     const state = this.addrs.get(ev.ref)
-    if (state === undefined) return this.setLive(ev.ref, toFacts(ev))
-    if (state._tag === 'Live' ? compareAnnouncements(ev, state.ann) > 0 : comparePositions(ev, state.upTo) > 0)
-      this.setLive(ev.ref, toFacts(ev))
+    if (state === undefined || (state._tag === 'Live' ? compareAnnouncements(ev, state.ann) > 0 : comparePositions(ev, state.upTo) > 0)) {
+      const facts = toFacts(ev)
+      this.setLive(facts.ref, facts)
+    }
   }
 
   private facts(id: string): ReadonlyArray<RootFacts> {
@@ -335,15 +413,15 @@ class Batch {
   }
 
   deletion(ev: Deletion): void {
-    for (const ref of ev.addresses) this.tombstone(ref, { createdAt: ev.createdAt, id: '' })
+    for (const ref of ev.addresses) this.tombstone(intern(ref) as RepoRef, { createdAt: ev.createdAt, id: '' })
     for (const id of ev.eventIds) {
       const by = this.deletions.get(id) ?? ISet<string>()
-      if (!by.has(ev.pubkey)) this.deletions.set(id, by.add(ev.pubkey))
+      if (!by.has(ev.pubkey)) this.deletions.set(id, by.add(intern(ev.pubkey)))
       const root = this.facts(id).find((f) => f.pubkey === ev.pubkey)
       if (root !== undefined) this.removeRoot(root)
-      for (const ref of this.liveIds.get(`${id}:${ev.pubkey}`) ?? []) {
+      for (const ref of refsUnder(this.liveIds.get(id))) {
         const state = this.addrs.get(ref)
-        if (state?._tag === 'Live') this.tombstone(ref, state.ann)
+        if (state?._tag === 'Live' && state.ann.pubkey === ev.pubkey) this.tombstone(ref, positionOf(state.ann))
       }
     }
   }
@@ -357,7 +435,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
     new Editor(index.rootEvents),
     index.roots.asMutable(),
     index.deletions.asMutable(),
-    index.liveIds.asMutable()
+    new Editor(index.liveIds)
   )
   for (const ev of events) {
     if (ev._tag === 'Deletion') b.deletion(ev)
@@ -372,8 +450,8 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
     rootEvents,
     b.roots.asImmutable(),
     b.deletions.asImmutable(),
-    b.liveIds.asImmutable(),
-    nextChanges(index, b.changedRefs, b.changedRoots)
+    b.liveIds.done(),
+    nextChanges(index, b.changedRefs, b.changedRoots, index.addrs.size)
   )
 }
 
@@ -382,10 +460,12 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
  * (it was derived, or is a root version), else accumulated onto the parent's (persistent unions,
  * so many batches between two derivations cost what they touched).
  */
-const nextChanges = (parent: RepoIndexData, refs: ReadonlySet<RepoRef>, rootRepos: ReadonlySet<RepoRef>): Changes => {
+const nextChanges = (parent: RepoIndexData, refs: ReadonlySet<RepoRef>, rootRepos: ReadonlySet<RepoRef>, size: number): ChangeLink | typeof TOO_MANY => {
   const p = changesTable.get(parent)
-  if (p === undefined) return { since: parent, refs: ISet(refs), rootRepos: ISet(rootRepos) }
-  return { since: p.since, refs: p.refs.union(refs), rootRepos: p.rootRepos.union(rootRepos) }
+  if (p === TOO_MANY) return TOO_MANY
+  const count = (p?.count ?? 0) + refs.size + rootRepos.size
+  if (count > size + 64) return TOO_MANY
+  return p === undefined ? { since: parent, refs, rootRepos, prev: undefined, count } : { since: p.since, refs, rootRepos, prev: p, count }
 }
 
 /** The live announcement of an address, if any. */
