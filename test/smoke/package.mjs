@@ -83,7 +83,7 @@ try {
     if (link.startsWith('#')) continue
     assert.match(link, /^https?:\/\//, `README links ${link}: relative links do not work on the npm page`)
     if (link.startsWith(`https://unpkg.com/${pkg.name}@`)) {
-      assert.ok(link.startsWith(unpkg), `README links ${link}: not version ${pkg.version}`)
+      assert.ok(link.startsWith(unpkg), `README links ${link}: not version ${pkg.version} (node scripts/readme-links.mjs moves them; npm version runs it)`)
       const file = link.slice(unpkg.length).replace(/#.*$/, '')
       assert.ok(files.has(file), `README links ${link}: ${file} is not in the tarball`)
     }
