@@ -16,7 +16,7 @@ import { checkRelayUrl, resolveRelayPolicy, type RelayPolicy } from './RelayPoli
 import { hostOf, relayUrl, type RelayUrl } from '../model/RelayUrl.js'
 import { ANNOUNCEMENT_KIND } from '../model/RepoRef.js'
 import { rejection, type Rejection } from '../model/Rejection.js'
-import { show } from '../util/sorted.js'
+import { isRecord as isObject, show } from '../util/text.js'
 import { readPlain } from '../util/plain.js'
 
 /**
@@ -198,7 +198,6 @@ export interface ResolvedConfig {
   readonly problems: ReadonlyArray<Rejection>
 }
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
 const relayList = (
   field: string,

@@ -10,8 +10,8 @@
  * @since 0.1.0
  */
 import type { Errors } from 'io-ts'
-import { readPlain, showAny as show } from '../util/plain.js'
-import { cut } from '../util/text.js'
+import { readPlain } from '../util/plain.js'
+import { cut, show } from '../util/text.js'
 
 /**
  * The closed set of rejection codes.

@@ -25,7 +25,7 @@
  * @since 0.1.0
  */
 import { either as E, eq as Eq, ord as Ord, string as S } from 'fp-ts'
-import { showAny as show } from '../util/plain.js'
+import { cut, show } from '../util/text.js'
 
 /**
  * A relay URL in canonical form. Make one with {@link relayUrl}.
@@ -52,7 +52,7 @@ export interface RelayUrlError {
 const MAX_INPUT = 2048
 
 const err = (input: string, reason: string): E.Either<RelayUrlError, never> =>
-  E.left({ _tag: 'RelayUrlError', input: input.length > 200 ? `${input.slice(0, 200)}…` : input, reason })
+  E.left({ _tag: 'RelayUrlError', input: cut(input), reason })
 
 /** Parses any string with the WHATWG parser, without throwing. */
 const parseUrl = (input: string): URL | undefined => {

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { either as E, eq as Eq, ord as Ord, string as S } from 'fp-ts'
-import { showAny as show } from '../util/plain.js'
+import { cut, show } from '../util/text.js'
 
 /**
  * A valid repository address `30617:<64 lower-case hex pubkey>:<d>`. Make one with
@@ -63,7 +63,7 @@ const HEX64 = /^[0-9a-f]{64}$/
 export const isHex64 = (s: unknown): s is string => typeof s === 'string' && HEX64.test(s)
 
 const fail = (input: string, reason: string): E.Either<RepoRefError, never> =>
-  E.left({ _tag: 'RepoRefError', input: input.length > 200 ? `${input.slice(0, 200)}…` : input, reason })
+  E.left({ _tag: 'RepoRefError', input: cut(input), reason })
 
 /**
  * The three parts of a repository address.

@@ -28,8 +28,7 @@
  */
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../util/hash.js'
 import { Map as IMap, Set as ISet } from 'immutable'
 import { RelayUrlCodec, RepoRefCodec } from '../relays/RelayAction.js'
 import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } from '../relays/RelayIndex.js'
@@ -149,7 +148,7 @@ export type RepoIndexSnapshot = Snapshot<'nip34-sync/RepoIndex', RepoBody>
  */
 export type RelayIndexSnapshot = Snapshot<'nip34-sync/RelayIndex', RelayBody>
 
-const checksum = (body: unknown): string => bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(body))))
+const checksum = (body: unknown): string => sha256Hex(JSON.stringify(body))
 
 const seal = <F extends string, B>(format: F, body: B): Snapshot<F, B> => ({ format, version: SNAPSHOT_VERSION, checksum: checksum(body), body })
 

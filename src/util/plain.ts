@@ -4,7 +4,7 @@
  * @internal
  */
 import * as t from 'io-ts'
-import { show } from './sorted.js'
+import { show } from './text.js'
 
 // ---------------------------------------------------------------------------------------------
 
@@ -67,17 +67,8 @@ export const readNow = (options: unknown): { readonly now: number | undefined; r
   return { now, problem: undefined }
 }
 
-/**
- * `show` (internal/sorted.ts) for any value: a revoked Proxy makes `Array.isArray` throw, so the
- * description never looks inside an object it cannot read.
- */
-export const showAny = (u: unknown): string => {
-  try {
-    return show(u)
-  } catch {
-    return 'an unreadable object'
-  }
-}
+/** `show` of util/text.ts (already total: a revoked Proxy reads as "an object"), by its old name. */
+export const showAny = show
 
 /**
  * The same io-ts codec, total on any value: `is`, `validate` and `decode` read the input once into

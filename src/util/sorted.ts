@@ -29,17 +29,5 @@ export const compareArrays = (a: ReadonlyArray<string>, b: ReadonlyArray<string>
   return a.length - b.length
 }
 
-/** A readable, never-throwing description of any value, for messages. */
-export const show = (u: unknown): string => {
-  if (u === undefined) return 'undefined'
-  if (u === null) return 'null'
-  if (typeof u === 'string') return u.length > 200 ? `${u.slice(0, 200)}…` : u
-  if (typeof u === 'number' || typeof u === 'boolean' || typeof u === 'bigint') return String(u)
-  if (typeof u === 'symbol' || typeof u === 'function') return typeof u
-  try {
-    // a revoked Proxy makes Array.isArray throw
-    return Array.isArray(u) ? 'an array' : 'an object'
-  } catch {
-    return 'an object'
-  }
-}
+/** `show` lives in util/text.ts; re-exported for the modules that import it from here. */
+export { show } from './text.js'

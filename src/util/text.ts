@@ -23,3 +23,18 @@ export const describe = (u: unknown): string => {
 
 /** A plain object (not null, not an array). */
 export const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+/** A readable, never-throwing description of any value, for messages. */
+export const show = (u: unknown): string => {
+  if (u === undefined) return 'undefined'
+  if (u === null) return 'null'
+  if (typeof u === 'string') return cut(u)
+  if (typeof u === 'number' || typeof u === 'boolean' || typeof u === 'bigint') return String(u)
+  if (typeof u === 'symbol' || typeof u === 'function') return typeof u
+  try {
+    // a revoked Proxy makes Array.isArray throw
+    return Array.isArray(u) ? 'an array' : 'an object'
+  } catch {
+    return 'an object'
+  }
+}
