@@ -13,11 +13,15 @@
  * | `maxSubIdLength` | characters of a subscription id | 64 | `max_subid_length` |
  * | `maxLimit` | the largest `limit` a history request asks for (its page size) | 500 | `max_limit` |
  *
- * The defaults are safe for relays that publish nothing: older strfry releases allow 20
- * subscriptions per connection and refuse larger `REQ`s; 100 values per list is the chunk size of
- * the reference GRASP server; 64 KiB is half of strfry's and nostr-rs-relay's 128 KiB frame limit.
- * A relay's NIP-11 document overrides the defaults it has a field for
- * ({@link limitsFromRelayInfo}); hosts override anything with {@link relayLimits}.
+ * The defaults are safe for relays that publish nothing (reviewed for 0.3.0, `docs/capacity.md`):
+ * current strfry allows 200 subscriptions per connection and 200 filters per `REQ`, but older
+ * strfry releases and @nostr-relay/core allow 20, and past the limit a relay answers with a
+ * `NOTICE` or evicts an older subscription silently, never a `CLOSED`: a default above the
+ * relay's limit loses events without a trace, one below it costs a connection. 100 values per
+ * list is the chunk size of the reference GRASP server (messages fill up on bytes first); 64 KiB
+ * is half of strfry's and nostr-rs-relay's 128 KiB frame limit (past it the socket is closed);
+ * 500 is strfry's `maxFilterLimit`. A relay's NIP-11 document overrides the defaults it has a
+ * field for ({@link limitsFromRelayInfo}); hosts override anything with {@link relayLimits}.
  *
  * Decoding is total: a value that is missing keeps the default, a value that is not usable keeps
  * the default and is reported as a {@link LimitProblem}, nothing throws. Every input is read once

@@ -16,12 +16,13 @@
  * paged with `until`; {@link historyFilter}).
  *
  * {@link relayFilters} gives the complete live filter list of one relay of a {@link RelayIndex},
- * cut within the relay's {@link RelayLimits}: it is exactly the filters of the relay's
- * subscription plan ({@link planRelay}), whose chunking rule `docs/wire.md` explains. For any
- * event, `matchFilters(relayFilters(...), event)` holds if and only if the event is an
- * announcement or a git relay list, the state event of a tracked (pubkey, d), an event with an
- * `a`/`A`/`q` tag naming a tracked repository, or an event with an `e`/`E`/`q` tag naming a
- * tracked root event.
+ * cut within the relay's {@link RelayLimits}, over all the connections of its plan (the chunking
+ * rule is in `docs/wire.md`, the growth past one connection in `docs/capacity.md`). Every event
+ * GRASP-02 wants from the relay matches them (`wants` is that predicate): an announcement or a
+ * git relay list, the state event of a tracked (pubkey, d), an event with an `a`/`A`/`q` tag
+ * naming a tracked repository, or an event with an `e`/`E`/`q` tag naming a tracked root event.
+ * Under the `exact` strategy (every plan that fits one connection) the converse holds too; under
+ * `owners` the filters also match the state events of the owners' other repositories.
  *
  * Every function is total: a list that is not an array has no values, values of the wrong type
  * are left out, a filter that is not an object reads as `{}`, a target that is not an object gives

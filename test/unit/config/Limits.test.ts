@@ -40,6 +40,20 @@ describe('defaults', () => {
     })
     expect(liveSubscriptionBudget(defaultRelayLimits)).toBe(18)
   })
+
+  it('(review, issue 11) messages fill up on bytes before values: 100 values per list never binds a 64 KiB REQ of 20 filters', () => {
+    // a REQ of 64 KiB holds about 970 event ids of 67 bytes; 20 filters of 100 values would be 2 000
+    const idsPerMessage = Math.floor(defaultRelayLimits.maxMessageBytes / 67)
+    expect(idsPerMessage).toBeLessThan(defaultRelayLimits.maxFiltersPerReq * defaultRelayLimits.maxValuesPerList)
+  })
+
+  it("(review, issue 11) current strfry's NIP-11 limitation lifts the defaults it names, and keeps the ones it does not", () => {
+    const strfry = { limitation: { max_subscriptions: 200, max_filters: 200, max_limit: 500, max_message_length: 131_072, max_subid_length: 71 } }
+    const { limits, problems } = limitsFromRelayInfo(strfry)
+    expect(problems).toEqual([])
+    expect(limits).toEqual({ ...defaultRelayLimits, maxSubscriptions: 200, maxFiltersPerReq: 200, maxMessageBytes: 131_072, maxSubIdLength: 71 })
+    expect(liveSubscriptionBudget(limits)).toBe(198)
+  })
 })
 
 describe('relayLimits (host overrides)', () => {
