@@ -18,14 +18,15 @@
 
 /**
  * Modules in a type-only import cycle when the rule was written (each public module imports its
- * internal/ machinery, which imports types back from it). Shrink this list, never grow it.
+ * internal machinery, which imports types back from it). Shrink this list, never grow it.
+ * Left: wire/Filters.ts, whose types (`NostrFilter`, `FilterTarget`, `CapacityOptions`) its own
+ * machinery imports back; they go when those types move to a `wire/types.ts` (or `model/`).
  */
 const knownCycles = [
   'src/wire/Filters.ts',
   'src/wire/filterBuilders.ts',
   'src/wire/layout.ts',
-  'src/wire/match.ts',
-  'src/wire/Wire.ts'
+  'src/wire/match.ts'
 ]
 
 /**
