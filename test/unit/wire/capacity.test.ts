@@ -24,7 +24,7 @@ import { defaultRelayLimits, liveSubscriptionBudget, relayLimits, type RelayLimi
 import { emptyRelayIndex, fromRelayTargets, relayTarget, relays, type RelayIndex, type RelayTarget } from '../../../src/relays/RelayIndex.js'
 import { capacityLayout, layout, historyMode, liveMode, type Layout, type Subscription } from '../../../src/wire/layout.js'
 import { sha256Hex } from '../../../src/util/hash.js'
-import { RELAYS, eventNearArb, limitsArb, targetSpecArb, toTarget, trap, wanted, type TargetSpec } from '../../support/wire.arbitraries.js'
+import { RELAYS, eventNearArb, limitsArb, targetSpecArb, toTarget, trap, wanted, withNewRepoArb, withNewRootArb, withRoot, type TargetSpec } from '../../support/wire.arbitraries.js'
 
 const covers = (filters: ReadonlyArray<NostrFilter>, e: Event): boolean => matchFilters(filters as Array<Filter>, e)
 
@@ -116,6 +116,29 @@ describe('wants: the exact GRASP-02 predicate', () => {
       }),
       { numRuns: 100 }
     )
+  })
+
+  describe('coarse plans are as stable as exact ones: adding one atom changes or closes at most one existing slot', () => {
+    const coarse = (spec: TargetSpec, limits: Parameters<typeof relayLimits>[0]) => {
+      const l = relayLimits(limits).limits
+      return layout(toTarget(spec), l, { ...liveMode(l), budget: 100_000, strategy: 'owners' }).subscriptions
+    }
+    const touched = (before: ReadonlyArray<Subscription>, after: ReadonlyArray<Subscription>): Set<string> => {
+      const kept = new Map(after.map((s) => [s.id, JSON.stringify(s.filters)]))
+      return new Set(before.filter((s) => kept.get(s.id) !== JSON.stringify(s.filters)).map((s) => s.slot.replace(/\.\d+$/, '')))
+    }
+    let several = 0
+    test.prop([withNewRepoArb(), limitsArb], { numRuns: 200 })('a repository', ({ spec, extra }, limits) => {
+      const before = coarse(spec, limits)
+      if (before.length > 2) several++
+      expect(touched(before, coarse({ ...spec, full: [...spec.full, extra] }, limits)).size).toBeLessThanOrEqual(1)
+    })
+    test.prop([withNewRootArb(), limitsArb], { numRuns: 200 })('a root event', ({ spec, id }, limits) => {
+      const before = coarse(spec, limits)
+      if (before.length > 2) several++
+      expect(touched(before, coarse(withRoot(spec, id), limits)).size).toBeLessThanOrEqual(1)
+    })
+    it('most runs have several slots', () => expect(several).toBeGreaterThan(200))
   })
 
   it('is total: anything that is not an event is not wanted; a relay not in the index wants nothing', () => {
