@@ -43,15 +43,25 @@ const useWasmSignatureCheck = (): Promise<void> =>
     }
   }))
 
-/**
- * Starts a relay on 127.0.0.1 and a free port (or `port`), storing events in `database`
- * (a SQLite file path; default `':memory:'`).
- */
-export const startLoopbackRelay = async (options: { readonly port?: number; readonly database?: string } = {}): Promise<LoopbackRelay> => {
+export interface LoopbackRelayOptions {
+  /** The port (default: a free one). */
+  readonly port?: number
+  /** A SQLite file path (default `':memory:'`). */
+  readonly database?: string
+  /**
+   * How long the relay reuses the answer to a filter it was asked before, in milliseconds
+   * (@nostr-relay/core's `filterResultCacheTtl`; its default is 1 000). Default 0 here: with the
+   * cache, asking "is event X there?" before and after X was stored can answer "no" twice.
+   */
+  readonly filterCacheMs?: number
+}
+
+/** Starts a relay on 127.0.0.1 and a free port (or `port`), storing events in `database`. */
+export const startLoopbackRelay = async (options: LoopbackRelayOptions = {}): Promise<LoopbackRelay> => {
   await useWasmSignatureCheck()
   const repository = new EventRepositorySqlite(options.database ?? ':memory:')
   await repository.init()
-  const relay = new NostrRelay(repository)
+  const relay = new NostrRelay(repository, { filterResultCacheTtl: options.filterCacheMs ?? 0 })
   const listen = async (port: number): Promise<WebSocketServer> => {
     const server = new WebSocketServer({ host: '127.0.0.1', port })
     server.on('connection', (ws) => {

@@ -1,0 +1,83 @@
+/**
+ * `--state FILE`: the engine's snapshot between runs of `nip34-sync sync`. The file is JSON:
+ * `{ "format": "nip34-sync/cli-state", "version": 1, "savedAt": <unix s>, "engine": <snapshot> }`,
+ * written atomically (a temporary file renamed over it). The snapshot codec is the core's
+ * (`encodeSyncEngine` / `decodeSyncEngine`), looked up by name so that the CLI runs (without
+ * `--state`) on a core that does not have it yet.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import * as core from '../index.js'
+import type { SyncConfig, SyncEngine } from '../index.js'
+
+export const STATE_FORMAT = 'nip34-sync/cli-state'
+export const STATE_VERSION = 1
+
+interface Codec {
+  readonly encode: (engine: SyncEngine) => unknown
+  readonly decode: (input: unknown, config: SyncConfig) => { readonly ok: true; readonly engine: SyncEngine } | { readonly ok: false; readonly error: string }
+}
+
+const describe = (u: unknown): string => {
+  if (typeof u === 'string') return u
+  if (typeof u === 'object' && u !== null) {
+    const m = (u as { message?: unknown }).message
+    if (typeof m === 'string') return m
+    try {
+      return JSON.stringify(u).slice(0, 300)
+    } catch {
+      return 'unreadable'
+    }
+  }
+  return String(u)
+}
+
+/** The core's engine snapshot codec, or undefined when this build of the core has none. */
+export const engineCodec = (): Codec | undefined => {
+  const c = core as unknown as Record<string, unknown>
+  const encode = c['encodeSyncEngine'] ?? c['encodeEngine']
+  const decode = c['decodeSyncEngine'] ?? c['decodeEngine']
+  if (typeof encode !== 'function' || typeof decode !== 'function') return undefined
+  return {
+    encode: (engine) => (encode as (e: SyncEngine) => unknown)(engine),
+    decode: (input, config) => {
+      const r = (decode as (u: unknown, c: SyncConfig) => unknown)(input, config)
+      if (typeof r === 'object' && r !== null && '_tag' in r) {
+        const e = r as { _tag: string; right?: unknown; left?: unknown }
+        if (e._tag === 'Right') return { ok: true, engine: e.right as SyncEngine }
+        if (e._tag === 'Left') return { ok: false, error: describe(e.left) }
+      }
+      return { ok: false, error: 'the snapshot codec gave no engine' }
+    }
+  }
+}
+
+/** Reads a state file: `undefined` when it does not exist (a first run); throws with a reason when unusable. */
+export const loadState = (file: string, config: SyncConfig, codec: Codec): SyncEngine | undefined => {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new Error(`cannot read ${file}: ${describe(e)}`)
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    throw new Error(`${file} is not JSON (${describe(e)}); move it away to start afresh`)
+  }
+  const v = value as { format?: unknown; version?: unknown; engine?: unknown } | null
+  if (typeof v !== 'object' || v === null || v.format !== STATE_FORMAT) throw new Error(`${file} is not a nip34-sync state file`)
+  if (v.version !== STATE_VERSION) throw new Error(`${file} has state version ${String(v.version)}; this nip34-sync reads version ${STATE_VERSION}`)
+  const r = codec.decode(v.engine, config)
+  if (!r.ok) throw new Error(`${file}: ${r.error}`)
+  return r.engine
+}
+
+/** Writes a state file atomically. */
+export const saveState = (file: string, engine: SyncEngine, codec: Codec, nowSec: number): void => {
+  const text = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, savedAt: nowSec, engine: codec.encode(engine) })
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, text)
+  renameSync(tmp, file)
+}
