@@ -20,7 +20,7 @@
  *   the batch just reopened.
  */
 import { AbstractRelay } from 'nostr-tools/abstract-relay'
-import type { Net, RawSocket } from './net.js'
+import type { Net, RawSocket, Refused } from './net.js'
 
 class WireRelay extends AbstractRelay {
   onframe: ((data: string) => void) | undefined = undefined
@@ -44,6 +44,8 @@ export class Connection {
   private outbox: Array<string> = []
   private state: 'waiting' | 'connecting' | 'open' | 'closed' = 'waiting'
   private delay: ReturnType<typeof setTimeout> | undefined
+  /** The address check refused the socket's lookup: the reason the connection fails. */
+  private refused: Refused | undefined
 
   constructor(
     readonly url: string,
@@ -76,7 +78,7 @@ export class Connection {
   private connect(): void {
     if (this.state !== 'waiting') return
     this.state = 'connecting'
-    this.net.socketFor(this.url, (raw) => (this.raw = raw)).then(
+    this.net.socketFor(this.url, { onRaw: (raw) => (this.raw = raw), onRefused: (r) => (this.refused = r) }).then(
       (WebSocketImpl) => {
         if (this.state !== 'connecting') return
         const relay = new WireRelay(this.url, { verifyEvent: () => true, websocketImplementation: WebSocketImpl, enablePing: false, enableReconnect: false })
@@ -116,7 +118,7 @@ export class Connection {
   private drop(error: unknown): void {
     if (this.state === 'closed') return
     this.teardown(true)
-    this.h.onDrop(error)
+    this.h.onDrop(this.refused ?? error)
   }
 
   private teardown(terminate: boolean): void {

@@ -116,13 +116,19 @@ export interface NetOptions {
   readonly maxPayload: number
 }
 
+/** What a connection learns from its socket class: the socket made, and a refusal at lookup time (the socket then fails with a plain error). */
+export interface SocketHooks {
+  readonly onRaw: (raw: RawSocket) => void
+  readonly onRefused: (refusal: Refused) => void
+}
+
 /** The network layer: a checked WebSocket class per connection. */
 export interface Net {
   /**
    * A WebSocket class that connects to `relay` only at checked addresses, calling `onRaw` with
    * each socket it makes; rejects with {@link Refused} when the policy refuses the relay.
    */
-  readonly socketFor: (relay: string, onRaw: (raw: RawSocket) => void) => Promise<WebSocketClass>
+  readonly socketFor: (relay: string, hooks: SocketHooks) => Promise<WebSocketClass>
   /** Resolves and checks every address of the relay's host (the NIP-11 fetch and non-`ws` sockets); rejects with {@link Refused}. */
   readonly precheck: (relay: string) => Promise<void>
 }
@@ -166,7 +172,8 @@ export const makeNet = (o: NetOptions): Net => {
     }
   }
 
-  const socketFor = async (relay: string, onRaw: (raw: RawSocket) => void): Promise<WebSocketClass> => {
+  const socketFor = async (relay: string, hooks: SocketHooks): Promise<WebSocketClass> => {
+    const onRaw = hooks.onRaw
     if (o.WebSocket !== undefined) {
       await precheck(relay)
       return wrapGiven(o.WebSocket, onRaw)
@@ -194,7 +201,12 @@ export const makeNet = (o: NetOptions): Net => {
             else refusal ??= r.left
           }
           if (ok.length === 0) {
-            callback(refusal === undefined ? new Error(`${hostname} did not resolve`) : new Refused(refusal))
+            if (refusal === undefined) callback(new Error(`${hostname} did not resolve`))
+            else {
+              const error = new Refused(refusal)
+              hooks.onRefused(error)
+              callback(error)
+            }
             return
           }
           const family = (a: string): number => (a.includes(':') ? 6 : 4)

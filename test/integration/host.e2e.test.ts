@@ -215,10 +215,18 @@ describe('the executor against three real relays on loopback', () => {
     await new Promise((r) => setTimeout(r, 50))
     expect(timers()).toBeLessThanOrEqual(timersBefore)
     const c = host.state().counters
+    const stepMs: Record<string, { n: number; ms: number; max: number }> = {}
+    for (const e of events)
+      if (e.type === 'step') {
+        const s = (stepMs[e.input] ??= { n: 0, ms: 0, max: 0 })
+        s.n++
+        s.ms += e.ms
+        s.max = Math.max(s.max, e.ms)
+      }
     console.log(
       `host e2e: published in ${published - t0} ms; caught up ${synced - published} ms after start (${N + M} repositories, ${subsA} subscriptions on ${relayA?.connections.length} connections to A); ` +
         `${arrived} of ${N + M} live issues stored ${live - synced} ms after the initial sync; B dropped; ${resumed} of 200 issues published during A's restart stored (since ${Math.min(...since)}), caught up again ${restarted - live} ms later; ` +
-        `counters ${JSON.stringify(c)}`
+        `counters ${JSON.stringify(c)}; engine steps ${JSON.stringify(stepMs)}`
     )
   }, 110_000)
 })
