@@ -46,7 +46,7 @@ Options of sync:
   --quiet, -q          no progress on stderr (the summary is still printed)
 
 Exit status: 0 ok; 1 malformed lines or rejected events (plan), not caught up in time (sync --once);
-2 bad command line; 3 could not run (unreadable file or state, unreachable own/store relay).
+2 bad command line; 3 could not run (unreadable file, unusable state file).
 `
 
 export class UsageError extends Error {}

@@ -21,7 +21,7 @@ export const EXIT = {
   problems: 1,
   /** Bad command line: unknown option, missing value, bad URL. Usage is printed. */
   usage: 2,
-  /** Could not run: unreadable file, unusable state file, a relay we must use is unreachable. */
+  /** Could not run: unreadable file, unusable state file, the executor failed to start. */
   failure: 3
 } as const
 
