@@ -18,6 +18,10 @@ try {
   const reader = `
 declare const config: import('${entry['nip34-sync']}').SyncConfig
 declare const events: ReadonlyArray<unknown>
+declare const desired: import('${entry['nip34-sync']}').RelayIndex
+declare const limits: Partial<import('${entry['nip34-sync']}').RelayLimits>
+declare const relay: { onevent: (event: unknown) => void }
+declare const store: (event: unknown) => void
 declare const log: { warn: (...a: Array<unknown>) => void }
 declare const inbox: Array<unknown>
 declare const every: (ms: number, f: () => void) => void
