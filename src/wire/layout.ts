@@ -377,9 +377,9 @@ const foldAt = (
  * Cuts a target into subscriptions. Total; see the module comment for the rules.
  *
  * The state layer follows `mode.strategy`: `exact` (the default), `owners`, or `auto`: `exact`
- * when it fits one connection, or needs no more connections than `owners`; otherwise `owners`.
- * Connections are counted in `mode.connectionBudget` subscriptions (the whole plan: subscriptions
- * and overflow). `owners` never needs more than `exact` (its measure is never larger), so `auto`
+ * when its slots fit one connection, or need no more connections than those of `owners`;
+ * otherwise `owners`. Connections are counted in `mode.connectionBudget` subscriptions, from the
+ * slots before folding (so the choice does not depend on the overall budget). `owners` never needs more than `exact` (its measure is never larger), so `auto`
  * trades a bounded over-fetch (state events, one per untracked (owner, d) pair) for sockets,
  * never the reverse.
  */
@@ -389,25 +389,25 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
   const atoms = atomsOf(prepared, limits, problems)
   const choice = mode.strategy ?? 'exact'
   if (choice !== 'auto') return layoutAtoms(atoms, problems, limits, mode, choice)
-  const exact = layoutAtoms(atoms, problems, limits, mode, 'exact')
-  if (exact.connections <= 1) return exact
-  const owners = layoutAtoms(atoms, problems, limits, mode, 'owners')
-  return owners.connections < exact.connections ? owners : exact
+  // the choice reads the slot counts before folding (the connections each strategy needs with no
+  // cap), so it depends on the target and the limits only; only the chosen layout is rendered
+  const per = mode.connectionBudget ?? mode.budget
+  const fixed = mode.discovery ? 1 : 0
+  const exact = slotsOf(atoms, limits, mode, false)
+  const exactConnections = connectionsFor(exact.length + fixed, per)
+  if (exactConnections <= 1) return layoutAtoms(atoms, problems, limits, mode, 'exact', exact)
+  const owners = slotsOf(atoms, limits, mode, true)
+  return connectionsFor(owners.length + fixed, per) < exactConnections
+    ? layoutAtoms(atoms, problems, limits, mode, 'owners', owners)
+    : layoutAtoms(atoms, problems, limits, mode, 'exact', exact)
 }
 
 /** Connections of `per` subscriptions that `n` subscriptions need (at least 1). */
 const connectionsFor = (n: number, per: number | undefined): number =>
   per === undefined || !(per >= 1) ? 1 : Math.max(1, Math.ceil(n / per))
 
-const layoutAtoms = (
-  atoms: ReadonlyArray<Atom>,
-  checked: ReadonlyArray<Problem>,
-  limits: RelayLimits,
-  mode: Mode,
-  strategy: Strategy
-): Layout => {
-  const coarse = strategy === 'owners'
-  const problems: Array<Problem> = [...checked]
+/** The slots of the hash trie (step 2 of the module comment), before folding. */
+const slotsOf = (atoms: ReadonlyArray<Atom>, limits: RelayLimits, mode: Mode, coarse: boolean): Array<Unit> => {
   const fits = (lo: number, hi: number): boolean => new Estimate(coarse).add(atoms, lo, hi).fits(limits, mode.filterOverhead)
 
   const units: Array<Unit> = []
@@ -437,6 +437,20 @@ const layoutAtoms = (
     split(a, hi, depth + 1, `${prefix}1`)
   }
   split(0, atoms.length, 0, '')
+  return units
+}
+
+const layoutAtoms = (
+  atoms: ReadonlyArray<Atom>,
+  checked: ReadonlyArray<Problem>,
+  limits: RelayLimits,
+  mode: Mode,
+  strategy: Strategy,
+  slots?: Array<Unit>
+): Layout => {
+  const coarse = strategy === 'owners'
+  const problems: Array<Problem> = [...checked]
+  const units = slots ?? slotsOf(atoms, limits, mode, coarse)
 
   const fixed = mode.discovery ? 1 : 0
   const unitBudget = mode.budget === undefined ? Infinity : Math.max(0, mode.budget - fixed)
