@@ -19,6 +19,7 @@ import {
   DEFAULT_ROOT_KINDS,
   DELETION_KIND,
   enableWasmVerification,
+  engineDesired,
   engineRelay,
   engineRelays,
   isSettled,
@@ -26,6 +27,7 @@ import {
   step,
   syncEngine,
   trustRelays,
+  wants,
   type Acceptance,
   type EngineInput,
   type EngineOptions,
@@ -231,7 +233,7 @@ export interface ExecutorRelayState {
  * @example
  * import type { ExecutorCounters } from 'nip34-sync/host'
  *
- * const zero: ExecutorCounters = { received: 0, unmatched: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
+ * const zero: ExecutorCounters = { received: 0, unmatched: 0, overFetched: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
  * assert.strictEqual(zero.stored, 0)
  *
  * @category model
@@ -242,6 +244,8 @@ export interface ExecutorCounters {
   readonly received: number
   /** Events dropped: not an event, or not matching the subscription they came on, or on none. */
   readonly unmatched: number
+  /** Events that matched their subscription but are not wanted from that relay (coarse filters over-fetch; `wants`). */
+  readonly overFetched: number
   readonly stored: number
   readonly storeFailed: number
   /** Events handed to the sink and not stored or failed yet. */
@@ -504,7 +508,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   let sourceCaughtUp = false
   let caughtUp = false
   const waiters = new Set<(ok: boolean) => void>()
-  const counters = { received: 0, unmatched: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
+  const counters = { received: 0, unmatched: 0, overFetched: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
 
   const emit = (e: ExecutorEvent): void => {
     for (const l of [o.onProgress, ...listeners])
@@ -643,6 +647,18 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     }
   }
 
+  /** The exact GRASP-02 predicate of a relay (`wants`), rebuilt when the desired index changes. */
+  const predicates = new Map<string, { readonly desired: unknown; readonly wanted: (event: unknown) => boolean }>()
+  const wantedFrom = (relay: string): ((event: unknown) => boolean) => {
+    const desired = engineDesired(engine)
+    const cached = predicates.get(relay)
+    if (cached !== undefined && cached.desired === desired) return cached.wanted
+    const limits = O.toUndefined(engineRelay(relay)(engine))?.limits
+    const wanted = wants(desired, relay, limits)
+    predicates.set(relay, { desired, wanted })
+    return wanted
+  }
+
   const onRemoteFrame = (rem: Remote, data: string): void => {
     let m: unknown
     try {
@@ -669,7 +685,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           return
         }
         const ev = e as NostrEventLike
+        // history paging sees every event its filter matched, over-fetch included (or `until` could skip some)
         pages.get(pageKey(rem.key, id))?.push(ev)
+        if (!wantedFrom(relay)(ev)) {
+          counters.overFetched++
+          return
+        }
         if (!remember(ev.id)) return
         counters.received++
         if (engineKinds.has(ev.kind)) inbox.push(ev)
@@ -908,6 +929,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     abort.abort()
     for (const rem of remotes.values()) rem.conn.terminate()
     remotes.clear()
+    predicates.clear()
     pages.clear()
     try {
       source?.stop()
