@@ -57,6 +57,16 @@ try {
   assert.equal(imported, '')
   const binPath = pkg.bin?.['nip34-sync']
   if (binPath !== undefined) assert.match(readFileSync(join(app, 'node_modules', 'nip34-sync', binPath), 'utf8'), /^#!\/usr\/bin\/env node\n/, 'bin lacks its #! line')
+  let binRun = ''
+  if (binPath !== undefined) {
+    // the command as npm installed it: its version, and a plan of the bundled sample
+    const cli = join(app, 'node_modules', '.bin', 'nip34-sync')
+    assert.equal(step('nip34-sync --version', () => run(cli, ['--version'], app)).trim().endsWith(pkg.version), true, 'nip34-sync --version')
+    const sample = join(root, 'examples', 'sample', 'events-1.jsonl')
+    const lines = step('nip34-sync plan', () => run(cli, ['plan', '--quiet', '--own', 'wss://relay.ngit.dev', sample], app)).trim().split('\n')
+    assert.ok(lines.length > 0 && lines.every((l) => typeof JSON.parse(l)._tag === 'string'), 'nip34-sync plan printed no actions')
+    binRun = `; the nip34-sync command planned ${lines.length} actions`
+  }
 
   // 3. one nostr-tools, one @noble/hashes (pinned as nostr-tools pins it)
   const shared = ['nostr-tools', '@noble/hashes', 'nostr-wasm']
@@ -91,7 +101,7 @@ try {
 
   console.log(
     `package: ${packed.filename} (${packed.files.length} files, ${(packed.size / 1000).toFixed(0)} kB) passes publint --strict and ` +
-      `attw --profile esm-only; installed, ${required.replace(/^require: /, '')}; imports ${subpaths.join(', ')}; ` +
+      `attw --profile esm-only; installed, ${required.replace(/^require: /, '')}; imports ${subpaths.join(', ')}${binRun}; ` +
       `one copy each of ${shared.map((n) => `${n} ${[...(versions.get(n) ?? [])].join()}`).join(', ')}; ${links.length} README links ok`
   )
 } finally {
