@@ -2,8 +2,8 @@
 // The core in a browser: bundles the whole public API (dist/) for the browser with esbuild (no
 // `node:` module may be reached), serves it on a loopback HTTP server, loads it in headless
 // Chromium (Debian's /usr/bin/chromium, driven by playwright-core) and runs test/browser/scenario.mjs
-// there: the card's pipeline, a wire plan and an engine step on real signed events. The browser's
-// answer must equal Node's. Run after `npm run build`.
+// there: the card's pipeline, a wire plan and an engine step on real signed events, with the JS
+// verifier and then with nostr-wasm. The browser's answers must equal Node's. Run after `npm run build`.
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -33,7 +33,9 @@ const bundled = await build({
       "import { function as F } from 'fp-ts'",
       "import { runScenario } from './scenario.mjs'",
       'globalThis.runScenario = (events) => runScenario(api, F, events)',
-      'globalThis.exportCount = Object.keys(api).length'
+      'globalThis.exportCount = Object.keys(api).length',
+      'globalThis.enableWasm = () => api.enableWasmVerification()',
+      'globalThis.backend = () => api.verificationBackend()'
     ].join('\n'),
     resolveDir: join(root, 'test', 'browser'),
     loader: 'js'
@@ -86,7 +88,16 @@ try {
     exports: /** @type {any} */ (globalThis).exportCount,
     result: /** @type {any} */ (globalThis).runScenario(evs)
   }), events)
+  // the WASM verifier (nostr-wasm) in the browser: same answer
+  const wasm = await page.evaluate(async (evs) => {
+    const g = /** @type {any} */ (globalThis)
+    const enabled = await g.enableWasm()
+    return { enabled, backend: g.backend(), result: g.runScenario(evs) }
+  }, events)
   assert.deepEqual(errors, [], 'the page reported errors')
+  assert.equal(wasm.enabled, true, 'enableWasmVerification() failed in Chromium')
+  assert.equal(wasm.backend, 'wasm')
+  assert.deepEqual(wasm.result, inBrowser.result, 'the WASM verifier disagrees with the JS one')
 
   const inNode = JSON.parse(JSON.stringify(runScenario(api, F, events)))
   assert.deepEqual(inBrowser.result, inNode, 'Chromium and Node disagree')
@@ -101,7 +112,7 @@ try {
   console.log(
     `browser: ${browser} ran the pipeline on ${events.length} real events (${inNode.repos} repositories, ` +
       `${inNode.actions.length} actions, ${reqs} wire messages, forged signature: ${inNode.forgedRejected[0]}) ` +
-      `and an engine step; same answer as Node (${(bundle.length / 1000).toFixed(0)} kB bundle, ${((Date.now() - started) / 1000).toFixed(1)} s)`
+      `and an engine step, with the JS and the WASM verifier; same answer as Node (${(bundle.length / 1000).toFixed(0)} kB bundle, ${((Date.now() - started) / 1000).toFixed(1)} s)`
   )
 } finally {
   await context.close()
