@@ -16,9 +16,9 @@
  * 4. `stop()` leaves no timer behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
 import { initNostrWasm } from 'nostr-wasm'
 import { startLoopbackRelay, type LoopbackRelay } from '../relay/loopbackRelay.js'
+import { holds, publish, until } from '../relay/client.js'
 import { secretKey } from '../support/signing.js'
 import { createExecutor, type ExecutorEvent } from '../../src/host/index.js'
 
@@ -47,76 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([store?.stop(), a?.stop(), b?.stop()])
 })
-
-const open = async (url: string): Promise<WebSocket> => {
-  const ws = new WebSocket(url)
-  await new Promise((r, j) => {
-    ws.once('open', r)
-    ws.once('error', j)
-  })
-  return ws
-}
-
-/** Publishes on one connection and waits for every OK; returns how many were accepted. */
-const publish = async (url: string, events: ReadonlyArray<Signed>): Promise<number> => {
-  const ws = await open(url)
-  const waiting = new Set(events.map((e) => e.id))
-  let accepted = 0
-  const done = new Promise<void>((resolve) => {
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as Array<unknown>
-      if (m[0] !== 'OK' || !waiting.delete(m[1] as string)) return
-      if (m[2] === true) accepted++
-      if (waiting.size === 0) resolve()
-    })
-  })
-  for (const e of events) ws.send(JSON.stringify(['EVENT', e]))
-  if (events.length > 0) await done
-  ws.terminate()
-  return accepted
-}
-
-/** Which of `ids` the relay holds (asked by id, 100 a request). */
-const holds = async (url: string, ids: ReadonlyArray<string>): Promise<Set<string>> => {
-  const ws = await open(url)
-  const found = new Set<string>()
-  const chunks: Array<Array<string>> = []
-  for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100))
-  let pending = chunks.length
-  const done = new Promise<void>((resolve) => {
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as Array<unknown>
-      if (m[0] === 'EVENT') found.add((m[2] as { id: string }).id)
-      if (m[0] === 'EOSE' || m[0] === 'CLOSED') {
-        ws.send(JSON.stringify(['CLOSE', m[1]]))
-        if (--pending === 0) resolve()
-      }
-    })
-  })
-  // at most 10 subscriptions at a time (the relay keeps 20 per connection)
-  let next = 0
-  const send = (): void => {
-    const i = next++
-    if (i < chunks.length) ws.send(JSON.stringify(['REQ', `q${i}`, { ids: chunks[i], limit: 100 }]))
-  }
-  for (let i = 0; i < 10; i++) send()
-  ws.on('message', (data) => {
-    const m = JSON.parse(data.toString()) as Array<unknown>
-    if (m[0] === 'EOSE' || m[0] === 'CLOSED') send()
-  })
-  if (chunks.length > 0) await done
-  ws.terminate()
-  return found
-}
-
-const until = async (cond: () => Promise<boolean> | boolean, ms: number, every = 250): Promise<boolean> => {
-  const end = Date.now() + ms
-  for (;;) {
-    if (await cond()) return true
-    if (Date.now() > end) return false
-    await new Promise((r) => setTimeout(r, every))
-  }
-}
 
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 
