@@ -46,11 +46,12 @@ interface Counts {
 const ignoredKinds: ReadonlySet<number> = new Set(IGNORED_KINDS)
 
 /** The configuration of both commands: own and bootstrap relays are trusted by the relay policy. */
-export const configOf = (own: ReadonlyArray<string>, bootstrap: ReadonlyArray<string>, acceptance: 'listed' | 'all', trusted: ReadonlyArray<string> = []): SyncConfig => ({
+export const configOf = (own: ReadonlyArray<string>, bootstrap: ReadonlyArray<string>, acceptance: 'listed' | 'all', sync?: { readonly store: string; readonly allow: ReadonlyArray<string> }): SyncConfig => ({
   ownRelays: own,
   bootstrapRelays: bootstrap,
   acceptance,
-  relayPolicy: trustRelays([...own, ...bootstrap, ...trusted])({})
+  // the executor's order: own, store, bootstrap, allowed
+  relayPolicy: trustRelays(sync === undefined ? [...own, ...bootstrap] : [...own, sync.store, ...bootstrap, ...sync.allow])({})
 })
 
 /** Checks a configuration; throws {@link UsageError} with every problem. */

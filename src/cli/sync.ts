@@ -26,6 +26,9 @@ const describe = (e: ExecutorEvent): string | undefined => {
   switch (e.type) {
     case 'connected':
       return `${e.relay}#${e.socket}: connected`
+    case 'sent':
+      // a history fetch that resumes (after a restart with --state, or a reconnect)
+      return e.since === undefined ? undefined : `${e.relay}#${e.socket}: ${e.reqs} REQs, history since ${new Date(e.since * 1000).toISOString()}`
     case 'disconnected':
       return `${e.relay}#${e.socket}: disconnected (${e.reason})`
     case 'refused':
@@ -92,7 +95,8 @@ export const sync = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
   const allow = values['allow-relay'] ?? []
   for (const u of [store, ...allow]) checkUrl(u === store ? 'store' : 'allow-relay', u)
   const acceptance = mode(values.mode)
-  const config = configOf(own, bootstrap, acceptance, [store, ...allow])
+  // the configuration the executor builds from the same options (own, store, bootstrap, allowed: trusted)
+  const config = configOf(own, bootstrap, acceptance, { store, allow })
   checkConfig(config)
   const once = values.once === true
   const timeoutS = seconds('timeout', values.timeout)
@@ -103,7 +107,7 @@ export const sync = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
 
   const codec = stateFile === undefined ? undefined : engineCodec()
   if (stateFile !== undefined && codec === undefined) {
-    say(io, '--state: this build of nip34-sync has no engine snapshot codec (encodeSyncEngine / decodeSyncEngine)')
+    say(io, '--state: this build of nip34-sync has no engine snapshot codec (encodeEngine / decodeEngine)')
     return EXIT.failure
   }
   let initialEngine

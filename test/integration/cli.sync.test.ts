@@ -107,11 +107,16 @@ describe('nip34-sync sync', () => {
       return
     }
     const first = await cli([...base(), '--once', '--timeout', '60', '--state', state])
-    expect(first.code).toBe(0)
+    expect(first.code, first.stderr).toBe(0)
     expect(first.stderr).toContain('a first run')
     const second = await cli([...base(), '--once', '--timeout', '60', '--state', state])
-    expect(second.code).toBe(0)
+    expect(second.code, second.stderr).toBe(0)
     expect(second.stderr).toContain(`resumed from ${state}`)
+    // the first run fetched the remote's history from the beginning; the second resumes it from its last EOSE
+    expect(first.stderr).not.toMatch(new RegExp(`${remote.url}#\\d+: \\d+ REQs, history since`))
+    expect(second.stderr).toMatch(new RegExp(`${remote.url}#\\d+: \\d+ REQs, history since`))
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { engine: { relays: Array<{ relay: string; lastEose?: number }> } }
+    expect(saved.engine.relays.find((r) => r.relay === remote.url)?.lastEose).toBeGreaterThan(0)
     // a file that is not a state file is refused, not overwritten
     writeFileSync(state, '{"hello":1}')
     const bad = await cli([...base(), '--once', '--state', state])
