@@ -19,21 +19,22 @@
  *
  * @since 0.2.0
  */
-import { option as O } from 'fp-ts'
+import { either as E, option as O } from 'fp-ts'
 import type { SyncConfig } from '../config/Config.js'
 import { fromRelayTargets, relayTarget, type RelayIndex, type RelayTarget } from '../relays/RelayIndex.js'
 import type { RepoIndex } from '../repo/RepoIndex.js'
 import { compareStrings } from '../util/sorted.js'
 import { onEvents, onHeld, onTick } from './events.js'
-import { onClosed, onConnected, onDisconnected, onEose, onLimits, onTimeout } from './feedback.js'
-import { invalid, readInput, unchanged } from './input.js'
+import { onClosed, onConnected, onDisconnected, onEose, onLimits, onNotice, onTimeout } from './feedback.js'
+import { invalid, readInput } from './input.js'
 import { data, emptyEngine, make, wrap } from './state.js'
-import { isSettledRelay } from './status.js'
-import type { EngineOptions, RelayStatus, StepResult, SyncEngine } from './types.js'
+import { isSettledRelay, nextDue, relayStatus } from './status.js'
+import type { EngineOptions, EngineRestore, EngineSnapshot, EngineSnapshotError, RelayStatus, StepResult, SyncEngine } from './types.js'
+import { decode, encode } from './codec.js'
 import type { EngineInput } from './types.js'
 
-export { DEFAULT_MAX_CONNECTIONS_PER_RELAY } from './types.js'
-export type { EngineInput, EngineOptions, EngineProblem, RelayStatus, StepResult, SyncEngine } from './types.js'
+export { DEFAULT_MAX_CONNECTIONS_PER_RELAY, DEFAULT_REQUEST_TIMEOUT } from './types.js'
+export type { EngineInput, EngineOptions, EngineProblem, EngineRestore, EngineSnapshot, EngineSnapshotError, RelayStatus, StepResult, SyncEngine } from './types.js'
 
 /**
  * The engine of a host that knows nothing and has asked nothing, under a configuration with no
@@ -162,23 +163,10 @@ export const engineRelay =
   (relay: string) =>
   (engine: SyncEngine): O.Option<RelayStatus> => {
     if (typeof relay !== 'string') return O.none
-    const rs = data(engine).relays.get(relay)
+    const d = data(engine)
+    const rs = d.relays.get(relay)
     if (rs === undefined) return O.none
-    return O.some({
-      relay,
-      limits: rs.limits,
-      lastEose: rs.lastEose,
-      plan: rs.plan,
-      overflow: rs.overflow,
-      connections: rs.conns.map((c, socket) => ({
-        socket,
-        up: c.up,
-        live: [...c.live.values()].map((l) => ({ slot: l.slot, id: l.wire, status: l.status })),
-        history: rs.runs.filter((r) => r.socket === socket).map((r) => ({ slot: r.slot, id: r.wire, status: r.status }))
-      })),
-      queuedHistory: rs.runs.filter((r) => r.socket === -1).length,
-      settled: isSettledRelay(rs)
-    })
+    return O.some(relayStatus(rs, d.learned.get(relay)))
   }
 
 /**
@@ -193,6 +181,80 @@ export const engineRelay =
  * @since 0.2.0
  */
 export const engineRelays = (engine: SyncEngine): ReadonlyArray<string> => [...data(engine).relays.keys()].sort(compareStrings)
+
+/**
+ * The earliest time (unix seconds) something of the engine is due: a retry after its backoff, a
+ * connection to open again. `undefined` when nothing waits (then only new events or feedback
+ * make work). A host sends a `Tick` at that time (it may tick more often; a `Tick` also retries a
+ * `REQ` unanswered for `requestTimeout` seconds).
+ *
+ * @example
+ * import { emptySyncEngine, engineNextDue } from 'nip34-sync'
+ *
+ * assert.strictEqual(engineNextDue(emptySyncEngine), undefined)
+ *
+ * @category destructors
+ * @since 0.3.0
+ */
+export const engineNextDue = (engine: SyncEngine): number | undefined => {
+  let due: number | undefined
+  for (const rs of data(engine).relays.values()) {
+    const t = nextDue(rs)
+    if (t !== undefined && (due === undefined || t < due)) due = t
+  }
+  return due
+}
+
+/**
+ * The engine as plain JSON, to restore with {@link decodeEngine} after a restart: per relay the
+ * time of its last `EOSE`, its announced limits and the caps its refusals taught, and the
+ * repositories in purgatory. What is in flight is not kept (sockets do not survive a restart);
+ * the repository index is kept by `encodeRepoIndex` and handed back to {@link decodeEngine}.
+ *
+ * @example
+ * import { decodeEngine, encodeEngine, syncEngine } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const config = { ownRelays: ['wss://g.example'] }
+ * const snapshot = encodeEngine(syncEngine(config))
+ * assert.strictEqual(snapshot.format, 'nip34-sync/Engine')
+ * assert.strictEqual(E.isRight(decodeEngine(JSON.parse(JSON.stringify(snapshot)), { config })), true)
+ *
+ * @category destructors
+ * @since 0.3.0
+ */
+export const encodeEngine = (engine: SyncEngine): EngineSnapshot => encode(data(engine))
+
+/**
+ * An engine from an {@link EngineSnapshot} (the value or its JSON text), under a configuration
+ * and options, with a repository index (`decodeRepoIndex` of the index saved beside it; default
+ * empty). Relays come back as the first `Events` step plans them (step one, even with no events,
+ * to reconnect): each fetches its history from its last `EOSE` minus the reconnect window, under
+ * the limits it had announced and the caps its refusals taught. Total: any value that is not a
+ * snapshot of this version is a `Left` (read once, into a plain copy; nothing throws).
+ *
+ * @example
+ * import { decodeEngine } from 'nip34-sync'
+ * import { either as E } from 'fp-ts'
+ *
+ * const config = { ownRelays: ['wss://g.example'] }
+ * const bad = decodeEngine({ format: 'something else' }, { config })
+ * assert.strictEqual(E.isLeft(bad) && bad.left.code, 'format')
+ * assert.strictEqual(E.isLeft(decodeEngine('{"trunc', { config })) , true)
+ *
+ * @category constructors
+ * @since 0.3.0
+ */
+export const decodeEngine = (input: unknown, restore: EngineRestore): E.Either<EngineSnapshotError, SyncEngine> => {
+  try {
+    // each field read once; the configuration and options are checked as `syncEngine` checks them
+    const o: Record<string, unknown> = {}
+    if (typeof restore === 'object' && restore !== null) for (const k of ['config', 'options', 'index']) o[k] = (restore as unknown as Record<string, unknown>)[k]
+    return E.map(wrap)(decode(input, o['config'], o['options'], o['index']))
+  } catch (e) {
+    return E.left({ code: 'invalid', message: `internal error: ${e instanceof Error ? e.message : 'unknown'}` })
+  }
+}
 
 /**
  * The one step: applies one input to the engine and says what to send. Events go through
@@ -238,7 +300,7 @@ export const step =
         case 'Closed':
           return onClosed(engine, d, r, now)
         case 'Notice':
-          return unchanged(engine, [{ code: 'notice', relay: r.relay ?? '', socket: r.socket, message: r.text }])
+          return onNotice(engine, d, r, now)
         case 'Timeout':
           return onTimeout(engine, d, r, now)
         case 'Connected':

@@ -12,6 +12,8 @@ import { addedTarget, type RelayBatch } from '../wire/Wire.js'
 import { invalid, result, unchanged, type Read } from './input.js'
 import { addJob, replan, split } from './plan.js'
 import { byRelay, closeRelay, reconcile } from './reconcile.js'
+import { expire } from './feedback.js'
+import { reconnectSince } from './Lifecycle.js'
 import { freshRelay, limitsOf, wrap, type EngineData } from './state.js'
 import type { EngineProblem, StepResult, SyncEngine } from './types.js'
 
@@ -30,6 +32,7 @@ export const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
   const problems: Array<EngineProblem> = []
   const batches: Array<RelayBatch> = []
   let relays = d.relays
+  let memory = d.memory
   for (const [relay, list] of perRelay) {
     const target = O.toUndefined(relayTarget(relay)(desired))
     const before = relays.get(relay)
@@ -38,16 +41,20 @@ export const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
       relays = relays.delete(relay)
       continue
     }
-    let rs = replan({ ...(before ?? freshRelay(relay, limitsOf(d, relay))), target: split(target, d.held) }, d.options, problems)
+    // a relay restored from a snapshot: its history resumes from its last EOSE
+    const remembered = before === undefined ? memory.get(relay) : undefined
+    if (remembered !== undefined) memory = memory.delete(relay)
+    const since = remembered === undefined ? undefined : reconnectSince(remembered, d.options.window)
+    let rs = replan({ ...(before ?? { ...freshRelay(relay, limitsOf(d, relay)), lastEose: remembered }), target: split(target, d.held) }, d.options, problems)
     for (const a of list) {
       const added = O.toUndefined(addedTarget(a))
-      if (added !== undefined) rs = addJob(rs, split(added, d.held), undefined, a._tag === 'SpawnRelay', problems)
+      if (added !== undefined) rs = addJob(rs, split(added, d.held), since, a._tag === 'SpawnRelay', problems)
     }
     const next = reconcile(rs, d.options, now, list)
     batches.push(...next.batches)
     relays = relays.set(relay, next.rs)
   }
-  return result({ ...d, index: applied.index, desired, relays, now }, byRelay(batches), problems, applied.rejected)
+  return result({ ...d, index: applied.index, desired, relays, memory, now }, byRelay(batches), problems, applied.rejected)
 }
 
 /** Purgatory changed: relays with a repository that entered or left it are re-planned; what left it gets its full history. */
@@ -82,7 +89,7 @@ export const onTick = (d: EngineData, now: number): StepResult => {
   const batches: Array<RelayBatch> = []
   let relays = d.relays
   for (const [relay, rs] of d.relays) {
-    const next = reconcile(rs, d.options, now, [])
+    const next = reconcile(expire(rs, d.options.requestTimeout, now), d.options, now, [])
     if (next.batches.length > 0) {
       batches.push(...next.batches)
       relays = relays.set(relay, next.rs)

@@ -8,7 +8,7 @@ import { liveSubscriptionBudget } from '../config/Limits.js'
 import type { RelayTarget } from '../relays/RelayIndex.js'
 import type { Subscription } from '../wire/Wire.js'
 import { historyPlan } from '../wire/batches.js'
-import { layout, liveMode } from '../wire/layout.js'
+import { planLive } from './slots.js'
 import { startPaging } from './Lifecycle.js'
 import type { Options, RelayState, Run } from './state.js'
 import type { EngineProblem } from './types.js'
@@ -22,16 +22,18 @@ export const freezeSubscription = (s: Subscription): Subscription => {
   return Object.freeze(s)
 }
 
-/** The live plan of a target, cut over up to `maxConnections` connections of one budget each. */
+/**
+ * The live plan of a target, cut over up to `maxConnections` connections of one budget each.
+ * The layout follows the change from the previous one (`slots.ts`); a subscription stays on the
+ * connection it was on, and new ones go to the first connection with room, so a change sends
+ * only the subscriptions it changed, never a shift of the others from one connection to the next.
+ */
 export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem>): RelayState => {
-  if (rs.target === undefined) return { ...rs, plan: [], overflow: [], folded: 0 }
+  if (rs.target === undefined) return { ...rs, plan: [], overflow: [], folded: 0, slots: undefined }
   const budget = liveSubscriptionBudget(rs.limits)
   const total = budget * o.maxConnections
-  const l = layout(rs.target, rs.limits, { ...liveMode(rs.limits), budget: total })
-  const plan: Array<ReadonlyArray<Subscription>> = []
   // frozen (deeply): a plan is shared with the host, and its digests are remembered per filters array
-  const subs = l.subscriptions.map(freezeSubscription)
-  for (let i = 0; i < subs.length; i += budget) plan.push(Object.freeze(subs.slice(i, i + budget)))
+  const l = planLive(rs.slots, rs.target, rs.limits, total, freezeSubscription)
   for (const p of l.problems) {
     if (p.code === 'over-budget')
       problems.push({
@@ -41,7 +43,47 @@ export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem
       })
     else problems.push({ ...p, relay: rs.relay })
   }
-  return { ...rs, plan, overflow: l.overflow, folded: l.folded }
+  return { ...rs, plan: assign(rs.plan, l.subscriptions, budget, o.maxConnections), overflow: l.overflow, folded: l.folded, slots: l.slots }
+}
+
+/**
+ * Subscriptions (in key order, at most `budget × connections`) cut over connections: each one on
+ * the connection it was on in `before` while that has room, the rest on the first with room.
+ * Each connection's list keeps the key order.
+ */
+export const assign = (
+  before: ReadonlyArray<ReadonlyArray<Subscription>>,
+  subs: ReadonlyArray<Subscription>,
+  budget: number,
+  connections: number
+): ReadonlyArray<ReadonlyArray<Subscription>> => {
+  const was = new Map<string, number>()
+  before.forEach((list, k) => {
+    for (const s of list) was.set(s.id, k)
+  })
+  const count: Array<number> = []
+  const at = new Map<string, number>()
+  for (const s of subs) {
+    const k = was.get(s.id)
+    if (k !== undefined && k < connections && (count[k] ?? 0) < budget) {
+      at.set(s.id, k)
+      count[k] = (count[k] ?? 0) + 1
+    }
+  }
+  let k = 0
+  for (const s of subs) {
+    if (at.has(s.id)) continue
+    while ((count[k] ?? 0) >= budget) k++
+    at.set(s.id, k)
+    count[k] = (count[k] ?? 0) + 1
+  }
+  const plan: Array<Array<Subscription>> = []
+  for (const s of subs) {
+    const c = at.get(s.id) as number
+    while (plan.length <= c) plan.push([])
+    ;(plan[c] as Array<Subscription>).push(s)
+  }
+  return plan.map((list) => Object.freeze(list))
 }
 
 /** Queues the history of `target` from `since` as a new job. */
@@ -67,7 +109,8 @@ export const addJob = (rs: RelayState, target: FilterTarget, since: number | und
     wire: '',
     mayBeOpen: false,
     retryAt: 0,
-    failures: 0
+    failures: 0,
+    sentAt: 0
   }))
   return { ...rs, jobs: [...rs.jobs, { id, target, since, discovery }], runs: [...rs.runs, ...runs] }
 }

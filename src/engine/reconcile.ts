@@ -118,14 +118,14 @@ export const reconcile = (
       if (l !== undefined && l.status === 'open') {
         // nothing outstanding on this id: a REQ with it replaces the subscription (NIP-01)
         e.reqs.push(['REQ', l.wire, ...s.filters])
-        live.set(s.id, { ...l, digest: d, status: 'pending' })
+        live.set(s.id, { ...l, digest: d, status: 'pending', sentAt: now })
         continue
       }
       // an answer may still come for the old attempt: a new attempt, a new id
       if (l !== undefined && (l.status === 'pending' || l.mayBeOpen)) e.closes.push(l.wire)
       const wire = fresh('l', s.id)
       e.reqs.push(['REQ', wire, ...s.filters])
-      live.set(s.id, { slot: s.id, wire, digest: d, status: 'pending', mayBeOpen: false, retryAt: 0, failures: l?.failures ?? 0 })
+      live.set(s.id, { slot: s.id, wire, digest: d, status: 'pending', mayBeOpen: false, retryAt: 0, failures: l?.failures ?? 0, sentAt: now })
     }
     // history attempts of this connection that failed: close what may be open, put them back in the queue
     for (let i = 0; i < runs.length; i++) {
@@ -146,7 +146,7 @@ export const reconcile = (
       const wire = fresh('h', r.slot)
       e.reqs.push(['REQ', wire, ...filters])
       e.history.push({ id: wire, slot: r.slot, filters })
-      runs[i] = { ...r, status: 'pending', socket: k, wire, mayBeOpen: false }
+      runs[i] = { ...r, status: 'pending', socket: k, wire, mayBeOpen: false, sentAt: now }
       free--
     }
     conns[k] = { ...c, live }

@@ -5,14 +5,15 @@
  */
 import { Map as IMap } from 'immutable'
 import { resolveConfig, type ResolvedConfig } from '../config/Config.js'
-import { limitsFor, type LimitsInput, type RelayLimits } from '../config/Limits.js'
+import { limitsFor, relayLimits, type LimitsInput, type RelayLimits } from '../config/Limits.js'
 import type { FilterTarget } from '../wire/Filters.js'
 import type { Subscription } from '../wire/Wire.js'
 import type { PageCursor } from './Lifecycle.js'
+import type { SlotLayout } from './slots.js'
 import { DEFAULT_RECONNECT_WINDOW, MAX_TIMESTAMP } from './Lifecycle.js'
 import { emptyRelayIndex, type RelayIndex } from '../relays/RelayIndex.js'
 import { emptyRepoIndex, type RepoIndex } from '../repo/RepoIndex.js'
-import { DEFAULT_MAX_CONNECTIONS_PER_RELAY, type SyncEngine } from './types.js'
+import { DEFAULT_MAX_CONNECTIONS_PER_RELAY, DEFAULT_REQUEST_TIMEOUT, type SyncEngine } from './types.js'
 
 export type LiveStatus = 'pending' | 'open' | 'failed'
 
@@ -26,6 +27,8 @@ export interface Live {
   readonly mayBeOpen: boolean
   readonly retryAt: number
   readonly failures: number
+  /** When the current attempt's `REQ` went out (for the engine's own request timeout). */
+  readonly sentAt: number
 }
 
 export interface Conn {
@@ -47,6 +50,8 @@ export interface Run {
   readonly mayBeOpen: boolean
   readonly retryAt: number
   readonly failures: number
+  /** When the current attempt's `REQ` went out. */
+  readonly sentAt: number
 }
 
 /** What a history fetch was asked for: kept so that new limits can lay it out again. */
@@ -73,6 +78,8 @@ export interface RelayState {
   readonly resume: boolean
   /** The attempt counter: every fresh subscription id folds it in. */
   readonly seq: number
+  /** What the live plan was laid out from, so that the next change re-plans only what it touches. */
+  readonly slots: SlotLayout | undefined
 }
 
 export interface Options {
@@ -81,6 +88,8 @@ export interface Options {
   readonly limits: LimitsInput | undefined
   readonly retryDelay: number
   readonly maxRetryDelay: number
+  /** Seconds a `REQ` may wait for its `EOSE` or `CLOSED` before a `Tick` retries it (0: only the host's `Timeout`). */
+  readonly requestTimeout: number
 }
 
 export interface EngineData {
@@ -93,6 +102,17 @@ export interface EngineData {
   /** Repositories in GRASP-01 purgatory: synced state-only. */
   readonly held: ReadonlySet<string>
   readonly now: number
+  /** Limits learned from a relay's refusals (`CLOSED`/`NOTICE`): caps on top of its announced or default limits. */
+  readonly learned: IMap<string, LearnedLimits>
+  /** The last `EOSE` of relays restored from a snapshot and not yet planned again: their history resumes from it. */
+  readonly memory: IMap<string, number>
+}
+
+/** What refusals taught about a relay: the largest values it accepted, each at most the announced one. */
+export interface LearnedLimits {
+  readonly maxSubscriptions?: number
+  readonly maxFiltersPerReq?: number
+  readonly maxMessageBytes?: number
 }
 
 /** The values this module made: a value is an engine when it is in here (O(1), unforgeable). */
@@ -110,7 +130,7 @@ export const readOptions = (u: unknown): Options => {
   const o: Record<string, unknown> = {}
   try {
     if (typeof u === 'object' && u !== null)
-      for (const k of ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay']) o[k] = (u as Record<string, unknown>)[k]
+      for (const k of ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay', 'requestTimeout']) o[k] = (u as Record<string, unknown>)[k]
   } catch {
     // a throwing getter: the defaults
   }
@@ -120,7 +140,8 @@ export const readOptions = (u: unknown): Options => {
     window: num(o['reconnectWindow'], DEFAULT_RECONNECT_WINDOW, 0, MAX_TIMESTAMP),
     limits: typeof limits === 'function' || (typeof limits === 'object' && limits !== null) ? (limits as LimitsInput) : undefined,
     retryDelay: num(o['retryDelay'], 5, 0, 86_400),
-    maxRetryDelay: num(o['maxRetryDelay'], 300, 0, 86_400)
+    maxRetryDelay: num(o['maxRetryDelay'], 300, 0, 86_400),
+    requestTimeout: num(o['requestTimeout'], DEFAULT_REQUEST_TIMEOUT, 0, 86_400)
   }
 }
 
@@ -132,7 +153,9 @@ export const make = (config: unknown, options: unknown): EngineData => ({
   relays: IMap(),
   limits: IMap(),
   held: new Set(),
-  now: 0
+  now: 0,
+  learned: IMap(),
+  memory: IMap()
 })
 
 export const emptyData: EngineData = make({ ownRelays: [] }, {})
@@ -154,14 +177,34 @@ export const freshRelay = (relay: string, limits: RelayLimits): RelayState => ({
   runs: [],
   lastEose: undefined,
   resume: false,
-  seq: 0
+  seq: 0,
+  slots: undefined
 })
 
 export const backoff = (o: Options, failures: number): number => Math.min(o.maxRetryDelay, o.retryDelay * 2 ** Math.max(0, Math.min(30, failures - 1)))
 
 export const CLOSED_CONN: Conn = { up: false, live: new Map(), failures: 0, retryAt: -Infinity }
 
-export const limitsOf = (d: EngineData, relay: string): RelayLimits => d.limits.get(relay) ?? limitsFor(d.options.limits)(relay)
+/** A relay's limits: announced (a `Limits` input) or from the options, tightened by what its refusals taught. */
+export const limitsOf = (d: EngineData, relay: string): RelayLimits => tighten(d.limits.get(relay) ?? limitsFor(d.options.limits)(relay), d.learned.get(relay))
+
+/**
+ * Limits tightened by learned caps. History keeps a quarter of the subscriptions (at least one)
+ * when `maxSubscriptions` is cut, so the live plan keeps most of them.
+ */
+export const tighten = (l: RelayLimits, learned: LearnedLimits | undefined): RelayLimits => {
+  if (learned === undefined) return l
+  const maxSubscriptions = Math.min(l.maxSubscriptions, learned.maxSubscriptions ?? Infinity)
+  const reservedSubscriptions =
+    maxSubscriptions === l.maxSubscriptions ? l.reservedSubscriptions : maxSubscriptions < 2 ? 0 : Math.min(l.reservedSubscriptions, Math.max(1, Math.floor(maxSubscriptions / 4)))
+  return relayLimits({
+    ...l,
+    maxSubscriptions,
+    reservedSubscriptions,
+    maxFiltersPerReq: Math.min(l.maxFiltersPerReq, learned.maxFiltersPerReq ?? Infinity),
+    maxMessageBytes: Math.min(l.maxMessageBytes, learned.maxMessageBytes ?? Infinity)
+  }).limits
+}
 
 export const setConn = (rs: RelayState, k: number, c: Conn): RelayState => {
   const conns = [...rs.conns]

@@ -3,7 +3,8 @@
  *
  * @internal
  */
-import type { RelayState } from './state.js'
+import type { LearnedLimits, RelayState } from './state.js'
+import type { RelayStatus } from './types.js'
 import { digest } from '../wire/batches.js'
 
 export const isSettledRelay = (rs: RelayState): boolean => {
@@ -22,4 +23,69 @@ export const isSettledRelay = (rs: RelayState): boolean => {
     }
   }
   return true
+}
+
+/** The earliest time a retry or a reconnect of the relay is due (`undefined`: none waits). */
+export const nextDue = (rs: RelayState): number | undefined => {
+  let due = Infinity
+  for (let k = 0; k < rs.conns.length; k++) {
+    const c = rs.conns[k]
+    if (c === undefined) continue
+    if (!c.up) {
+      if ((rs.plan[k] ?? []).length > 0) due = Math.min(due, c.retryAt)
+      continue
+    }
+    for (const l of c.live.values()) if (l.status === 'failed') due = Math.min(due, l.retryAt)
+  }
+  for (let k = rs.conns.length; k < rs.plan.length; k++) if ((rs.plan[k] ?? []).length > 0) due = Math.min(due, -Infinity)
+  for (const r of rs.runs) if (r.status === 'failed') due = Math.min(due, r.retryAt)
+  return due === Infinity ? undefined : Math.max(0, due)
+}
+
+/** One relay's state as plain data. */
+export const relayStatus = (rs: RelayState, learned: LearnedLimits | undefined): RelayStatus => {
+  let open = 0
+  let inFlight = 0
+  const connections = rs.conns.map((c, socket) => {
+    const history = rs.runs.filter((r) => r.socket === socket)
+    const want = new Map((rs.plan[socket] ?? []).map((s) => [s.id, digest(s.filters)]))
+    let o = 0
+    let pending = 0
+    for (const l of c.live.values()) {
+      if (l.status === 'pending') pending++
+      else if (l.status === 'open' && want.get(l.slot) === l.digest) o++
+    }
+    for (const r of history) if (r.status === 'pending') pending++
+    open += o
+    inFlight += pending
+    return {
+      socket,
+      up: c.up,
+      live: [...c.live.values()].map((l) => ({ slot: l.slot, id: l.wire, status: l.status })),
+      history: history.map((r) => ({ slot: r.slot, id: r.wire, status: r.status })),
+      inFlight: pending,
+      open: o,
+      failures: c.failures,
+      reconnectAt: c.up ? undefined : Number.isFinite(c.retryAt) ? c.retryAt : undefined
+    }
+  })
+  const settled = isSettledRelay(rs)
+  return {
+    relay: rs.relay,
+    limits: rs.limits,
+    lastEose: rs.lastEose,
+    plan: rs.plan,
+    overflow: rs.overflow,
+    connections,
+    queuedHistory: rs.runs.filter((r) => r.socket === -1).length,
+    settled,
+    connected: rs.conns.some((c) => c.up),
+    subscriptions: rs.plan.reduce((n, p) => n + p.length, 0),
+    open,
+    inFlight,
+    historyLeft: rs.runs.length,
+    caughtUp: settled,
+    nextDue: nextDue(rs),
+    learned: { ...(learned ?? {}) }
+  }
 }

@@ -4,6 +4,8 @@
  * @internal
  */
 import type { LimitsInput, RelayLimits } from '../config/Limits.js'
+import type { SyncConfig } from '../config/Config.js'
+import type { RepoIndex } from '../repo/RepoIndex.js'
 import type { Rejection } from '../model/Rejection.js'
 import type { PlanProblem, RelayBatch, Subscription } from '../wire/Wire.js'
 
@@ -51,7 +53,28 @@ export interface EngineOptions {
   readonly retryDelay?: number
   /** The longest retry delay, in seconds (default 300). */
   readonly maxRetryDelay?: number
+  /**
+   * Seconds a `REQ` may wait for its `EOSE` or `CLOSED`: past it, a `Tick` fails the attempt as a
+   * `Timeout` input would (`CLOSE`, then a retry under a new id). Default
+   * {@link DEFAULT_REQUEST_TIMEOUT}; 0 turns it off (the host's `Timeout` inputs only).
+   *
+   * @since 0.3.0
+   */
+  readonly requestTimeout?: number
 }
+
+/**
+ * The default of `requestTimeout`: a `REQ` unanswered for 60 seconds is retried by the next `Tick`.
+ *
+ * @example
+ * import { DEFAULT_REQUEST_TIMEOUT } from 'nip34-sync'
+ *
+ * assert.strictEqual(DEFAULT_REQUEST_TIMEOUT, 60)
+ *
+ * @category constants
+ * @since 0.3.0
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 60
 
 /**
  * The default of `maxConnectionsPerRelay`: 8 connections of 18 live subscriptions each under
@@ -121,7 +144,7 @@ export type EngineInput =
  * @since 0.2.0
  */
 export interface EngineProblem {
-  readonly code: PlanProblem['code'] | 'invalid-input' | 'closed' | 'notice' | 'invalid-limits'
+  readonly code: PlanProblem['code'] | 'invalid-input' | 'closed' | 'notice' | 'invalid-limits' | 'learned-limits'
   /** The relay concerned (`''` for none). */
   readonly relay: string
   readonly socket?: number
@@ -177,8 +200,85 @@ export interface RelayStatus {
     readonly up: boolean
     readonly live: ReadonlyArray<{ readonly slot: string; readonly id: string; readonly status: 'pending' | 'open' | 'failed' }>
     readonly history: ReadonlyArray<{ readonly slot: string; readonly id: string; readonly status: 'queued' | 'pending' | 'failed' }>
+    /** `REQ`s of this connection waiting for their `EOSE` or `CLOSED` (live and history). @since 0.3.0 */
+    readonly inFlight: number
+    /** Live subscriptions of this connection whose `EOSE` arrived. @since 0.3.0 */
+    readonly open: number
+    /** Drops of this connection in a row (reset by `Connected`). @since 0.3.0 */
+    readonly failures: number
+    /** When a closed connection is opened again (unix seconds; `undefined` while it is up). @since 0.3.0 */
+    readonly reconnectAt: number | undefined
   }>
   /** History subscriptions waiting for room on a connection. */
   readonly queuedHistory: number
   readonly settled: boolean
+  /** Some connection to the relay is up. @since 0.3.0 */
+  readonly connected: boolean
+  /** Live subscriptions the plan asks for, over all connections (discovery included). @since 0.3.0 */
+  readonly subscriptions: number
+  /** Live subscriptions open (their `EOSE` received with the planned filters), over all connections. @since 0.3.0 */
+  readonly open: number
+  /** `REQ`s sent and not answered yet (`EOSE` or `CLOSED`), live and history, over all connections. @since 0.3.0 */
+  readonly inFlight: number
+  /** History subscriptions still to fetch: running or queued. @since 0.3.0 */
+  readonly historyLeft: number
+  /**
+   * Caught up: every live subscription of the plan is open with its planned filters and no
+   * history is left to fetch (the same as `settled`). From then on the relay's events arrive live.
+   *
+   * @since 0.3.0
+   */
+  readonly caughtUp: boolean
+  /** The earliest time (unix seconds) a retry or a reconnect of this relay is due; `undefined` when none waits. @since 0.3.0 */
+  readonly nextDue: number | undefined
+  /** Caps learned from the relay's refusals (`CLOSED` or `NOTICE` "too many …"), already applied in `limits`; `{}` when none. @since 0.3.0 */
+  readonly learned: { readonly maxSubscriptions?: number; readonly maxFiltersPerReq?: number; readonly maxMessageBytes?: number }
+}
+
+/**
+ * An engine as plain JSON ({@link encodeEngine}): per relay the time of its last `EOSE`, the
+ * limits it announced and the caps its refusals taught; the repositories in purgatory; the time.
+ * What is in flight is not kept (sockets do not survive a restart), nor the repository index
+ * (`encodeRepoIndex` keeps it).
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface EngineSnapshot {
+  readonly format: 'nip34-sync/Engine'
+  readonly version: 1
+  readonly now: number
+  readonly held: ReadonlyArray<string>
+  readonly relays: ReadonlyArray<{
+    readonly relay: string
+    readonly lastEose?: number
+    readonly limits?: RelayLimits
+    readonly learned?: { readonly maxSubscriptions?: number; readonly maxFiltersPerReq?: number; readonly maxMessageBytes?: number }
+  }>
+}
+
+/**
+ * Why {@link decodeEngine} refused a value: `not-json` (a string that does not parse), `format`
+ * (not an engine snapshot, or another version), `invalid` (a field that does not have its shape,
+ * or an `index` that is not a `RepoIndex`), with a message naming the field.
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface EngineSnapshotError {
+  readonly code: 'not-json' | 'format' | 'invalid'
+  readonly message: string
+}
+
+/**
+ * What {@link decodeEngine} restores an engine with: the configuration and options (as for
+ * `syncEngine`) and the repository index (default: empty).
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface EngineRestore {
+  readonly config: SyncConfig
+  readonly options?: EngineOptions
+  readonly index?: RepoIndex
 }
