@@ -389,18 +389,31 @@ export const layout = (target: FilterTarget, limits: RelayLimits, mode: Mode): L
   const atoms = atomsOf(prepared, limits, problems)
   const choice = mode.strategy ?? 'exact'
   if (choice !== 'auto') return layoutAtoms(atoms, problems, limits, mode, choice)
-  // the choice reads the slot counts before folding (the connections each strategy needs with no
-  // cap), so it depends on the target and the limits only; only the chosen layout is rendered
+  const chosen = choose(atoms, limits, mode)
+  return layoutAtoms(atoms, problems, limits, mode, chosen.strategy, chosen.slots)
+}
+
+/**
+ * The `auto` choice: it reads the slot counts before folding (the connections each strategy needs
+ * with no cap), so it depends on the atoms, the limits and the mode's variant only.
+ */
+const choose = (atoms: ReadonlyArray<Atom>, limits: RelayLimits, mode: Mode): { readonly strategy: Strategy; readonly slots: Array<Unit> } => {
   const per = mode.connectionBudget ?? mode.budget
   const fixed = mode.discovery ? 1 : 0
   const exact = slotsOf(atoms, limits, mode, false)
   const exactConnections = connectionsFor(exact.length + fixed, per)
-  if (exactConnections <= 1) return layoutAtoms(atoms, problems, limits, mode, 'exact', exact)
+  if (exactConnections <= 1) return { strategy: 'exact', slots: exact }
   const owners = slotsOf(atoms, limits, mode, true)
-  return connectionsFor(owners.length + fixed, per) < exactConnections
-    ? layoutAtoms(atoms, problems, limits, mode, 'owners', owners)
-    : layoutAtoms(atoms, problems, limits, mode, 'exact', exact)
+  return connectionsFor(owners.length + fixed, per) < exactConnections ? { strategy: 'owners', slots: owners } : { strategy: 'exact', slots: exact }
 }
+
+/**
+ * The strategy `auto` picks for a target under a mode (for an incremental planner that lays out
+ * parts of a target with a fixed strategy: it must use the whole target's choice). Costs the slot
+ * split of both strategies, not their rendering.
+ */
+export const chooseStrategy = (target: FilterTarget, limits: RelayLimits, mode: Mode): Strategy =>
+  choose(atomsOf(prepare(target), limits, []), limits, mode).strategy
 
 /** Connections of `per` subscriptions that `n` subscriptions need (at least 1). */
 const connectionsFor = (n: number, per: number | undefined): number =>

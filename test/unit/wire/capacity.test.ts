@@ -22,7 +22,7 @@ import { relayCapacity } from '../../../src/wire/Capacity.js'
 import { checkMessage } from '../../../src/wire/Wire.js'
 import { defaultRelayLimits, liveSubscriptionBudget, relayLimits, type RelayLimits } from '../../../src/config/Limits.js'
 import { emptyRelayIndex, fromRelayTargets, relayTarget, relays, type RelayIndex, type RelayTarget } from '../../../src/relays/RelayIndex.js'
-import { capacityLayout, layout, historyMode, liveMode, type Layout, type Subscription } from '../../../src/wire/layout.js'
+import { capacityLayout, chooseStrategy, layout, historyMode, liveMode, type Layout, type Subscription } from '../../../src/wire/layout.js'
 import { sha256Hex } from '../../../src/util/hash.js'
 import { RELAYS, eventNearArb, limitsArb, targetSpecArb, toTarget, trap, wanted, withNewRepoArb, withNewRootArb, withRoot, type TargetSpec } from '../../support/wire.arbitraries.js'
 
@@ -94,6 +94,8 @@ describe('wants: the exact GRASP-02 predicate', () => {
       for (const relay of relays(index)) {
         const mode = liveMode(resolved)
         const l = layout(targetOf(index, relay), resolved, { ...mode, budget: (mode.budget ?? 1) * maxConnections, strategy })
+        // an incremental planner reads the whole target's choice: the same as the layout's
+        if (strategy === 'auto') expect(chooseStrategy(targetOf(index, relay), resolved, mode)).toBe(l.strategy)
         expect(l.subscriptions.length).toBeLessThanOrEqual(liveSubscriptionBudget(resolved) * maxConnections)
         for (const s of [...l.subscriptions, ...l.overflow]) expect(checkMessage(limits)(['REQ', s.id, ...s.filters])).toEqual([])
         const ids = [...l.subscriptions, ...l.overflow].map((s) => s.id)
