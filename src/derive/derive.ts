@@ -18,6 +18,7 @@
  */
 import { Map as IMap } from 'immutable'
 import { emptyHexSet } from '../util/hexTrie.js'
+import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
 import type { ResolvedConfig } from '../config/Config.js'
 import type { RelayUrl } from '../model/RelayUrl.js'
 import type { RepoRef } from '../model/RepoRef.js'
@@ -27,7 +28,7 @@ import { changesOf, forgetChanges, liveAnnouncement, type Changes, type IdSet, t
 
 export interface Derivation {
   /** The group of every live address. */
-  readonly groupOf: IMap<RepoRef, RepoGroup>
+  readonly groupOf: StrMap<RepoGroup>
   /** The desired targets. */
   readonly index: rel.RelayIndexData
 }
@@ -69,7 +70,7 @@ const remember = (data: RepoIndexData, fp: string, d: Derivation): void => {
 
 /** The derivation of an index by a full walk of every live address: the oracle. */
 export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Derivation => {
-  const groupOf = IMap<RepoRef, RepoGroup>().asMutable()
+  const groupOf = emptyStrMap<RepoGroup>().edit()
   const building = new Map<RelayUrl, Array<[RepoRef, IdSet]>>()
   // resolveConfig already leaves out bootstrap relays on our own hosts
   for (const b of config.bootstrapRelays) building.set(b, [])
@@ -86,20 +87,20 @@ export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Der
     }
   }
   const relays = IMap<RelayUrl, rel.Target>().withMutations((m) => {
-    for (const [relay, entries] of building) m.set(relay, rel.memberTarget(IMap(entries)))
+    for (const [relay, entries] of building) m.set(relay, rel.memberTarget(strMap(entries)))
   })
-  return { groupOf: groupOf.asImmutable(), index: rel.make(relays) }
+  return { groupOf: groupOf.done(), index: rel.make(relays) }
 }
 
 interface Edit {
   readonly from: rel.Target | undefined
-  readonly entries: IMap<RepoRef, IdSet>
+  readonly entries: StrMapEditor<IdSet>
   readonly touched: Set<RepoRef>
 }
 
 /** The derivation of `data` from the derivation of an ancestor and what changed since. */
 export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, data: RepoIndexData, changes: Changes): Derivation => {
-  const groupOf = prev.groupOf.asMutable()
+  const groupOf = prev.groupOf.edit()
   const before = prev.index.relays
   const edits = new Map<RelayUrl, Edit>()
   const edit = (relay: RelayUrl): Edit => {
@@ -107,8 +108,8 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
     if (e === undefined) {
       const from = before.get(relay)
       // derived targets hold members only: their entries are id sets
-      const entries = (from ?? rel.emptyTarget).entries as IMap<RepoRef, IdSet>
-      e = { from, entries: entries.asMutable(), touched: new Set() }
+      const entries = (from ?? rel.emptyTarget).entries as StrMap<IdSet>
+      e = { from, entries: entries.edit(), touched: new Set() }
       edits.set(relay, e)
     }
     return e
@@ -187,7 +188,7 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
   const relays = before.asMutable()
   const changed: Array<RelayUrl> = []
   for (const [relay, e] of edits) {
-    const entries = e.entries.asImmutable()
+    const entries = e.entries.done()
     const from = e.from
     if (entries.size === 0 && !bootstrap.has(relay)) {
       if (from !== undefined) {
@@ -216,9 +217,9 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
       rel.targetDeltas.set(t, { from, repos: e.touched })
     }
   }
-  if (changed.length === 0) return { groupOf: groupOf.asImmutable(), index: prev.index }
+  if (changed.length === 0) return { groupOf: groupOf.done(), index: prev.index }
   rel.forgetDelta(prev.index)
-  return { groupOf: groupOf.asImmutable(), index: rel.make(relays.asImmutable(), { from: prev.index, relays: changed }) }
+  return { groupOf: groupOf.done(), index: rel.make(relays.asImmutable(), { from: prev.index, relays: changed }) }
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { Map as IMap, is } from 'immutable'
 import { emptyHexSet } from '../util/hexTrie.js'
+import { emptyStrMap, type StrMap } from '../util/strMap.js'
 import type { IdSet } from '../repo/store.js'
 import { either as E } from 'fp-ts'
 import { relayUrl, type RelayUrl } from '../model/RelayUrl.js'
@@ -40,7 +41,7 @@ const idsOfEntry = (e: Entry | undefined): IdSet | undefined => (e === undefined
  */
 export class Target {
   constructor(
-    readonly entries: IMap<RepoRef, Entry>,
+    readonly entries: StrMap<Entry>,
     /** How many entries are orphans (0 in every derived target). */
     readonly orphans: number
   ) {}
@@ -65,17 +66,19 @@ export class Target {
   /** Repositories of the repository set (unordered). */
   repoList(): Array<RepoRef> {
     const out: Array<RepoRef> = []
-    for (const [repo, e] of this.entries) if (!(e instanceof Orphan)) out.push(repo)
+    this.entries.forEach((e, repo) => {
+      if (!(e instanceof Orphan)) out.push(repo as RepoRef)
+    })
     return out
   }
 
   /** Every (repository, non-empty id set) pair (unordered). */
   rootPairs(): Array<[RepoRef, IdSet]> {
     const out: Array<[RepoRef, IdSet]> = []
-    for (const [repo, e] of this.entries) {
+    this.entries.forEach((e, repo) => {
       const ids = idsOfEntry(e) as IdSet
-      if (ids.size > 0) out.push([repo, ids])
-    }
+      if (ids.size > 0) out.push([repo as RepoRef, ids])
+    })
     return out
   }
 
@@ -94,7 +97,7 @@ export class Target {
   }
 
   equals(other: unknown): boolean {
-    return other === this || (other instanceof Target && other.orphans === this.orphans && is(this.entries, other.entries))
+    return other === this || (other instanceof Target && other.orphans === this.orphans && this.entries.equals(other.entries))
   }
 
   hashCode(): number {
@@ -102,10 +105,10 @@ export class Target {
   }
 }
 
-export const emptyTarget: Target = new Target(IMap(), 0)
+export const emptyTarget: Target = new Target(emptyStrMap(), 0)
 
 /** A target of members only (every derived target). */
-export const memberTarget = (entries: IMap<RepoRef, IdSet>): Target => (entries.size === 0 ? emptyTarget : new Target(entries, 0))
+export const memberTarget = (entries: StrMap<IdSet>): Target => (entries.size === 0 ? emptyTarget : new Target(entries, 0))
 
 /**
  * How a target was made from an earlier one (by an incremental derivation): the repositories
@@ -193,7 +196,7 @@ export const addTo = (
   roots: Iterable<readonly [RepoRef, Iterable<string>]>
 ): Target => {
   let orphans = t.orphans
-  const m = t.entries.asMutable()
+  const m = t.entries.edit()
   for (const repo of repos) {
     const e = m.get(repo)
     if (e === undefined) m.set(repo, emptyHexSet)
@@ -213,7 +216,7 @@ export const addTo = (
       orphans++
     } else m.set(repo, e instanceof Orphan ? new Orphan(merged) : merged)
   }
-  const entries = m.asImmutable()
+  const entries = m.done()
   return entries === t.entries ? t : new Target(entries, orphans)
 }
 
@@ -224,7 +227,7 @@ export const removeFrom = (
   roots: Iterable<readonly [RepoRef, Iterable<string>]>
 ): Target => {
   let orphans = t.orphans
-  const m = t.entries.asMutable()
+  const m = t.entries.edit()
   for (const [repo, ids] of roots) {
     const e = m.get(repo)
     if (e === undefined) continue
@@ -246,6 +249,6 @@ export const removeFrom = (
       orphans++
     }
   }
-  const entries = m.asImmutable()
+  const entries = m.done()
   return entries === t.entries ? t : new Target(entries, orphans)
 }

@@ -283,11 +283,7 @@ export const repoRefs = (index: RepoIndex): ReadonlyArray<RepoRef> => {
  * @since 0.1.0
  */
 export const announcements = (index: RepoIndex): ReadonlyArray<AnnouncementInfo> =>
-  data(index)
-    .addrs.valueSeq()
-    .flatMap((s) => (s._tag === 'Live' ? [s.ann] : []))
-    .toArray()
-    .sort((a, b) => compareStrings(a.ref, b.ref))
+  [...data(index).addrs.values()].flatMap((s) => (s._tag === 'Live' ? [s.ann] : [])).sort((a, b) => compareStrings(a.ref, b.ref))
 
 /**
  * Equality of indexes: same live announcements and deletion tombstones per address, same root

@@ -26,6 +26,7 @@ import type { Announcement, Deletion, Nip34Event, RootEvent } from '../decode/Ni
 import type { RepoRef } from '../model/RepoRef.js'
 import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from '../util/hexTrie.js'
 import { intern } from '../util/intern.js'
+import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
 import { arrayEquals, compareArrays, compareStrings } from '../util/sorted.js'
 
 /** A set of event ids (compact, persistent). */
@@ -97,10 +98,10 @@ const TOO_MANY = 'too many' as const
 
 export interface RepoIndexData {
   readonly _tag: 'RepoIndex'
-  readonly addrs: IMap<RepoRef, AddrState>
+  readonly addrs: StrMap<AddrState, RepoRef>
   /** id → the root events with that id, one per author, sorted by author (almost always one). */
   readonly rootEvents: RootTable
-  readonly roots: IMap<RepoRef, IdSet>
+  readonly roots: StrMap<IdSet, RepoRef>
   readonly deletions: IMap<string, ISet<string>>
   /** Announcement id → the address(es) whose live announcement has that id (almost always one). */
   readonly liveIds: LiveIds
@@ -127,9 +128,9 @@ export const changesOf = (d: RepoIndexData): Changes | undefined => {
 const made = new WeakSet<object>()
 
 const make = (
-  addrs: IMap<RepoRef, AddrState>,
+  addrs: StrMap<AddrState, RepoRef>,
   rootEvents: RootTable,
-  roots: IMap<RepoRef, IdSet>,
+  roots: StrMap<IdSet, RepoRef>,
   deletions: IMap<string, ISet<string>>,
   liveIds: LiveIds,
   changes: ChangeLink | typeof TOO_MANY | undefined
@@ -140,7 +141,7 @@ const make = (
   return d
 }
 
-export const empty: RepoIndexData = make(IMap(), emptyTrie(false), IMap(), IMap(), emptyTrie(false), undefined)
+export const empty: RepoIndexData = make(emptyStrMap(), emptyTrie(false), emptyStrMap(), IMap(), emptyTrie(false), undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
 export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -169,7 +170,7 @@ export const fromParts = (
   for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
   const table = e.done()
   const live = new Editor<RepoRef | ReadonlyArray<RepoRef>>(emptyTrie(false))
-  const addrMap = IMap<RepoRef, AddrState>().asMutable()
+  const addrMap = emptyStrMap<AddrState, RepoRef>().edit()
   for (const [ref, s] of addrs) {
     addrMap.set(ref, s)
     if (s._tag === 'Live') linkLive(live, s.ann.id, ref)
@@ -182,10 +183,8 @@ export const fromParts = (
         if (list === undefined) ids.set(repo, [id])
         else if (list[list.length - 1] !== id) list.push(id)
       }
-  const roots = IMap<RepoRef, IdSet>().withMutations((m) => {
-    for (const [repo, list] of ids) m.set(repo, hexSet(list))
-  })
-  return make(addrMap.asImmutable(), table, roots, deletionMap.asImmutable(), live.done(), undefined)
+  const roots = strMap<IdSet, RepoRef>([...ids].map(([repo, list]): [RepoRef, IdSet] => [repo, hexSet(list)]))
+  return make(addrMap.done(), table, roots, deletionMap.asImmutable(), live.done(), undefined)
 }
 
 /** The position of an event, on its own (a tombstone keeps this, not the event). */
@@ -307,9 +306,9 @@ class Batch {
   readonly changedRoots = new Set<RepoRef>()
 
   constructor(
-    readonly addrs: Mutable<RepoRef, AddrState>,
+    readonly addrs: StrMapEditor<AddrState, RepoRef>,
     readonly rootEvents: Editor<RootFacts | ReadonlyArray<RootFacts>>,
-    readonly roots: Mutable<RepoRef, IdSet>,
+    readonly roots: StrMapEditor<IdSet, RepoRef>,
     readonly deletions: Mutable<string, ISet<string>>,
     readonly liveIds: Editor<RepoRef | ReadonlyArray<RepoRef>>
   ) {}
@@ -431,9 +430,9 @@ class Batch {
 export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Event>): RepoIndexData => {
   if (events.length === 0) return index
   const b = new Batch(
-    index.addrs.asMutable(),
+    index.addrs.edit(),
     new Editor(index.rootEvents),
-    index.roots.asMutable(),
+    index.roots.edit(),
     index.deletions.asMutable(),
     new Editor(index.liveIds)
   )
@@ -446,9 +445,9 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
   const rootEvents = b.rootEvents.done()
   if (!b.addrs.wasAltered() && rootEvents === index.rootEvents && !b.deletions.wasAltered()) return index
   return make(
-    b.addrs.asImmutable(),
+    b.addrs.done(),
     rootEvents,
-    b.roots.asImmutable(),
+    b.roots.done(),
     b.deletions.asImmutable(),
     b.liveIds.done(),
     nextChanges(index, b.changedRefs, b.changedRoots, index.addrs.size)
