@@ -119,6 +119,7 @@ export const plan = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
   if (sources.filter((s) => s === '-').length > 1) throw new UsageError('stdin (-) can be read once')
   const quiet = values.quiet === true
 
+  if (sources.includes('-') && (io.stdin as { isTTY?: boolean }).isTTY === true) say(io, 'plan: reading events (JSON lines) from the terminal; end with Ctrl-D (give FILE to read a file)')
   await enableWasmVerification()
   let engine = syncEngine(config)
   const c: Counts = { lines: 0, malformed: 0, events: 0, rejectedEvents: 0, partial: 0, ignored: 0, byCode: new Map(), ignoredKinds: new Map(), steps: 0 }
