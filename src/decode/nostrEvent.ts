@@ -46,6 +46,7 @@ const intIn = (min: number, max: number, name: string) =>
  *
  * @category codecs
  * @since 0.1.0
+ * @deprecated since 0.3.0: use {@link Nip01Event}; nostr-tools exports a NostrEvent type a host imports beside this one.
  */
 export const NostrEvent: t.Type<NostrEventShape, NostrEventShape, unknown> = (() => {
   const shape = nostrEventShape()
@@ -87,5 +88,6 @@ export function nostrEventShape() {
  *
  * @category model
  * @since 0.1.0
+ * @deprecated since 0.3.0: use {@link Nip01Event}; nostr-tools exports a NostrEvent type a host imports beside this one.
  */
 export type NostrEvent = t.TypeOf<typeof NostrEvent>
