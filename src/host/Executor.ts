@@ -738,9 +738,10 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     fetchRelayInfo(relay, o.fetch, net, o.infoTimeoutMs, signal).then(
       (doc) => {
         if (!running || signal.aborted || doc === undefined) return
-        const r = limitsFromRelayInfo(doc)
-        emit({ type: 'limits', relay, limits: r.limits, problems: r.problems.map((p) => `${p.field}: ${p.reason}`) })
+        // the document overrides what the engine uses for this relay (the host's own limits included)
         const current = O.toUndefined(engineRelay(relay)(engine))?.limits
+        const r = current === undefined ? limitsFromRelayInfo(doc) : limitsFromRelayInfo(doc, current)
+        emit({ type: 'limits', relay, limits: r.limits, problems: r.problems.map((p) => `${p.field}: ${p.reason}`) })
         if (current !== undefined && JSON.stringify(current) === JSON.stringify(r.limits)) return
         queue({ _tag: 'Limits', relay, limits: r.limits, now: nowSec() })
       },

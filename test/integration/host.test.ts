@@ -117,6 +117,8 @@ describe('the executor at its edges', () => {
     expect(accepts).toContain('application/nostr+json')
     expect(events.find((e) => e.type === 'limits')).toMatchObject({ relay, problems: [] })
     // the relay answers HTTP but no WebSocket: its connection fails and is retried by the engine
+    const end = Date.now() + 10_000
+    while (!events.some((e) => e.type === 'disconnected') && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
     expect(events.some((e) => e.type === 'disconnected' && e.relay === relay)).toBe(true)
     await host.stop()
     await new Promise((r) => setTimeout(r, 50))
