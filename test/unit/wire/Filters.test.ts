@@ -20,7 +20,8 @@ import {
   targetFilters
 } from '../../../src/wire/Filters.js'
 import { applyBatch, emptyRepoIndex } from '../../../src/repo/RepoIndex.js'
-import { deriveTargets, fromRelayTargets, relayTarget, relays } from '../../../src/relays/RelayIndex.js'
+import { fromRelayTargets, relayTarget, relays } from '../../../src/relays/RelayIndex.js'
+import { deriveTargets } from '../../../src/derive/Targets.js'
 import type { RepoRef } from '../../../src/model/RepoRef.js'
 import { planRelay } from '../../../src/wire/Wire.js'
 import { REF_POOL, covers, event, pk, rootId, wanted, trap } from '../../support/wire.arbitraries.js'
