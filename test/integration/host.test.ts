@@ -11,6 +11,7 @@ import { engineRelay } from '../../src/index.js'
 import { createExecutor, type EventSink, type EventSource, type ExecutorEvent } from '../../src/host/index.js'
 import { pubkeyOf, secretKey, sign } from '../support/signing.js'
 import { startLoopbackRelay } from '../relay/loopbackRelay.js'
+import { holds, publish } from '../relay/client.js'
 
 const OWN = 'wss://grasp.example.com'
 
@@ -92,6 +93,29 @@ describe('the executor at its edges', () => {
       await loopback.stop()
     }
   })
+
+  it('learns the repositories from what the own relay already holds (paged), and fetches their issues from the relays they list', async () => {
+    const [own, remote] = await Promise.all([startLoopbackRelay(), startLoopbackRelay()])
+    try {
+      const n = 600 // more than one page (500) of the own relay's history
+      const t = Math.floor(Date.now() / 1000) - 3600
+      const author = secretKey('host edge author')
+      const announcements = Array.from({ length: n }, (_, i) =>
+        sign(secretKey(`host edge stored owner ${i}`), 30617, t + i, [['d', `r${i}`], ['relays', OWN, remote.url], ['clone', `https://grasp.example.com/x/r${i}.git`]])
+      )
+      const issues = announcements.map((a, i) => sign(author, 1621, t + n + i, [['a', `30617:${a.pubkey}:r${i}`]], `issue ${i}`))
+      expect(await publish(own.url, announcements)).toBe(n)
+      expect(await publish(remote.url, issues)).toBe(n)
+      const host = createExecutor({ ownRelay: OWN, storeRelay: own.url, allowRelays: [remote.url], fetch: false })
+      await host.start()
+      expect(await host.whenCaughtUp(60_000)).toBe(true)
+      expect((await holds(own.url, issues.map((e) => e.id))).size).toBe(n)
+      expect(host.state().counters).toMatchObject({ received: n, stored: n, storeFailed: 0, rejected: 0 })
+      await host.stop()
+    } finally {
+      await Promise.all([own.stop(), remote.stop()])
+    }
+  }, 90_000)
 
   it("feeds a relay's NIP-11 limits to the engine (asked with Accept: application/nostr+json)", async () => {
     const accepts: Array<string> = []
