@@ -29,7 +29,7 @@ Options of plan:
                        {"relay","socket","message":["REQ",id,...filters]|["CLOSE",id]}
   --explain RELAY      print, after the input, why RELAY is asked for each repository and root
                        ({"type":"relay"|"repo"|"excluded",...}) instead of the actions
-  --batch N            events per engine step (default 1000)
+  --batch N            events per engine step at most (default 10000)
   --now SECONDS        the time used to refuse future-dated events (default: the clock)
   --quiet, -q          no progress and no summary on stderr
 

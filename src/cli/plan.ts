@@ -113,7 +113,7 @@ export const plan = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
   checkConfig(config)
   if (values.wire === true && values.explain !== undefined) throw new UsageError('--wire and --explain print different things: give one of them')
   const output: Output = values.explain !== undefined ? 'explain' : values.wire === true ? 'wire' : 'actions'
-  const batchSize = positiveInt('batch', values.batch, 1000, 1_000_000)
+  const batchSize = positiveInt('batch', values.batch, 10_000, 1_000_000)
   const fixedNow = seconds('now', values.now)
   const sources = positionals.length === 0 ? ['-'] : positionals
   if (sources.filter((s) => s === '-').length > 1) throw new UsageError('stdin (-) can be read once')
