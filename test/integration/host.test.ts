@@ -26,6 +26,7 @@ const fixed = (events: ReadonlyArray<unknown>): EventSource => ({
 const sink: EventSink = { store: async () => undefined }
 
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
 
 let server: Server | undefined
 afterEach(async () => {
@@ -106,12 +107,18 @@ describe('the executor at its edges', () => {
       const issues = announcements.map((a, i) => sign(author, 1621, t + n + i, [['a', `30617:${a.pubkey}:r${i}`]], `issue ${i}`))
       expect(await publish(own.url, announcements)).toBe(n)
       expect(await publish(remote.url, issues)).toBe(n)
+      await new Promise((r) => setTimeout(r, 100))
+      const before = { timers: timers(), sockets: sockets() }
       const host = createExecutor({ ownRelay: OWN, storeRelay: own.url, allowRelays: [remote.url], fetch: false })
       await host.start()
       expect(await host.whenCaughtUp(60_000)).toBe(true)
       expect((await holds(own.url, issues.map((e) => e.id))).size).toBe(n)
       expect(host.state().counters).toMatchObject({ received: n, stored: n, storeFailed: 0, rejected: 0 })
+      expect(sockets()).toBeGreaterThan(before.sockets)
       await host.stop()
+      // every socket closed (both ends: the relays run in this process), every timer cleared
+      await new Promise((r) => setTimeout(r, 100))
+      expect({ timers: timers(), sockets: sockets() }).toEqual(before)
     } finally {
       await Promise.all([own.stop(), remote.stop()])
     }
