@@ -67,12 +67,26 @@ export const readBatches = (input: Readable, options: ReadOptions): Promise<numb
     let failed = false
     let idle: ReturnType<typeof setTimeout> | undefined
 
+    const fail = (e: unknown): void => {
+      if (failed) return
+      failed = true
+      if (idle !== undefined) clearTimeout(idle)
+      rl.close()
+      reject(e)
+    }
+
     const hand = (): void => {
       if (events.length === 0) return
       const batch: Batch = { events, lines }
       events = []
       lines = []
-      const r = options.onBatch(batch)
+      let r: void | Promise<void>
+      try {
+        r = options.onBatch(batch)
+      } catch (e) {
+        fail(e)
+        return
+      }
       if (r !== undefined) {
         // backed up: pause the input until the output drains
         waiting++
@@ -104,13 +118,6 @@ export const readBatches = (input: Readable, options: ReadOptions): Promise<numb
       hand()
       pending.then(() => resolve(n), reject)
     })
-    const fail = (e: unknown): void => {
-      if (failed) return
-      failed = true
-      if (idle !== undefined) clearTimeout(idle)
-      rl.close()
-      reject(e)
-    }
     // readline re-emits the input's errors on the interface: listen to both
     rl.on('error', fail)
     input.on('error', fail)
