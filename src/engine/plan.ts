@@ -33,7 +33,7 @@ export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem
   const budget = liveSubscriptionBudget(rs.limits)
   const total = budget * o.maxConnections
   // frozen (deeply): a plan is shared with the host, and its digests are remembered per filters array
-  const l = planLive(rs.slots, rs.target, rs.limits, total, freezeSubscription)
+  const l = planLive(rs.slots, rs.target, rs.limits, total, freezeSubscription, o.strategy)
   for (const p of l.problems) {
     if (p.code === 'over-budget')
       problems.push({
@@ -43,7 +43,8 @@ export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem
       })
     else problems.push({ ...p, relay: rs.relay })
   }
-  return { ...rs, plan: assign(rs.plan, l.subscriptions, budget, o.maxConnections), overflow: l.overflow, folded: l.folded, slots: l.slots }
+  const needed = Math.max(1, Math.ceil((l.subscriptions.length + l.overflow.length) / Math.max(1, budget)))
+  return { ...rs, plan: assign(rs.plan, l.subscriptions, budget, o.maxConnections), overflow: l.overflow, folded: l.folded, slots: l.slots, strategy: l.strategy, connectionsNeeded: needed }
 }
 
 /**
@@ -88,7 +89,7 @@ export const assign = (
 
 /** Queues the history of `target` from `since` as a new job. */
 export const addJob = (rs: RelayState, target: FilterTarget, since: number | undefined, discovery: boolean, problems: Array<EngineProblem>): RelayState => {
-  const h = historyPlan(target, since, rs.limits, discovery)
+  const h = historyPlan(target, since, rs.limits, discovery, rs.strategy)
   if (h.subscriptions.length === 0) return rs
   if (rs.limits.reservedSubscriptions === 0) {
     problems.push({

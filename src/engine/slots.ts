@@ -21,7 +21,8 @@
  */
 import type { RelayLimits } from '../config/Limits.js'
 import type { FilterTarget } from '../wire/Filters.js'
-import { layout, liveMode, ID_PREFIX, idLength, type Problem, type Subscription } from '../wire/layout.js'
+import { chooseStrategy, layout, liveMode, ID_PREFIX, idLength, type Problem, type Strategy, type StrategyChoice, type Subscription } from '../wire/layout.js'
+import { liveSubscriptionBudget } from '../config/Limits.js'
 import { hexBit, sha256Hex } from '../util/hash.js'
 import { compareStrings } from '../util/sorted.js'
 
@@ -40,6 +41,8 @@ interface Atoms {
 /** What the last plan of a relay was made of, to follow the next change. */
 export interface SlotLayout {
   readonly limits: RelayLimits
+  /** The strategy asked for (the slots themselves are always `exact`). */
+  readonly choice: StrategyChoice
   /** The atoms of the target it was made for: value → kind. */
   readonly atoms: ReadonlyMap<string, Kind>
   /** Discovery first, then the slots in key order (the unfolded layout, within the budget). */
@@ -51,6 +54,8 @@ export interface SlotLayout {
 }
 
 export interface Planned {
+  /** The state layer's strategy the plan used. */
+  readonly strategy: Strategy
   readonly subscriptions: ReadonlyArray<Subscription>
   readonly overflow: ReadonlyArray<Subscription>
   readonly folded: number
@@ -148,16 +153,18 @@ const slotsOfScratch = (atoms: ReadonlyMap<string, Kind>, subs: ReadonlyArray<Su
   return slots
 }
 
-const fromScratch = (target: FilterTarget, limits: RelayLimits, budget: number): Planned => {
-  const l = layout(target, limits, { ...liveMode(limits), budget })
+const fromScratch = (target: FilterTarget, limits: RelayLimits, budget: number, choice: StrategyChoice): Planned => {
+  const l = layout(target, limits, { ...liveMode(limits), budget, strategy: choice })
   const atoms = atomsOf(target)
-  const slots = l.folded > 0 || l.overflow.length > 0 ? undefined : slotsOfScratch(atoms, l.subscriptions)
+  // only an exact layout is followed: the coarse one (`owners`) is laid out from scratch
+  const slots = l.folded > 0 || l.overflow.length > 0 || l.strategy !== 'exact' ? undefined : slotsOfScratch(atoms, l.subscriptions)
   return {
+    strategy: l.strategy,
     subscriptions: l.subscriptions,
     overflow: l.overflow,
     folded: l.folded,
     problems: l.problems,
-    slots: slots === undefined ? undefined : { limits, atoms, subscriptions: l.subscriptions, slots, inner: innerOf(slots.keys()) }
+    slots: slots === undefined ? undefined : { limits, choice, atoms, subscriptions: l.subscriptions, slots, inner: innerOf(slots.keys()) }
   }
 }
 
@@ -171,15 +178,16 @@ export const planLive = (
   target: FilterTarget,
   limits: RelayLimits,
   budget: number,
-  freeze: (s: Subscription) => Subscription
+  freeze: (s: Subscription) => Subscription,
+  choice: StrategyChoice = 'exact'
 ): Planned => {
   const scratch = (): Planned => {
     planStats.scratch++
-    const p = fromScratch(target, limits, budget)
+    const p = fromScratch(target, limits, budget, choice)
     const subscriptions = p.subscriptions.map(freeze)
     return { ...p, subscriptions, slots: p.slots === undefined ? undefined : { ...p.slots, subscriptions } }
   }
-  if (prev === undefined || prev.limits !== limits) return scratch()
+  if (prev === undefined || prev.limits !== limits || prev.choice !== choice) return scratch()
   const atoms = atomsOf(target)
   // what changed, by the node it falls in
   const touched = new Map<string, { readonly added: Array<[string, Kind]>; readonly removed: Set<string> }>()
@@ -197,7 +205,7 @@ export const planLive = (
   for (const [value, kind] of prev.atoms) if (!atoms.has(value)) touch(nodeOf(keyOf(value, kind), prev.slots, prev.inner)).removed.add(value)
   if (touched.size === 0) {
     planStats.unchanged++
-    return { subscriptions: prev.subscriptions, overflow: [], folded: 0, problems: [], slots: { ...prev, atoms } }
+    return { strategy: 'exact', subscriptions: prev.subscriptions, overflow: [], folded: 0, problems: [], slots: { ...prev, atoms } }
   }
 
   const problems: Array<Problem> = []
@@ -252,6 +260,10 @@ export const planLive = (
   }
   const discovery = prev.subscriptions[0]
   if (discovery === undefined || discovery.slot !== 'discovery' || 1 + slots.size > budget) return scratch()
+  // `auto` keeps `exact` while its slots fit one connection; past that, the whole target's choice decides
+  if (choice === 'owners') return scratch()
+  if (choice === 'auto' && 1 + slots.size > liveSubscriptionBudget(limits) && chooseStrategy(target, limits, { ...liveMode(limits), budget, strategy: 'auto' }) !== 'exact')
+    return scratch()
   const old = new Map(prev.subscriptions.map((s) => [s.slot, s]))
   const subscriptions: Array<Subscription> = [discovery]
   const ids = new Set([discovery.id])
@@ -263,5 +275,5 @@ export const planLive = (
     subscriptions.push(s)
   }
   planStats.follow++
-  return { subscriptions, overflow: [], folded: 0, problems, slots: { limits, atoms, subscriptions, slots, inner: innerOf(slots.keys()) } }
+  return { strategy: 'exact', subscriptions, overflow: [], folded: 0, problems, slots: { limits, choice, atoms, subscriptions, slots, inner: innerOf(slots.keys()) } }
 }

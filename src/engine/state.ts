@@ -10,6 +10,7 @@ import type { FilterTarget } from '../wire/Filters.js'
 import type { Subscription } from '../wire/Wire.js'
 import type { PageCursor } from './Lifecycle.js'
 import type { SlotLayout } from './slots.js'
+import type { Strategy, StrategyChoice } from '../wire/layout.js'
 import { DEFAULT_RECONNECT_WINDOW, MAX_TIMESTAMP } from './Lifecycle.js'
 import { emptyRelayIndex, type RelayIndex } from '../relays/RelayIndex.js'
 import { emptyRepoIndex, type RepoIndex } from '../repo/RepoIndex.js'
@@ -80,6 +81,10 @@ export interface RelayState {
   readonly seq: number
   /** What the live plan was laid out from, so that the next change re-plans only what it touches. */
   readonly slots: SlotLayout | undefined
+  /** The state layer's strategy of the live plan (history uses the same). */
+  readonly strategy: Strategy
+  /** Connections the whole live plan needs (subscriptions and overflow). */
+  readonly connectionsNeeded: number
 }
 
 export interface Options {
@@ -90,6 +95,8 @@ export interface Options {
   readonly maxRetryDelay: number
   /** Seconds a `REQ` may wait for its `EOSE` or `CLOSED` before a `Tick` retries it (0: only the host's `Timeout`). */
   readonly requestTimeout: number
+  /** The state layer's strategy asked of the layout. */
+  readonly strategy: StrategyChoice
 }
 
 export interface EngineData {
@@ -130,7 +137,7 @@ export const readOptions = (u: unknown): Options => {
   const o: Record<string, unknown> = {}
   try {
     if (typeof u === 'object' && u !== null)
-      for (const k of ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay', 'requestTimeout']) o[k] = (u as Record<string, unknown>)[k]
+      for (const k of ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay', 'requestTimeout', 'strategy']) o[k] = (u as Record<string, unknown>)[k]
   } catch {
     // a throwing getter: the defaults
   }
@@ -141,7 +148,8 @@ export const readOptions = (u: unknown): Options => {
     limits: typeof limits === 'function' || (typeof limits === 'object' && limits !== null) ? (limits as LimitsInput) : undefined,
     retryDelay: num(o['retryDelay'], 5, 0, 86_400),
     maxRetryDelay: num(o['maxRetryDelay'], 300, 0, 86_400),
-    requestTimeout: num(o['requestTimeout'], DEFAULT_REQUEST_TIMEOUT, 0, 86_400)
+    requestTimeout: num(o['requestTimeout'], DEFAULT_REQUEST_TIMEOUT, 0, 86_400),
+    strategy: o['strategy'] === 'auto' || o['strategy'] === 'owners' ? o['strategy'] : 'exact'
   }
 }
 
@@ -178,7 +186,9 @@ export const freshRelay = (relay: string, limits: RelayLimits): RelayState => ({
   lastEose: undefined,
   resume: false,
   seq: 0,
-  slots: undefined
+  slots: undefined,
+  strategy: 'exact',
+  connectionsNeeded: 0
 })
 
 export const backoff = (o: Options, failures: number): number => Math.min(o.maxRetryDelay, o.retryDelay * 2 ** Math.max(0, Math.min(30, failures - 1)))

@@ -86,6 +86,8 @@ export const relayStatus = (rs: RelayState, learned: LearnedLimits | undefined):
     historyLeft: rs.runs.length,
     caughtUp: settled,
     nextDue: nextDue(rs),
-    learned: { ...(learned ?? {}) }
+    learned: { ...(learned ?? {}) },
+    strategy: rs.strategy,
+    connectionsNeeded: rs.connectionsNeeded
   }
 }

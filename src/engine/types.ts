@@ -61,6 +61,16 @@ export interface EngineOptions {
    * @since 0.3.0
    */
   readonly requestTimeout?: number
+  /**
+   * How a relay's state layer (the `30618` state events) is asked for: `exact` (default: one
+   * filter per owner and identifiers, no over-fetch), `owners` (one filter per chunk of owners,
+   * no `#d`: it also matches the state events of the owners' other repositories), or `auto`:
+   * `exact` unless `owners` needs fewer connections (a relay of 1 000 repositories of distinct
+   * owners: 1 connection instead of 5). History uses the live plan's choice.
+   *
+   * @since 0.3.0
+   */
+  readonly strategy?: 'exact' | 'owners' | 'auto'
 }
 
 /**
@@ -233,6 +243,10 @@ export interface RelayStatus {
   readonly nextDue: number | undefined
   /** Caps learned from the relay's refusals (`CLOSED` or `NOTICE` "too many …"), already applied in `limits`; `{}` when none. @since 0.3.0 */
   readonly learned: { readonly maxSubscriptions?: number; readonly maxFiltersPerReq?: number; readonly maxMessageBytes?: number }
+  /** The state layer's strategy the live plan uses (`exact` or `owners`; see `EngineOptions.strategy`). @since 0.3.0 */
+  readonly strategy: 'exact' | 'owners'
+  /** Connections the whole live plan needs (more than `plan.length` when some is in `overflow`). @since 0.3.0 */
+  readonly connectionsNeeded: number
 }
 
 /**

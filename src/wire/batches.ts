@@ -9,7 +9,7 @@
 import type { FilterTarget, NostrFilter } from './Filters.js'
 import type { RelayLimits } from '../config/Limits.js'
 import { jsonText, sha256Hex } from '../util/hash.js'
-import { historyMode, layout, type Problem, type Subscription } from './layout.js'
+import { historyMode, layout, type Problem, type StrategyChoice, type Subscription } from './layout.js'
 import { compareStrings } from '../util/sorted.js'
 
 /** The digest of filters whose content on the relay is unknown (a failed `REQ`): it matches no plan. */
@@ -73,10 +73,12 @@ export const historyPlan = (
   target: FilterTarget,
   since: number | undefined,
   limits: RelayLimits,
-  withDiscovery: boolean
+  withDiscovery: boolean,
+  /** The state layer's strategy (default `exact`; the engine passes its live plan's). */
+  strategy?: StrategyChoice
 ): { readonly subscriptions: ReadonlyArray<Subscription>; readonly problems: ReadonlyArray<Problem> } => {
   if (!withDiscovery && isEmptyTarget(target)) return { subscriptions: [], problems: [] }
-  const l = layout(target, limits, historyMode(since, limits, withDiscovery))
+  const l = layout(target, limits, historyMode(since, limits, withDiscovery, strategy))
   return { subscriptions: l.subscriptions, problems: l.problems }
 }
 

@@ -187,3 +187,24 @@ describe('engine snapshot', () => {
     expect(E.isLeft(r) || E.isRight(r)).toBe(true)
   })
 })
+
+describe('strategy (capacity): auto', () => {
+  it('1 000 repositories of distinct owners: auto asks the state layer by owners, on one connection, and settles', () => {
+    const h = new Host(syncEngine(config, { strategy: 'auto' }))
+    h.step({ _tag: 'Events', events: repos(1000), now: T0 })
+    const st = status(h.engine)
+    expect([st.strategy, st.plan.length, st.connectionsNeeded]).toEqual(['owners', 1, 1])
+    h.settle(400)
+    expect(isSettled(h.engine)).toBe(true)
+    expect(h.net.violations).toEqual([])
+  })
+
+  it('the default stays exact (1 000 repositories: several connections)', () => {
+    const h = new Host(syncEngine(config))
+    h.step({ _tag: 'Events', events: repos(1000), now: T0 })
+    const st = status(h.engine)
+    expect(st.strategy).toBe('exact')
+    expect(st.connectionsNeeded).toBe(st.plan.length)
+    expect(st.plan.length).toBeGreaterThan(1)
+  })
+})
