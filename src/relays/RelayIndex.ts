@@ -1,8 +1,9 @@
 /**
  * `RelayIndex` says, for each relay, which repositories and which root events to sync from it.
- * The same type serves twice: the *desired* targets, derived from a {@link RepoIndex} by
- * {@link deriveTargets}, and the *applied* targets, what the host has actually asked relays for,
- * kept up to date with {@link applyActions}. {@link diff} compares the two.
+ * The same type serves twice: the *desired* targets, derived from a `RepoIndex` by
+ * `deriveTargets` (`derive/Targets.ts`: the index is the data, the walk that fills it lives to its
+ * right), and the *applied* targets, what the host has actually asked relays for, kept up to date
+ * with {@link applyActions}. {@link diff} compares the two.
  *
  * A relay's target is a set of repositories R and a set of (repository, root event id) pairs P.
  * A relay may be present with empty R and P: bootstrap relays are always connected, for
@@ -15,17 +16,11 @@
  */
 import { eq as Eq, option as O } from 'fp-ts'
 import { Map as IMap } from 'immutable'
-import { resolveConfig, type ResolvedConfig, type SyncConfig } from '../config/Config.js'
 import type { RelayUrl } from '../model/RelayUrl.js'
-import type { RepoIndex } from '../repo/RepoIndex.js'
 import type { RepoRef } from '../model/RepoRef.js'
 import * as internal from './store.js'
-import { derivation } from '../derive/derive.js'
-import { acceptedBy } from '../derive/groups.js'
-import { dataOf as repoDataOf } from '../repo/store.js'
 import { compareStrings } from '../util/sorted.js'
 import { readPlain } from '../util/plain.js'
-import type { AnnouncementInfo } from '../repo/RepoIndex.js'
 
 /**
  * Per-relay sync targets. Opaque: use the functions of this module to read it.
@@ -84,62 +79,6 @@ export const isRelayIndex = (u: unknown): u is RelayIndex => internal.isRelayInd
  * @since 0.1.0
  */
 export const emptyRelayIndex: RelayIndex = wrapRelayIndex(internal.empty)
-
-/**
- * Whether a live announcement is accepted under the configuration: always in `'all'` mode; in
- * `'listed'` mode (GRASP-01) when one of our hosts appears, compared exactly, both as the host of
- * a `relays` value and as the host of a `clone` URL.
- *
- * @example
- * import { isAccepted, resolveConfig } from 'nip34-sync'
- *
- * const config = resolveConfig({ ownRelays: ['wss://grasp.example.com'] })
- * const ann = { relays: ['wss://grasp.example.com'], cloneHosts: ['grasp.example.com'] }
- * assert.strictEqual(isAccepted(config)(ann), true)
- * assert.strictEqual(isAccepted(config)({ ...ann, cloneHosts: ['grasp.example.com.evil.net'] }), false)
- *
- * @category utils
- * @since 0.1.0
- */
-export const isAccepted = (configInput: SyncConfig | ResolvedConfig) => {
-  const accepted = acceptedBy(resolveConfig(configInput))
-  return (ann: Pick<AnnouncementInfo, 'relays' | 'cloneHosts'>): boolean => {
-    const plain = readPlain(ann, 2)
-    return plain.ok && typeof plain.value === 'object' && plain.value !== null && accepted(plain.value as Pick<AnnouncementInfo, 'relays' | 'cloneHosts'>)
-  }
-}
-
-/**
- * Derives the desired per-relay targets from a repository index. For every accepted repository,
- * each relay its live announcement lists (other than our own hosts, those the relay policy
- * refuses, and those beyond the `relaysPerAnnouncement` cap, all applied here under the current
- * configuration) gets that repository and exactly that repository's root events. With `mergeMaintainers` (the default), announcements
- * that share a `d` and list each other as maintainers form one repository: every relay any of
- * them lists gets every member's address and root events (groups over `membersPerGroup` are not
- * merged; a group takes at most `relaysPerGroup` relays). Bootstrap relays are always present.
- * Total.
- *
- * Incremental: the result is memoised per (index, configuration), and an index made by
- * {@link applyBatch} from one that was derived under an equal configuration is derived from that
- * derivation, regrouping only what the batches touched, so a step costs what changed rather than
- * the size of the index. The value is the same as a full walk's (checked by a property against
- * the full walk). Pass configurations with the same values (the same object is cheapest).
- *
- * @example
- * import { applyBatch, deriveTargets, emptyRepoIndex, relays } from 'nip34-sync'
- * import { function as F } from 'fp-ts'
- *
- * const config = { ownRelays: ['wss://grasp.example.com'], bootstrapRelays: ['wss://bootstrap.example'] }
- * const { index } = F.pipe(emptyRepoIndex, applyBatch(config, []))
- * assert.deepStrictEqual(relays(F.pipe(index, deriveTargets(config))), ['wss://bootstrap.example'])
- *
- * @category constructors
- * @since 0.1.0
- */
-export const deriveTargets =
-  (config: SyncConfig) =>
-  (index: RepoIndex): RelayIndex =>
-    wrapRelayIndex(derivation(resolveConfig(config), repoDataOf(index)).index)
 
 /**
  * Every relay of the index, sorted.
