@@ -3,7 +3,7 @@
  * a piped stdin), and once through the built bin (dist/cli/main.js, as `npm test` builds it).
  */
 import { describe, expect, it } from 'vitest'
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, Readable, Writable } from 'node:stream'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -205,6 +205,31 @@ describe('nip34-sync plan', () => {
       'AddFilters wss://a.example.com',
       'SpawnRelay wss://b.example.com'
     ])
+  })
+
+  it('a slow stdout slows the reading down and loses nothing (backpressure)', async () => {
+    const events = Array.from({ length: 40 }, (_, i) => announce(secretKey(`cli slow ${i}`), `r${i}`, [OWN, `wss://s${i}.example.com`]))
+    const args = ['plan', '--own', OWN, '--now', NOW, '--wire', '--batch', '3', '--quiet']
+    const fast = await cli(args, jsonl(events))
+    let text = ''
+    let backedUp = 0
+    const slow = new Writable({
+      highWaterMark: 64,
+      write(chunk: Buffer, _enc, done) {
+        text += chunk.toString('utf8')
+        setTimeout(done, 2)
+      }
+    })
+    const write = slow.write.bind(slow)
+    slow.write = ((chunk: never, ...rest: Array<never>) => {
+      const ok = write(chunk, ...rest)
+      if (!ok) backedUp++
+      return ok
+    }) as typeof slow.write
+    const code = await run(args, { stdin: Readable.from([jsonl(events)]), stdout: slow, stderr: new PassThrough() })
+    expect(code).toBe(0)
+    expect(backedUp).toBeGreaterThan(0)
+    expect(text).toBe(fast.stdout)
   })
 
   it('usage errors exit 2 with usage; --help and --version exit 0', async () => {
