@@ -171,7 +171,8 @@ const summarize = (samples) => ({
   }
   card.applied = applyActions(diff(deriveTargets(config)(card.index))(emptyRelayIndex))(emptyRelayIndex)
   S.seedApplyActions(seed.applied, S.seedDiff(S.seedDerive(seed.index), new Map()))
-  for (const text of W.stepBatches(spec, 5)) {
+  // enough steps for the optimising compiler to settle on both pipelines
+  for (const text of W.stepBatches(spec, 60)) {
     const b = JSON.parse(text)
     cardStep(card, b)
     seedStep(seed, b)
@@ -208,20 +209,32 @@ if (gcFn !== undefined) {
   const naturalRoots = spec.roots
   fitRoots(spec, MEM_ROOTS)
 
+  // Every structure is built inside a function, so that nothing but the structure outlives the
+  // call: a dead temporary of this module's top-level code (the last parsed batch, the actions
+  // array) can stay reachable from its frame and would be counted.
+  const buildIndex = () => {
+    let index = emptyRepoIndex
+    let rejected = 0
+    for (const b of W.coldBatches(spec)) {
+      const r = applyBatch(config, b)(index)
+      index = r.index
+      rejected += r.rejected.length
+    }
+    return { index, rejected }
+  }
+  /** @param {import('../dist/index.js').RepoIndex} i */
+  const derive = (i) => deriveTargets(config)(i)
+  /** @param {import('../dist/index.js').RelayIndex} d */
+  const applyAll = (d) => applyActions(diff(d)(emptyRelayIndex))(emptyRelayIndex)
+
   // card: RepoIndex + desired + applied
   const base = heapUsed()
-  let index = emptyRepoIndex
-  let rejected = 0
-  for (const b of W.coldBatches(spec)) {
-    const r = applyBatch(config, b)(index)
-    index = r.index
-    rejected += r.rejected.length
-  }
+  let { index, rejected } = buildIndex()
   const afterIndex = heapUsed()
   log('memory: card RepoIndex built')
-  const desired = deriveTargets(config)(index)
+  const desired = derive(index)
   const afterDesired = heapUsed()
-  let applied = applyActions(diff(desired)(emptyRelayIndex))(emptyRelayIndex)
+  let applied = applyAll(desired)
   const afterApplied = heapUsed()
   const cardRelays = relays(desired).length
   // keep all three alive up to the last measure
@@ -232,15 +245,24 @@ if (gcFn !== undefined) {
   log('memory: card desired + applied built')
 
   // seed: plain Maps, index + desired + applied
+  const seedBuild = () => {
+    const i = S.seedEmpty()
+    for (const b of W.coldBatches(spec)) S.seedApply(seedCfg, i, b)
+    return i
+  }
+  /** @param {S.SeedTargets} d */
+  const seedApplyAll = (d) => {
+    const a = /** @type {S.SeedTargets} */ (new Map())
+    S.seedApplyActions(a, S.seedDiff(d, new Map()))
+    return a
+  }
   const base2 = heapUsed()
-  let sIndex = S.seedEmpty()
-  for (const b of W.coldBatches(spec)) S.seedApply(seedCfg, sIndex, b)
+  let sIndex = seedBuild()
   const sAfterIndex = heapUsed()
   log('memory: seed index built')
   let sDesired = S.seedDerive(sIndex)
   const sAfterDesired = heapUsed()
-  let sApplied = /** @type {S.SeedTargets} */ (new Map())
-  S.seedApplyActions(sApplied, S.seedDiff(sDesired, new Map()))
+  let sApplied = seedApplyAll(sDesired)
   const sAfterApplied = heapUsed()
   const seedRelays = sDesired.size
   if (sApplied.size < 0 || sIndex.size < 0) console.log('unexpected')
@@ -283,7 +305,7 @@ const STEPS = quick ? { 1000: 21, 10000: 15 } : { 1000: 61, 10000: 41, 100000: 4
  */
 /** @type {Record<number, number>} */
 const SEED_TIMED = quick ? { 1000: 21, 10000: 7 } : { 1000: 61, 10000: 15, 100000: 7 }
-const WARMUP_STEPS = 1
+const WARMUP_STEPS = 3
 /** Time budget for the card's timed steps at one size (at least MIN_STEPS); the seed then runs the same steps. */
 const STEP_BUDGET_MS = quick ? 10_000 : 30_000
 const MIN_STEPS = 3

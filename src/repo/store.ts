@@ -395,13 +395,17 @@ class Batch {
 
   root(ev: RootEvent): void {
     if (this.isDeletedBy(ev.id, ev.pubkey)) return
-    const current = this.facts(ev.id).find((f) => f.pubkey === ev.pubkey)
-    if (current !== undefined) {
-      if (compareRoots(ev, current) <= 0) return
-      this.removeRoot(current)
+    const existing = this.facts(ev.id)
+    let others = existing
+    if (existing.length > 0) {
+      const current = existing.find((f) => f.pubkey === ev.pubkey)
+      if (current !== undefined) {
+        if (compareRoots(ev, current) <= 0) return
+        this.removeRoot(current)
+        others = this.facts(ev.id)
+      }
     }
     const facts = toRootFacts(ev)
-    const others = this.facts(ev.id)
     this.rootEvents.set(ev.id, others.length === 0 ? facts : [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
     for (const repo of facts.repos) {
       const ids = this.rootSet(repo)
