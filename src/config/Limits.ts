@@ -34,7 +34,7 @@
  */
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
-import { show } from '../util/sorted.js'
+import { isRecord, show } from '../util/text.js'
 import { readPlain } from '../util/plain.js'
 
 /**
@@ -194,8 +194,6 @@ const problem = (field: string, value: unknown, reason: string): LimitProblem =>
 })
 
 const UNREADABLE = 'cannot be read (a getter or Proxy trap threw); using the base limits'
-
-const isRecord = (u: unknown): u is Record<string, unknown> => E.isRight(t.UnknownRecord.decode(u)) && !Array.isArray(u)
 
 /** `reservedSubscriptions` is below `maxSubscriptions`, and at least 1 when `maxSubscriptions` leaves room for it. */
 const isConsistent = (reserved: number, max: number): boolean => reserved < max && (reserved >= 1 || max === 1)

@@ -20,7 +20,7 @@
  * @since 0.3.0
  */
 import { option as O } from 'fp-ts'
-import type { CapacityOptions } from './Filters.js'
+import type { CapacityOptions } from './types.js'
 import { liveSubscriptionBudget, relayLimits, type RelayLimits } from '../config/Limits.js'
 import { relayTarget, relayTargets, type RelayIndex } from '../relays/RelayIndex.js'
 import { repoRefParts, type RepoRef } from '../model/RepoRef.js'

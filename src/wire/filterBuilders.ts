@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { NostrFilter } from './Filters.js'
+import type { NostrFilter } from './types.js'
 import { repoRefParts, type RepoRef } from '../model/RepoRef.js'
 import { asRecord, isNumber } from './match.js'
 import { compareStrings, sortedUnique } from '../util/sorted.js'
@@ -14,9 +14,9 @@ export const STATE_KIND = 30618
 export const GRASP_LIST_KIND = 10317
 
 /** Consecutive slices of at most `size` elements (`size` below 1, or `NaN`, counts as 1). */
-export const chunk = <A>(xs: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+export const chunk = <A>(xs: ReadonlyArray<A>, size: number): Array<Array<A>> => {
   const n = size >= 1 ? Math.floor(size) : 1
-  const out: Array<ReadonlyArray<A>> = []
+  const out: Array<Array<A>> = []
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))
   return out
 }
@@ -37,7 +37,7 @@ export const state = (refs: Iterable<RepoRef>, maxValues: number): Array<NostrFi
     if (ds === undefined) byPubkey.set(pubkey, (ds = new Set()))
     ds.add(identifier)
   }
-  const groups = new Map<string, { readonly ds: ReadonlyArray<string>; readonly pks: Array<string> }>()
+  const groups = new Map<string, { readonly ds: Array<string>; readonly pks: Array<string> }>()
   for (const pk of [...byPubkey.keys()].sort(compareStrings)) {
     const ds = sortedUnique(byPubkey.get(pk) ?? [])
     const key = JSON.stringify(ds)

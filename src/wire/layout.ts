@@ -20,13 +20,14 @@
  * @internal
  */
 import { either as E } from 'fp-ts'
-import type { CapacityOptions, FilterTarget, NostrFilter } from './Filters.js'
+import type { CapacityOptions, FilterTarget, NostrFilter } from './types.js'
 import { liveSubscriptionBudget, type RelayLimits } from '../config/Limits.js'
 import { isHex64, repoRef, repoRefParts, type RepoRef } from '../model/RepoRef.js'
 import { discovery, history, live, render } from './filterBuilders.js'
 import { hexBit, jsonBytes, sha256Hex } from '../util/hash.js'
 import { asArray, asRecord, isNumber } from './match.js'
-import { compareStrings, show } from '../util/sorted.js'
+import { compareStrings } from '../util/sorted.js'
+import { cut, show } from '../util/text.js'
 
 /**
  * Structural bytes of one filter besides its values, from above: a live state filter
@@ -162,8 +163,6 @@ export interface Prepared {
   readonly roots: ReadonlyArray<string>
   readonly problems: ReadonlyArray<Problem>
 }
-
-const cut = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)
 
 /**
  * Checks a target's values: invalid repository addresses and root ids are reported and left out.

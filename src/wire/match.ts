@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import type { NostrFilter } from './Filters.js'
+import type { NostrFilter } from './types.js'
 
 /** `Array.isArray`, false where it throws (a revoked Proxy). */
 const isArray = (u: unknown): u is ReadonlyArray<unknown> => {
