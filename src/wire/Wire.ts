@@ -31,159 +31,19 @@
  * @since 0.1.0
  */
 import { option as O } from 'fp-ts'
-import type { FilterTarget, NostrFilter } from './Filters.js'
+import type { FilterTarget } from './Filters.js'
 import { limitsFor, relayLimits, type LimitsInput, type RelayLimits } from '../config/Limits.js'
 import { applyActions, type RelayAction } from '../relays/RelayAction.js'
 import { relayTarget, type RelayIndex, type RelayTarget } from '../relays/RelayIndex.js'
 import type { RelayUrl } from '../model/RelayUrl.js'
 import type { RepoRef } from '../model/RepoRef.js'
 import { historyPlan, reconcile, viewOf } from './batches.js'
-import { jsonBytes } from '../util/hash.js'
+import type { RelayBatch, RelayPlan, Subscription, WireMessage } from './plan.js'
 import * as engine from './layout.js'
 import { asArray, asRecord, isNumber, orElse, stringsIn } from './match.js'
 
-/**
- * One subscription: its id, the slot it serves (for logs and tests) and its filters.
- *
- * @example
- * import { planTarget } from 'nip34-sync'
- *
- * const [discovery] = planTarget()({ relay: 'wss://r.example', repos: [], rootEvents: {} }).subscriptions
- * assert.strictEqual(discovery?.slot, 'discovery')
- * assert.match(discovery?.id ?? '', /^n34l[0-9a-f]{24}$/)
- *
- * @category model
- * @since 0.1.0
- */
-export interface Subscription {
-  readonly id: string
-  readonly slot: string
-  readonly filters: ReadonlyArray<NostrFilter>
-}
-
-/**
- * Something in a target the plan could not ask for, or could not fit:
- *
- * | code | meaning |
- * | --- | --- |
- * | `invalid-repo` | a value of `repos` or `stateOnly` is not a repository address (left out) |
- * | `invalid-root-id` | a root event id is not 64 lower-case hex characters (left out) |
- * | `oversized-value` | a value is too long for one message under `maxMessageBytes` (left out) |
- * | `over-budget` | the plan needs more subscriptions than the budget, even folded (the excess is in `overflow`) |
- * | `no-history-room` | (a `SyncBatch` only) the relay allows a single subscription: the batch's history is not awaited |
- *
- * @example
- * import { planTarget } from 'nip34-sync'
- *
- * const plan = planTarget()({ relay: 'wss://r.example', repos: ['not-a-ref'], rootEvents: {} })
- * assert.strictEqual(plan.problems[0]?.code, 'invalid-repo')
- *
- * @category model
- * @since 0.1.0
- */
-export interface PlanProblem {
-  readonly code: 'invalid-repo' | 'invalid-root-id' | 'oversized-value' | 'over-budget' | 'no-history-room'
-  readonly message: string
-  readonly value?: string
-}
-
-/**
- * The live subscriptions of one relay.
- *
- * @example
- * import { planTarget } from 'nip34-sync'
- *
- * const plan = planTarget({ maxSubscriptions: 10 })({ relay: 'wss://r.example', repos: [], rootEvents: {} })
- * assert.deepStrictEqual([plan.budget, plan.folded, plan.overBudget], [8, 0, 0])
- *
- * @category model
- * @since 0.1.0
- */
-export interface RelayPlan {
-  readonly relay: string
-  /**
-   * Discovery first, then the slots in key order; never more than `budget`. Empty when the relay
-   * is not a target.
-   */
-  readonly subscriptions: ReadonlyArray<Subscription>
-  /**
-   * The subscriptions that do not fit the budget even folded (the last ones in key order), empty
-   * when the plan fits. They are never among the messages: open them on a second connection to
-   * the relay (moving them with {@link changeMessages} from the previous plan's overflow), or
-   * raise the limits.
-   */
-  readonly overflow: ReadonlyArray<Subscription>
-  /** The live subscription budget of the limits used. */
-  readonly budget: number
-  /** How many slot merges folding made (0 when the plan fits without folding). */
-  readonly folded: number
-  /** The number of `overflow` subscriptions (0 when the plan fits). */
-  readonly overBudget: number
-  readonly problems: ReadonlyArray<PlanProblem>
-}
-
-/**
- * A NIP-01 client message: open or replace a subscription, or close one.
- *
- * @example
- * import type { WireMessage } from 'nip34-sync'
- *
- * const close: WireMessage = ['CLOSE', 'n34l0123456789abcdef012345']
- * assert.strictEqual(JSON.stringify(close), '["CLOSE","n34l0123456789abcdef012345"]')
- *
- * @category model
- * @since 0.1.0
- */
-export type WireMessage = readonly ['REQ', string, ...Array<NostrFilter>] | readonly ['CLOSE', string]
-
-/**
- * What a host does on one relay for a list of actions.
- *
- * @example
- * import { emptyRelayIndex, planActions } from 'nip34-sync'
- * import { function as F } from 'fp-ts'
- *
- * const [batch] = F.pipe(emptyRelayIndex, planActions([{ _tag: 'SpawnRelay', relay: 'wss://r.example', repos: [], rootEvents: {} }]))
- * assert.strictEqual(batch?.connection, 'open')
- * assert.deepStrictEqual(batch?.awaiting, batch?.messages.map((m) => m[1]))
- *
- * @category model
- * @since 0.1.0
- */
-export interface RelayBatch {
-  readonly relay: string
-  /** `open`: connect first; `close`: send the `CLOSE`s and disconnect; `keep`: the connection stays. */
-  readonly connection: 'open' | 'keep' | 'close'
-  /** The actions of this relay, in order. */
-  readonly actions: ReadonlyArray<RelayAction>
-  /** `CLOSE`s first, then `REQ`s. */
-  readonly messages: ReadonlyArray<WireMessage>
-  /** The ids of the `REQ`s, whose `EOSE` confirms the batch. */
-  readonly awaiting: ReadonlyArray<string>
-  /**
-   * The plan after the batch (no subscriptions when the connection closes). From the engine: the
-   * live subscriptions of this connection; its `overflow` is what no connection could hold.
-   */
-  readonly plan: RelayPlan
-  /**
-   * Which connection to the relay the batch is for: 0 is the first. {@link planActions} and
-   * `nextBatches` use one connection (0); the engine opens more when one cannot hold the plan.
-   *
-   * @since 0.2.0
-   */
-  readonly socket: number
-  /**
-   * One-shot history subscriptions. From `nextBatches`: to run and page by the host (not among
-   * `messages`). From the engine: the history subscriptions this batch starts or pages, whose
-   * `REQ`s ARE among `messages` (hand the events of each to the engine with its `EOSE`).
-   * {@link planActions}: none.
-   *
-   * @since 0.2.0
-   */
-  readonly history: ReadonlyArray<Subscription>
-  /** What could not be planned or awaited (the plan's problems, each once). @since 0.2.0 */
-  readonly problems: ReadonlyArray<PlanProblem>
-}
+export type { PlanProblem, RelayBatch, RelayPlan, Subscription, WireMessage } from './plan.js'
+export { checkMessage, messageBytes } from './check.js'
 
 const planWith = (target: FilterTarget | undefined, relay: string, limits: RelayLimits): RelayPlan => engine.livePlan(relay, target, limits)
 
@@ -426,72 +286,3 @@ const addedOf = (action: RelayAction): O.Option<RelayTarget> => {
   }
   return O.some(target)
 }
-
-/**
- * The UTF-8 size of a message as sent (its JSON text). Total: 0 for a value that has no JSON text
- * (`undefined`, a function, a `BigInt`).
- *
- * @example
- * import { messageBytes } from 'nip34-sync'
- *
- * assert.strictEqual(messageBytes(['CLOSE', 'x']), 13)
- *
- * @category utils
- * @since 0.1.0
- */
-export const messageBytes = (message: WireMessage): number => jsonBytes(message)
-
-/**
- * Checks one message against a relay's limits and says every way it breaks them (empty when it
- * does not): bytes, filters per `REQ`, values per list (`ids`, `authors` and `#` tag lists; `kinds`
- * is not counted), tag keys per filter, id length. Total: a value that is not a `REQ` or `CLOSE`
- * message gives the one problem `'not a REQ or CLOSE message'`; an id that is not a string and a
- * filter that is not an object are reported too.
- *
- * @example
- * import { checkMessage } from 'nip34-sync'
- *
- * assert.deepStrictEqual(checkMessage()(['REQ', 'sub', { kinds: [1], limit: 0 }]), [])
- * assert.deepStrictEqual(checkMessage({ maxFiltersPerReq: 1 })(['REQ', 'sub', { kinds: [1] }, { kinds: [2] }]), [
- *   '2 filters, above maxFiltersPerReq 1'
- * ])
- *
- * @category utils
- * @since 0.1.0
- */
-export const checkMessage =
-  (limits?: Partial<RelayLimits>) =>
-  (message: WireMessage): ReadonlyArray<string> =>
-    orElse(() => problemsOf(limits, message), () => ['not a REQ or CLOSE message'])
-
-const problemsOf = (limits: Partial<RelayLimits> | undefined, message: WireMessage): ReadonlyArray<string> => {
-    const m: unknown = message
-    if (!Array.isArray(m) || (m[0] !== 'REQ' && m[0] !== 'CLOSE')) return ['not a REQ or CLOSE message']
-    const l = relayLimits(limits).limits
-    const out: Array<string> = []
-    const bytes = messageBytes(message)
-    if (bytes > l.maxMessageBytes) out.push(`${bytes} bytes, above maxMessageBytes ${l.maxMessageBytes}`)
-    const id: unknown = m[1]
-    if (typeof id !== 'string') out.push('the subscription id is not a string')
-    else if (id.length > l.maxSubIdLength) out.push(`id of ${id.length} characters, above maxSubIdLength ${l.maxSubIdLength}`)
-    if (m[0] === 'REQ') {
-      const filters: ReadonlyArray<unknown> = m.slice(2)
-      if (filters.length > l.maxFiltersPerReq) out.push(`${filters.length} filters, above maxFiltersPerReq ${l.maxFiltersPerReq}`)
-      filters.forEach((u, i) => {
-        const f = asRecord(u)
-        if (f === undefined) {
-          out.push(`filter ${i}: not an object`)
-          return
-        }
-        const keys = Object.keys(f)
-        const tagKeys = keys.filter((k) => k.startsWith('#')).length
-        if (tagKeys > l.maxTagKeysPerFilter) out.push(`filter ${i}: ${tagKeys} tag keys, above maxTagKeysPerFilter ${l.maxTagKeysPerFilter}`)
-        for (const k of keys) {
-          const v: unknown = f[k]
-          if ((k.startsWith('#') || k === 'authors' || k === 'ids') && Array.isArray(v) && v.length > l.maxValuesPerList)
-            out.push(`filter ${i}: ${k} has ${v.length} values, above maxValuesPerList ${l.maxValuesPerList}`)
-        }
-      })
-    }
-    return out
-  }

@@ -1,7 +1,7 @@
 /**
  * The engine's lifecycle as a model-based property: a host drives the engine with random
  * events (new repositories, root events, deletions) and random relay behaviour (EOSE, CLOSED,
- * timeouts, dropped connections, late answers of old attempts, NOTICEs, new limits, purgatory), every
+ * timeouts, dropped connections, late answers of old attempts, NOTICEs, refusals that teach limits, new limits, purgatory), every
  * batch sent to simulated relays that check each message against their limits and count each
  * connection's subscriptions. Once the relays behave, the engine must settle with applied =
  * desired, every connection holding exactly its plan (no orphan subscription, none missing), and
@@ -16,6 +16,7 @@ import { announce, rootEvent } from '../support/helpers.js'
 import { Host } from '../support/engineSim.js'
 
 const RELAYS = ['wss://r1.example', 'wss://r2.example'] as const
+const REASONS = ['error: random', 'error: random', 'error: random', 'error: too many subscriptions', 'error: too many filters', 'rate-limited: slow down']
 const config = { ownRelays: [OWN], bootstrapRelays: [BOOTSTRAP], verify: false }
 const pkOf = (i: number) => (i + 1).toString(16).padStart(64, '0')
 const LIMITS: ReadonlyArray<RelayLimits> = [
@@ -98,7 +99,10 @@ const run = (ops: ReadonlyArray<Op>): Outcome => {
           h.step({ _tag: 'Eose', relay: x.relay, socket: x.socket, id: x.id, events: [], now: h.now })
         } else if (o.op === 'closed') {
           h.net.refuse(x.relay, x.socket, x.id)
-          h.step({ _tag: 'Closed', relay: x.relay, socket: x.socket, id: x.id, reason: 'error: random', now: h.now })
+          // a refusal for a limit now and then: the engine learns a cap and re-plans the relay
+          const reason = REASONS[o.pick % REASONS.length] as string
+          const r = h.step({ _tag: 'Closed', relay: x.relay, socket: x.socket, id: x.id, reason, now: h.now })
+          if (r.problems.some((p) => p.code === 'learned-limits')) kinds.add('learned')
         } else h.step({ _tag: 'Timeout', relay: x.relay, socket: x.socket, id: x.id, now: h.now })
         break
       }
@@ -149,7 +153,10 @@ const run = (ops: ReadonlyArray<Op>): Outcome => {
         kinds.add('held')
         break
       case 'notice':
-        h.step({ _tag: 'Notice', relay: RELAYS[o.relay] as string, message: 'ERROR: too many', now: h.now })
+        {
+          const r = h.step({ _tag: 'Notice', relay: RELAYS[o.relay] as string, message: o.relay === 0 ? 'ERROR: too many' : 'ERROR: too many concurrent REQs', now: h.now })
+          if (r.problems.some((p) => p.code === 'learned-limits')) kinds.add('learned')
+        }
         break
     }
   }
@@ -205,7 +212,7 @@ describe('engine lifecycle (model-based)', () => {
       },
       { numRuns: 100, logger: () => undefined }
     )
-    for (const k of ['eose', 'closed', 'timeout', 'late', 'drop', 'limits', 'root', 'delete', 'held']) expect(seen.get(k) ?? 0).toBeGreaterThan(10)
+    for (const k of ['eose', 'closed', 'timeout', 'late', 'drop', 'limits', 'root', 'delete', 'held', 'learned']) expect(seen.get(k) ?? 0).toBeGreaterThan(10)
   })
 })
 
