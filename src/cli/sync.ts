@@ -10,7 +10,7 @@ import { createExecutor, type Executor, type ExecutorEvent, type ExecutorState }
 import { mode, parseSync, required, seconds, UsageError, USAGE } from './args.js'
 import { EXIT, nowMs, say, writeText, type Io } from './io.js'
 import { checkConfig, configOf } from './plan.js'
-import { engineCodec, loadState, saveState } from './state.js'
+import { loadState, saveState } from './state.js'
 
 /** How often the progress line and the state file are written while running. */
 const PROGRESS_MS = 5_000
@@ -105,15 +105,10 @@ export const sync = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
   const quiet = values.quiet === true
   const stateFile = values.state
 
-  const codec = stateFile === undefined ? undefined : engineCodec()
-  if (stateFile !== undefined && codec === undefined) {
-    say(io, '--state: this build of nip34-sync has no engine snapshot codec (encodeEngine / decodeEngine)')
-    return EXIT.failure
-  }
   let initialEngine
-  if (stateFile !== undefined && codec !== undefined) {
+  if (stateFile !== undefined) {
     try {
-      initialEngine = loadState(stateFile, config, codec)
+      initialEngine = loadState(stateFile, config)
     } catch (e) {
       say(io, e instanceof Error ? e.message : String(e))
       return EXIT.failure
@@ -131,9 +126,9 @@ export const sync = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
     ...(io.clock === undefined ? {} : { clock: io.clock })
   })
   const save = (): void => {
-    if (stateFile === undefined || codec === undefined) return
+    if (stateFile === undefined) return
     try {
-      saveState(stateFile, host.engine(), codec, Math.floor(nowMs(io) / 1000))
+      saveState(stateFile, host.engine(), Math.floor(nowMs(io) / 1000))
     } catch (e) {
       say(io, `state: cannot write ${stateFile}: ${e instanceof Error ? e.message : String(e)}`)
     }
