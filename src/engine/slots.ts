@@ -43,8 +43,8 @@ export interface SlotLayout {
   readonly limits: RelayLimits
   /** The strategy asked for (the slots themselves are always `exact`). */
   readonly choice: StrategyChoice
-  /** The atoms of the target it was made for: value → kind. */
-  readonly atoms: ReadonlyMap<string, Kind>
+  /** The target it was made for (the relay state holds it anyway: its atoms are read again when the next change comes, not kept twice). */
+  readonly target: FilterTarget
   /** Discovery first, then the slots in key order (the unfolded layout, within the budget). */
   readonly subscriptions: ReadonlyArray<Subscription>
   /** Slot name (`s:<bits>`) → its atoms. */
@@ -164,7 +164,7 @@ const fromScratch = (target: FilterTarget, limits: RelayLimits, budget: number, 
     overflow: l.overflow,
     folded: l.folded,
     problems: l.problems,
-    slots: slots === undefined ? undefined : { limits, choice, atoms, subscriptions: l.subscriptions, slots, inner: innerOf(slots.keys()) }
+    slots: slots === undefined ? undefined : { limits, choice, target, subscriptions: l.subscriptions, slots, inner: innerOf(slots.keys()) }
   }
 }
 
@@ -189,6 +189,7 @@ export const planLive = (
   }
   if (prev === undefined || prev.limits !== limits || prev.choice !== choice) return scratch()
   const atoms = atomsOf(target)
+  const before = atomsOf(prev.target)
   // what changed, by the node it falls in
   const touched = new Map<string, { readonly added: Array<[string, Kind]>; readonly removed: Set<string> }>()
   const touch = (node: string) => {
@@ -197,15 +198,15 @@ export const planLive = (
     return t
   }
   for (const [value, kind] of atoms) {
-    const was = prev.atoms.get(value)
+    const was = before.get(value)
     if (was === kind) continue
     if (was !== undefined) touch(nodeOf(keyOf(value, was), prev.slots, prev.inner)).removed.add(value)
     touch(nodeOf(keyOf(value, kind), prev.slots, prev.inner)).added.push([value, kind])
   }
-  for (const [value, kind] of prev.atoms) if (!atoms.has(value)) touch(nodeOf(keyOf(value, kind), prev.slots, prev.inner)).removed.add(value)
+  for (const [value, kind] of before) if (!atoms.has(value)) touch(nodeOf(keyOf(value, kind), prev.slots, prev.inner)).removed.add(value)
   if (touched.size === 0) {
     planStats.unchanged++
-    return { strategy: 'exact', subscriptions: prev.subscriptions, overflow: [], folded: 0, problems: [], slots: { ...prev, atoms } }
+    return { strategy: 'exact', subscriptions: prev.subscriptions, overflow: [], folded: 0, problems: [], slots: { ...prev, target } }
   }
 
   const problems: Array<Problem> = []
@@ -275,5 +276,5 @@ export const planLive = (
     subscriptions.push(s)
   }
   planStats.follow++
-  return { strategy: 'exact', subscriptions, overflow: [], folded: 0, problems, slots: { limits, choice, atoms, subscriptions, slots, inner: innerOf(slots.keys()) } }
+  return { strategy: 'exact', subscriptions, overflow: [], folded: 0, problems, slots: { limits, choice, target, subscriptions, slots, inner: innerOf(slots.keys()) } }
 }
