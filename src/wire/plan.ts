@@ -19,6 +19,7 @@ import type { RelayAction } from '../relays/RelayAction.js'
  *
  * @category model
  * @since 0.1.0
+ * @deprecated since 0.3.0: use {@link PlannedSubscription} (the same type; nostr-tools exports a `Subscription` class).
  */
 export interface Subscription {
   readonly id: string
