@@ -149,7 +149,7 @@ export const readOptions = (u: unknown): Options => {
     retryDelay: num(o['retryDelay'], 5, 0, 86_400),
     maxRetryDelay: num(o['maxRetryDelay'], 300, 0, 86_400),
     requestTimeout: num(o['requestTimeout'], DEFAULT_REQUEST_TIMEOUT, 0, 86_400),
-    strategy: o['strategy'] === 'auto' || o['strategy'] === 'owners' ? o['strategy'] : 'exact'
+    strategy: o['strategy'] === 'exact' || o['strategy'] === 'owners' ? o['strategy'] : 'auto'
   }
 }
 

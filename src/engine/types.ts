@@ -62,11 +62,12 @@ export interface EngineOptions {
    */
   readonly requestTimeout?: number
   /**
-   * How a relay's state layer (the `30618` state events) is asked for: `exact` (default: one
-   * filter per owner and identifiers, no over-fetch), `owners` (one filter per chunk of owners,
-   * no `#d`: it also matches the state events of the owners' other repositories), or `auto`:
-   * `exact` unless `owners` needs fewer connections (a relay of 1 000 repositories of distinct
-   * owners: 1 connection instead of 5). History uses the live plan's choice.
+   * How a relay's state layer (the `30618` state events) is asked for: `exact` (one filter per
+   * owner and identifiers, no over-fetch), `owners` (one filter per chunk of owners, no `#d`: it
+   * also matches the state events of the owners' other repositories), or `auto` (the default
+   * since 0.3.0): `exact` unless `owners` needs fewer connections (a relay of 1 000 repositories
+   * of distinct owners: 1 connection instead of 5). History uses the live plan's choice. A host
+   * drops the over-fetch with `wants(desired, relay)` (the `nip34-sync/host` executor does).
    *
    * @since 0.3.0
    */

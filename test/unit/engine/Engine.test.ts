@@ -274,8 +274,8 @@ describe('issue 9.4: every answer belongs to exactly one attempt', () => {
 })
 
 describe('overflow is planned and tracked: further connections', () => {
-  it('1 000 repositories of distinct owners on one relay fit the default connections (8) under the default limits, each within its budget', () => {
-    const h = new Host(syncEngine(config))
+  it('1 000 repositories of distinct owners on one relay fit the default connections (8) under the default limits with exact filters, each within its budget', () => {
+    const h = new Host(syncEngine(config, { strategy: 'exact' }))
     const r = h.step({ _tag: 'Events', events: repos(1000), now: T0 })
     expect(r.problems.filter((p) => p.code === 'over-budget')).toEqual([])
     const st = status(h.engine)
@@ -305,7 +305,7 @@ describe('overflow is planned and tracked: further connections', () => {
   })
 
   it('past maxConnectionsPerRelay the rest is reported, never sent over the budget', () => {
-    const h = new Host(syncEngine(config, { maxConnectionsPerRelay: 1 }))
+    const h = new Host(syncEngine(config, { maxConnectionsPerRelay: 1, strategy: 'exact' }))
     const r = h.step({ _tag: 'Events', events: repos(400), now: T0 })
     expect(r.problems.map((p) => p.code)).toContain('over-budget')
     expect(status(h.engine).plan).toHaveLength(1)
@@ -315,7 +315,7 @@ describe('overflow is planned and tracked: further connections', () => {
   })
 
   it('when the plan shrinks, the connections it no longer needs are closed', () => {
-    const h = new Host(syncEngine(config))
+    const h = new Host(syncEngine(config, { strategy: 'exact' }))
     h.step({ _tag: 'Events', events: repos(400), now: T0 })
     h.settle(400)
     const n = status(h.engine).plan.length

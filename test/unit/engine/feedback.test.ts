@@ -32,7 +32,7 @@ const status = (e: SyncEngine, relay = R): RelayStatus => O.toUndefined(engineRe
 
 describe('refusals teach limits', () => {
   it('CLOSED "too many subscriptions": the relay is re-planned under fewer per connection, on more connections, and settles', () => {
-    const h = new Host(syncEngine(config, { maxConnectionsPerRelay: 8 }))
+    const h = new Host(syncEngine(config, { maxConnectionsPerRelay: 8, strategy: 'exact' }))
     h.step({ _tag: 'Events', events: repos(100), now: T0 })
     const before = status(h.engine)
     expect(before.plan.length).toBe(1)
@@ -199,12 +199,16 @@ describe('strategy (capacity): auto', () => {
     expect(h.net.violations).toEqual([])
   })
 
-  it('the default stays exact (1 000 repositories: several connections)', () => {
+  it('the default is auto since 0.3.0 (1 000 repositories of distinct owners: one connection, coarse state filters)', () => {
     const h = new Host(syncEngine(config))
     h.step({ _tag: 'Events', events: repos(1000), now: T0 })
     const st = status(h.engine)
-    expect(st.strategy).toBe('exact')
+    expect(st.strategy).toBe('owners')
     expect(st.connectionsNeeded).toBe(st.plan.length)
-    expect(st.plan.length).toBeGreaterThan(1)
+    expect(st.plan.length).toBe(1)
+    const exact = new Host(syncEngine(config, { strategy: 'exact' }))
+    exact.step({ _tag: 'Events', events: repos(1000), now: T0 })
+    expect(status(exact.engine).strategy).toBe('exact')
+    expect(status(exact.engine).plan.length).toBeGreaterThan(1)
   })
 })
