@@ -237,6 +237,25 @@ const stateEqual = (a: AddrState, b: AddrState): boolean =>
 const NO_STRINGS: ReadonlyArray<never> = Object.freeze([])
 const internAll = <S extends string>(xs: ReadonlyArray<S>): ReadonlyArray<S> => (xs.length === 0 ? NO_STRINGS : xs.map((x) => intern(x) as S))
 
+type Source = Announcement['relaySources'][number]
+
+/**
+ * One frozen object per distinct relay source (relay, tag index, spelling): most announcements
+ * list popular relays at the same tag index with the canonical spelling, so their sources are
+ * the same value. A bounded cache (cleared when full), never semantics.
+ */
+const sources = new Map<string, Source>()
+const shareSource = (x: Source): Source => {
+  const key = `${x.tag}\n${x.relay}\n${x.value}`
+  let s = sources.get(key)
+  if (s === undefined) {
+    if (sources.size >= 1 << 16) sources.clear()
+    s = Object.freeze({ relay: intern(x.relay) as Source['relay'], tag: x.tag, value: intern(x.value) })
+    sources.set(key, s)
+  }
+  return s
+}
+
 /**
  * What the index keeps of an announcement: the decoded facts, with every string that many
  * announcements repeat (authors, relay URLs and their spellings, clone hosts, maintainers)
@@ -251,7 +270,7 @@ const toFacts = (ev: Announcement): AnnouncementFacts => ({
   relays: internAll(ev.relays),
   cloneHosts: internAll(ev.cloneHosts),
   maintainers: internAll(ev.maintainers),
-  relaySources: ev.relaySources.map((x) => ({ relay: intern(x.relay) as typeof x.relay, tag: x.tag, value: intern(x.value) })),
+  relaySources: ev.relaySources.map(shareSource),
   excluded: ev.excluded.length === 0 ? NO_STRINGS : ev.excluded
 })
 
