@@ -170,7 +170,7 @@ describe('the engine against a real relay on loopback', () => {
     await publish([...announcements, ...old])
     console.log(`signed and published in ${Date.now() - t0} ms`)
 
-    const host = new LoopbackHost(syncEngine({ ownRelays: [OWN], bootstrapRelays: [url], relayPolicy: { allowRelays: [url] }, verify: false }))
+    const host = new LoopbackHost(syncEngine({ ownRelays: [OWN], bootstrapRelays: [url], relayPolicy: { allowRelays: [url] }, verify: false }, { strategy: 'exact' }))
     host.feed({ _tag: 'Events', events: [], now: host.now() })
     const synced = await until(() => isSettled(host.engine) && relayRepos(url)(engineDesired(host.engine)).length === N, 120_000)
     console.log(`synced ${synced} after ${Date.now() - t0} ms`)
