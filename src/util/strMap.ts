@@ -36,10 +36,44 @@ export const hashString = (s: string): number => {
   return h
 }
 
+/**
+ * The second hash of a string, used only below the first hash's last trie level (keys whose first
+ * hashes are equal). FNV-1a's 32-bit state lets anyone build thousands of keys with one hash
+ * cheaply (Joux multicollisions: colliding blocks concatenate), and repository identifiers are
+ * chosen by outsiders; this hash keeps a 64-bit state in two lanes that mix into each other, so a
+ * set of keys equal in both hashes costs an attacker about 2^48 work per doubling, and the trie
+ * stays logarithmic instead of degrading to a list. Not cached: computed only at those depths.
+ */
+export const hashString2 = (s: string): number => {
+  let a = 0x9e3779b9 ^ s.length
+  let b = 0x85ebca6b
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193) ^ (b >>> 11)
+    b = Math.imul((b ^ a) + c, 0x5bd1e995)
+    b = (b << 13) | (b >>> 19)
+  }
+  let h = a ^ Math.imul(b, 0xcc9e2d51)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
 const BITS = 5
 const MASK = 31
-/** Below this depth a node is a bitmap node; past it every hash bit is used: a collision node. */
+/** The last trie level of the first hash (shifts 0, 5, ..., 30). */
 const MAX_SHIFT = 30
+/** Shifts 35, 40, ..., 65 read the second hash (bits `shift - 35` on). */
+const SECOND = 35
+/** Past this shift every bit of both hashes is used: a collision node (a list). */
+const MAX_SHIFT2 = SECOND + 30
+
+/** The 5 bits of `key` a node at `shift` branches on (`h` is its first hash). */
+const frag = (key: string, h: number, shift: number): number =>
+  shift <= MAX_SHIFT ? (h >>> shift) & MASK : (hashString2(key) >>> (shift - SECOND)) & MASK
 
 /** Marks, in a node's array, a slot whose second cell is a child node instead of a value. */
 const CHILD = Symbol('child')
@@ -82,7 +116,7 @@ const lookup = <V>(root: Node | undefined, key: string): V | undefined => {
       for (let i = 0; i < c.length; i += 2) if (c[i] === key) return c[i + 1] as V
       return undefined
     }
-    const bit = 1 << ((h >>> shift) & MASK)
+    const bit = 1 << frag(key, h, shift)
     if ((n.bitmap & bit) === 0) return undefined
     const i = 2 * popcount(n.bitmap & (bit - 1))
     const k = n.cells[i]
@@ -106,7 +140,7 @@ const has = (root: Node | undefined, key: string): boolean => {
       for (let i = 0; i < c.length; i += 2) if (c[i] === key) return true
       return false
     }
-    const bit = 1 << ((h >>> shift) & MASK)
+    const bit = 1 << frag(key, h, shift)
     if ((n.bitmap & bit) === 0) return false
     const i = 2 * popcount(n.bitmap & (bit - 1))
     const k = n.cells[i]
@@ -274,9 +308,10 @@ export class StrMapEditor<V, K extends string = string> {
 
   /** A node holding two entries whose hashes first differ at or after `shift`. */
   private pair(k1: string, h1: number, v1: unknown, k2: string, h2: number, v2: unknown, shift: number): Node {
-    if (shift > MAX_SHIFT || h1 === h2) return { owner: this.owner, hash: h1, cells: [k1, v1, k2, v2], size: 2, collision: true }
-    const b1 = (h1 >>> shift) & MASK
-    const b2 = (h2 >>> shift) & MASK
+    if (shift > MAX_SHIFT2) return { owner: this.owner, hash: h1, cells: [k1, v1, k2, v2], size: 2, collision: true }
+    if (shift > MAX_SHIFT && shift < SECOND) shift = SECOND
+    const b1 = frag(k1, h1, shift)
+    const b2 = frag(k2, h2, shift)
     if (b1 === b2) return { owner: this.owner, bitmap: 1 << b1, cells: [CHILD, this.pair(k1, h1, v1, k2, h2, v2, shift + BITS)], size: 2 }
     return { owner: this.owner, bitmap: (1 << b1) | (1 << b2), cells: b1 < b2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1], size: 2 }
   }
@@ -298,7 +333,7 @@ export class StrMapEditor<V, K extends string = string> {
       this.altered = true
       return m
     }
-    const bit = 1 << ((h >>> shift) & MASK)
+    const bit = 1 << frag(key, h, shift)
     const i = 2 * popcount(n.bitmap & (bit - 1))
     if ((n.bitmap & bit) === 0) {
       const m = this.own(n)
@@ -355,7 +390,7 @@ export class StrMapEditor<V, K extends string = string> {
         }
       return n
     }
-    const bit = 1 << ((h >>> shift) & MASK)
+    const bit = 1 << frag(key, h, shift)
     if ((n.bitmap & bit) === 0) return n
     const i = 2 * popcount(n.bitmap & (bit - 1))
     const k = n.cells[i]

@@ -105,3 +105,59 @@ describe('StrMap', () => {
     expect(seen.emptied).toBeGreaterThan(100)
   })
 })
+
+describe('hash flooding (review of 0.3.0): keys an outsider makes equal in the first hash', () => {
+  // FNV-1a has a 32-bit state: colliding blocks found by a birthday search concatenate (Joux), so
+  // 2^k keys with one first hash cost k searches. Repository identifiers are chosen by outsiders.
+  const step = (h: number, s: string): number => {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+    return h >>> 0
+  }
+  const prefix = `30617:${'c'.repeat(64)}:`
+  const blocks: Array<[string, string]> = []
+  let state = step(0x811c9dc5, prefix)
+  for (let j = 0; j < 10; j++) {
+    const seen = new Map<number, string>()
+    for (let i = 0; ; i++) {
+      const b = `b${j}x${i.toString(36)}`.padEnd(9, '_')
+      const h = step(state, b)
+      const o = seen.get(h)
+      if (o !== undefined) {
+        blocks.push([o, b])
+        state = h
+        break
+      }
+      seen.set(h, b)
+    }
+  }
+  const keys = Array.from({ length: 1 << blocks.length }, (_, m) => prefix + blocks.map((p, j) => p[(m >> j) & 1]).join(''))
+
+  const depthAndBucket = (m: StrMap<number>): { depth: number; bucket: number } => {
+    let depth = 0
+    let bucket = 0
+    const visit = (n: unknown, d: number): void => {
+      if (n === undefined) return
+      const node = n as { cells: Array<unknown>; collision?: true; size: number }
+      depth = Math.max(depth, d)
+      if (node.collision === true) bucket = Math.max(bucket, node.size)
+      for (let i = 0; i < node.cells.length; i += 2) if (typeof node.cells[i] === 'symbol') visit(node.cells[i + 1], d + 1)
+    }
+    visit((m as unknown as { root: unknown }).root, 1)
+    return { depth, bucket }
+  }
+
+  test('1 024 keys with one first hash stay a shallow trie (the second hash splits them), and the map agrees with a Map', () => {
+    expect(new Set(keys.map(hashString)).size).toBe(1)
+    const m = strMap(keys.map((k, i) => [k, i] as const))
+    expect(m.size).toBe(keys.length)
+    for (const [i, k] of keys.entries()) expect(m.get(k)).toBe(i)
+    const { depth, bucket } = depthAndBucket(m)
+    // 7 levels of the (equal) first hash, then about log32(1024) = 2 of the second
+    expect(depth).toBeLessThanOrEqual(7 + 4)
+    expect(bucket).toBe(0)
+    let d = m
+    for (const k of keys.slice(0, 512)) d = d.delete(k)
+    expect(d.size).toBe(512)
+    for (const k of keys.slice(512)) expect(d.has(k)).toBe(true)
+  })
+})
