@@ -38,6 +38,7 @@ import {
   type SyncConfig,
   type SyncEngine
 } from '../index.js'
+import { verifies } from '../decode/verifyBackend.js'
 import { Connection } from './connection.js'
 import { defaultResolver, fetchRelayInfo, makeNet, Refused, type Resolver, type WebSocketClass } from './net.js'
 import { relaySink, relaySource, type EventSink, type EventSource, type NostrEventLike, type StoreResult } from './ownRelay.js'
@@ -233,7 +234,7 @@ export interface ExecutorRelayState {
  * @example
  * import type { ExecutorCounters } from 'nip34-sync/host'
  *
- * const zero: ExecutorCounters = { received: 0, unmatched: 0, overFetched: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
+ * const zero: ExecutorCounters = { received: 0, unmatched: 0, overFetched: 0, invalid: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
  * assert.strictEqual(zero.stored, 0)
  *
  * @category model
@@ -246,6 +247,8 @@ export interface ExecutorCounters {
   readonly unmatched: number
   /** Events that matched their subscription but are not wanted from that relay (coarse filters over-fetch; `wants`). */
   readonly overFetched: number
+  /** Events dropped because their id is not their hash or their signature does not verify (a forged copy never hides the real event). */
+  readonly invalid: number
   readonly stored: number
   readonly storeFailed: number
   /** Events handed to the sink and not stored or failed yet. */
@@ -510,7 +513,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   let sourceCaughtUp = false
   let caughtUp = false
   const waiters = new Set<(ok: boolean) => void>()
-  const counters = { received: 0, unmatched: 0, overFetched: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
+  const counters = { received: 0, unmatched: 0, overFetched: 0, invalid: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
 
   const emit = (e: ExecutorEvent): void => {
     for (const l of [o.onProgress, ...listeners])
@@ -520,6 +523,22 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         } catch {
           // a listener's error is its own
         }
+  }
+
+  /** Whether to check ids and signatures here (the engine's `verify`, default on). */
+  const verifying = o.config['verify'] !== false
+  /**
+   * Remembers a new, valid event's id. The id and signature are checked first (the core's
+   * verifier, WASM when enabled), so a forged copy (a real id, a bad signature or other content)
+   * is never remembered: it cannot hide the genuine event, and it never reaches the store.
+   */
+  const admit = (e: NostrEventLike): boolean => {
+    if (seen.has(e.id)) return false
+    if (verifying && verifies(e) !== undefined) {
+      counters.invalid++
+      return false
+    }
+    return remember(e.id)
   }
 
   const remember = (id: string): boolean => {
@@ -693,7 +712,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           counters.overFetched++
           return
         }
-        if (!remember(ev.id)) return
+        if (!admit(ev)) return
         counters.received++
         if (engineKinds.has(ev.kind)) inbox.push(ev)
         if (sink !== undefined) toStore.push(ev)
@@ -904,7 +923,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       onEvents: (events) => {
         if (!running) return
         for (const e of events) {
-          if (!isEvent(e) || !engineKinds.has(e.kind) || !remember(e.id)) continue
+          if (!isEvent(e) || !engineKinds.has(e.kind) || !admit(e)) continue
           inbox.push(e)
         }
         schedule()

@@ -1,0 +1,124 @@
+/**
+ * The executor against hostile relays (the adversarial review's findings): a relay here is either
+ * the real loopback relay or a tiny `ws` server on loopback that sends crafted frames - a real
+ * socket peer, not a mock of the relay under test.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { engineRepoIndex, repoRefs } from '../../src/index.js'
+import { createExecutor, type EventSink, type EventSource, type ExecutorEvent } from '../../src/host/index.js'
+import { secretKey, sign, type TestEvent } from '../support/signing.js'
+import { startLoopbackRelay } from '../relay/loopbackRelay.js'
+import { publish } from '../relay/client.js'
+
+const OWN = 'wss://grasp.example.com'
+
+const fixed = (events: ReadonlyArray<unknown>): EventSource => ({
+  start: ({ onEvents, onCaughtUp }) => {
+    onEvents(events)
+    onCaughtUp()
+  },
+  stop: () => undefined
+})
+
+/** A `ws` server on loopback; `onReq` gets every REQ frame. */
+const hostileRelay = async (onReq: (ws: WebSocket, m: Array<unknown>) => void): Promise<{ url: string; close: () => Promise<void> }> => {
+  const wss = await new Promise<WebSocketServer>((resolve) => {
+    const s: WebSocketServer = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () => resolve(s))
+  })
+  wss.on('connection', (ws) =>
+    ws.on('message', (d) => {
+      let m: unknown
+      try {
+        m = JSON.parse(String(d))
+      } catch {
+        return
+      }
+      if (Array.isArray(m) && m[0] === 'REQ') onReq(ws, m)
+    })
+  )
+  const address = wss.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate()
+        wss.close(() => r())
+      })
+  }
+}
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c()
+})
+
+const waitFor = async (p: () => boolean, ms: number): Promise<boolean> => {
+  const until = Date.now() + ms
+  while (!p() && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+  return p()
+}
+
+describe('the executor against hostile relays', () => {
+  it('verifies id and signature before remembering an id: a forged copy never hides the real event, nor reaches the sink', async () => {
+    const owner = secretKey('review poison owner')
+    const now = Math.floor(Date.now() / 1000)
+    const honest = await startLoopbackRelay()
+    cleanups.push(() => honest.stop())
+    let issue: TestEvent | undefined
+    let forgedSent = 0
+    const hostile = await hostileRelay((ws, m) => {
+      const id = String(m[1])
+      if (issue !== undefined && JSON.stringify(m).includes('"#a"')) {
+        // the real id with a garbage signature, and the real id and signature over other content
+        ws.send(JSON.stringify(['EVENT', id, { ...issue, sig: 'f'.repeat(128), content: 'forged' }]))
+        ws.send(JSON.stringify(['EVENT', id, { ...issue, content: 'forged too' }]))
+        forgedSent += 2
+      }
+      ws.send(JSON.stringify(['EOSE', id]))
+    })
+    cleanups.push(hostile.close)
+    const announcement = sign(owner, 30617, now - 100, [['d', 'x'], ['relays', OWN, hostile.url, honest.url], ['clone', 'https://grasp.example.com/x.git']])
+    issue = sign(owner, 1621, now - 50, [['a', `30617:${announcement.pubkey}:x`]], 'real issue')
+    const stored: Array<TestEvent> = []
+    const sink: EventSink = {
+      store: async (evs) => {
+        stored.push(...(evs as Array<TestEvent>))
+      }
+    }
+    const events: Array<ExecutorEvent> = []
+    const host = createExecutor({ ownRelay: OWN, allowRelays: [hostile.url, honest.url], fetch: false, source: fixed([announcement]), sink, onProgress: (e) => events.push(e) })
+    await host.start()
+    // the forged copies arrive first; the real event is published to the honest relay afterwards (live)
+    expect(await waitFor(() => forgedSent >= 2 && host.state().counters.invalid >= 2, 10_000)).toBe(true)
+    expect(await host.whenCaughtUp(10_000)).toBe(true)
+    expect(await publish(honest.url, [issue])).toBe(1)
+    expect(await waitFor(() => stored.length > 0, 10_000)).toBe(true)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(stored.map((e) => [e.id, e.sig, e.content])).toEqual([[issue.id, issue.sig, 'real issue']])
+    // forged copies (one pair per #a REQ; those on a subscription already replaced are unmatched) counted, none received
+    expect(host.state().counters).toMatchObject({ received: 1, rejected: 0 })
+    expect(host.state().counters.invalid).toBeGreaterThanOrEqual(2)
+    expect(events.some((e) => e.type === 'rejected')).toBe(false)
+    await host.stop()
+  }, 30_000)
+
+  it('verifies events from the source too: a forged copy there does not hide the real one', async () => {
+    const owner = secretKey('review poison source owner')
+    const now = Math.floor(Date.now() / 1000)
+    const real = sign(owner, 30617, now - 100, [['d', 'y'], ['relays', OWN], ['clone', 'https://grasp.example.com/y.git']])
+    const forged = { ...real, sig: 'e'.repeat(128) }
+    let handlers: Parameters<EventSource['start']>[0] | undefined
+    const source: EventSource = { start: (h) => (handlers = h), stop: () => undefined }
+    const host = createExecutor({ ownRelay: OWN, fetch: false, source, sink: { store: async () => undefined } })
+    await host.start()
+    handlers?.onEvents([forged])
+    handlers?.onEvents([real])
+    handlers?.onCaughtUp()
+    expect(await host.whenCaughtUp(10_000)).toBe(true)
+    expect(host.state().counters).toMatchObject({ invalid: 1, rejected: 0 })
+    expect(repoRefs(engineRepoIndex(host.engine())).length).toBe(1)
+    await host.stop()
+  }, 30_000)
+})
