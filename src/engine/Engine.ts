@@ -22,6 +22,7 @@
 import { either as E, option as O } from 'fp-ts'
 import type { SyncConfig } from '../config/Config.js'
 import { fromRelayTargets, relayTarget, type RelayIndex, type RelayTarget } from '../relays/RelayIndex.js'
+import { canonicalRelay } from '../model/RelayUrl.js'
 import type { RepoIndex } from '../repo/RepoIndex.js'
 import { compareStrings } from '../util/sorted.js'
 import { onEvents, onHeld, onTick } from './events.js'
@@ -162,11 +163,12 @@ export const isSettled = (engine: SyncEngine): boolean => {
 export const engineRelay =
   (relay: string) =>
   (engine: SyncEngine): O.Option<RelayStatus> => {
-    if (typeof relay !== 'string') return O.none
+    const canonical = canonicalRelay(relay)
+    if (canonical === undefined) return O.none
     const d = data(engine)
-    const rs = d.relays.get(relay)
+    const rs = d.relays.get(canonical)
     if (rs === undefined) return O.none
-    return O.some(relayStatus(rs, d.learned.get(relay)))
+    return O.some(relayStatus(rs, d.learned.get(canonical)))
   }
 
 /**

@@ -113,6 +113,33 @@ export const relayUrl = (input: string): E.Either<RelayUrlError, RelayUrl> => {
 }
 
 /**
+ * The canonical {@link RelayUrl} of a relay argument, or `undefined` when it is not a string or
+ * does not parse. Every lookup by relay (`wants`, `relayFilters`, `relayCapacity`, `planRelay`,
+ * `engineRelay`) goes through it, so any spelling of a relay (nostr-tools writes
+ * `wss://r.example/`) finds the same entry. Total: never throws.
+ *
+ * @example
+ * import { canonicalRelay } from 'nip34-sync'
+ *
+ * assert.strictEqual(canonicalRelay('wss://r.example/'), 'wss://r.example')
+ * assert.strictEqual(canonicalRelay('WSS://R.Example:443'), 'wss://r.example')
+ * assert.strictEqual(canonicalRelay('https://r.example'), undefined)
+ * assert.strictEqual(canonicalRelay(42), undefined)
+ *
+ * @category destructors
+ * @since 0.3.0
+ */
+export const canonicalRelay = (relay: unknown): RelayUrl | undefined => {
+  if (typeof relay !== 'string') return undefined
+  try {
+    const r = relayUrl(relay)
+    return E.isRight(r) ? r.right : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * The host name of any URL (relay or clone URL) in normalised form: lower case, punycode, no
  * trailing dot, no port. `undefined` when the string is not an absolute URL with a host.
  * Hosts are compared exactly, never as substrings: `relay.example.com.evil.net` is not

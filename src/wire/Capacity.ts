@@ -23,6 +23,7 @@ import { option as O } from 'fp-ts'
 import type { CapacityOptions } from './types.js'
 import { liveSubscriptionBudget, relayLimits, type RelayLimits } from '../config/Limits.js'
 import { relayTarget, relayTargets, type RelayIndex } from '../relays/RelayIndex.js'
+import { canonicalRelay } from '../model/RelayUrl.js'
 import { repoRefParts, type RepoRef } from '../model/RepoRef.js'
 import { jsonBytes } from '../util/hash.js'
 import { askable, capacityLayout, capacityOptions } from './layout.js'
@@ -146,8 +147,10 @@ const empty = (relay: string, maxConnections: number, limits: RelayLimits): Rela
 const capacityOf = (desired: RelayIndex, relay: string, limits: RelayLimits, options: RelayCapacityOptions | undefined): RelayCapacity => {
   const maxConnections = capacityOptions(options).maxConnections
   if (typeof relay !== 'string') return empty('', maxConnections, limits)
-  const target = relayTarget(relay)(desired)
-  if (O.isNone(target)) return empty(relay, maxConnections, limits)
+  const canonical = canonicalRelay(relay)
+  if (canonical === undefined) return empty(relay, maxConnections, limits)
+  const target = relayTarget(canonical)(desired)
+  if (O.isNone(target)) return empty(canonical, maxConnections, limits)
   const l = capacityLayout(target.value, limits, options)
   const all = [...l.subscriptions, ...l.overflow]
   let filters = 0
@@ -160,7 +163,7 @@ const capacityOf = (desired: RelayIndex, relay: string, limits: RelayLimits, opt
   let repositories = 0
   for (const ds of a.pairs.values()) repositories += ds.size
   return {
-    relay,
+    relay: canonical,
     strategy: l.strategy,
     connections: l.connections,
     maxConnections,

@@ -33,6 +33,7 @@
 import { either as E, option as O } from 'fp-ts'
 import { relayLimits, type RelayLimits } from '../config/Limits.js'
 import { relayTarget, type RelayIndex } from '../relays/RelayIndex.js'
+import { canonicalRelay } from '../model/RelayUrl.js'
 import { repoRef, type RepoRef } from '../model/RepoRef.js'
 import * as build from './filterBuilders.js'
 import { capacityLayout } from './layout.js'
@@ -252,7 +253,8 @@ export const targetFilters = (target: FilterTarget, limits?: Partial<RelayLimits
  */
 export const relayFilters = (desired: RelayIndex, relay: string, limits?: Partial<RelayLimits>, options?: CapacityOptions): ReadonlyArray<NostrFilter> =>
   orElse(() => {
-    if (typeof relay !== 'string') return []
-    const target = relayTarget(relay)(desired)
+    const canonical = canonicalRelay(relay)
+    if (canonical === undefined) return []
+    const target = relayTarget(canonical)(desired)
     return O.isNone(target) ? [] : targetFilters(target.value, limits, options)
   }, () => [])

@@ -27,6 +27,7 @@
 import { option as O } from 'fp-ts'
 import { relayLimits, type RelayLimits } from '../config/Limits.js'
 import { relayTarget, type RelayIndex } from '../relays/RelayIndex.js'
+import { canonicalRelay } from '../model/RelayUrl.js'
 import { ANNOUNCEMENT_KIND, GRASP_LIST_KIND, STATE_KIND } from './filterBuilders.js'
 import { askable, type Askable } from './layout.js'
 import { orElse } from './match.js'
@@ -125,8 +126,9 @@ const predicate =
 export const wants = (desired: RelayIndex, relay: string, limits?: Partial<RelayLimits>): ((event: unknown) => boolean) =>
   orElse(
     () => {
-      if (typeof relay !== 'string') return NOTHING
-      const target = relayTarget(relay)(desired)
+      const canonical = canonicalRelay(relay)
+      if (canonical === undefined) return NOTHING
+      const target = relayTarget(canonical)(desired)
       if (O.isNone(target)) return NOTHING
       return predicate(askable(target.value, relayLimits(limits).limits))
     },

@@ -35,7 +35,7 @@ import type { FilterTarget } from './Filters.js'
 import { limitsFor, relayLimits, type LimitsInput, type RelayLimits } from '../config/Limits.js'
 import { applyActions, type RelayAction } from '../relays/RelayAction.js'
 import { relayTarget, type RelayIndex, type RelayTarget } from '../relays/RelayIndex.js'
-import type { RelayUrl } from '../model/RelayUrl.js'
+import { canonicalRelay, type RelayUrl } from '../model/RelayUrl.js'
 import type { RepoRef } from '../model/RepoRef.js'
 import { historyPlan, reconcile, viewOf } from './batches.js'
 import type { RelayBatch, RelayPlan, Subscription, WireMessage } from './plan.js'
@@ -46,6 +46,12 @@ export type { PlanProblem, RelayBatch, RelayPlan, Subscription, WireMessage } fr
 export { checkMessage, messageBytes } from './check.js'
 
 const planWith = (target: FilterTarget | undefined, relay: string, limits: RelayLimits): RelayPlan => engine.livePlan(relay, target, limits)
+
+/** The plan of one relay argument, looked up by its canonical spelling (an unparseable one has none). */
+const planOf = (index: RelayIndex, relay: string, limits: RelayLimits): RelayPlan => {
+  const canonical = canonicalRelay(relay)
+  return canonical === undefined ? planWith(undefined, relay, limits) : planWith(O.toUndefined(relayTarget(canonical)(index)), canonical, limits)
+}
 
 /** The relay of a target: its `relay` when a string, `''` otherwise. */
 const relayOfTarget = (t: { readonly [key: string]: unknown }): string => (typeof t['relay'] === 'string' ? t['relay'] : '')
@@ -100,7 +106,7 @@ export const planRelay =
     orElse(
       () =>
         typeof relay === 'string'
-          ? planWith(O.toUndefined(relayTarget(relay)(index)), relay, relayLimits(limits).limits)
+          ? planOf(index, relay, relayLimits(limits).limits)
           : planWith(undefined, '', relayLimits(limits).limits),
       () => planWith(undefined, typeof relay === 'string' ? relay : '', relayLimits(limits).limits)
     )
