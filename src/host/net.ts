@@ -284,20 +284,59 @@ export const fetchRelayInfo = async (
 ): Promise<unknown> => {
   await net.precheck(relay)
   const url = relay.replace(/^ws(s?):\/\//i, 'http$1://')
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
   const res = await fetchImpl(url, {
     headers: { Accept: 'application/nostr+json' },
     redirect: 'error',
-    signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+    signal: deadline
   })
   if (!res.ok) {
-    await res.body?.cancel()
+    await res.body?.cancel().catch(() => undefined)
     return undefined
   }
   const length = Number(res.headers.get('content-length') ?? '0')
-  if (length > MAX_INFO_BYTES) {
-    await res.body?.cancel()
+  if (length > MAX_INFO_BYTES || res.body === null) {
+    await res.body?.cancel().catch(() => undefined)
     return undefined
   }
-  const text = await res.text()
-  return text.length > MAX_INFO_BYTES ? undefined : (JSON.parse(text) as unknown)
+  const text = await readCapped(res.body, MAX_INFO_BYTES, deadline)
+  return text === undefined ? undefined : (JSON.parse(text) as unknown)
+}
+
+/**
+ * Reads a body chunk by chunk and cancels it once past `cap` bytes (a missing or lying
+ * `Content-Length` cannot make it buffer more), or when `signal` aborts (the timeout covers the
+ * body too, even with a `fetch` that ignores its signal). `undefined` past the cap.
+ */
+const readCapped = async (body: ReadableStream<Uint8Array>, cap: number, signal: AbortSignal): Promise<string | undefined> => {
+  const reader = body.getReader()
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  const onAbort = (): void => {
+    reader.cancel().catch(() => undefined)
+  }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    for (;;) {
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted')
+      const { done, value } = await reader.read()
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted')
+      if (done) break
+      size += value.byteLength
+      if (size > cap) {
+        await reader.cancel().catch(() => undefined)
+        return undefined
+      }
+      chunks.push(value)
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+  const all = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    all.set(c, at)
+    at += c.byteLength
+  }
+  return new TextDecoder().decode(all)
 }

@@ -3,10 +3,12 @@
  * the real loopback relay or a tiny `ws` server on loopback that sends crafted frames - a real
  * socket peer, not a mock of the relay under test.
  */
+import { createServer, type ServerResponse } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { engineRepoIndex, repoRefs } from '../../src/index.js'
 import { createExecutor, type EventSink, type EventSource, type ExecutorEvent } from '../../src/host/index.js'
+import { fetchRelayInfo, makeNet } from '../../src/host/net.js'
 import { secretKey, sign, type TestEvent } from '../support/signing.js'
 import { startLoopbackRelay } from '../relay/loopbackRelay.js'
 import { publish } from '../relay/client.js'
@@ -120,5 +122,72 @@ describe('the executor against hostile relays', () => {
     expect(host.state().counters).toMatchObject({ invalid: 1, rejected: 0 })
     expect(repoRefs(engineRepoIndex(host.engine())).length).toBe(1)
     await host.stop()
+  }, 30_000)
+})
+
+describe('the NIP-11 fetch', () => {
+  /** An HTTP server on loopback that answers with `body` (a function writing to the response). */
+  const httpRelay = async (body: (res: ServerResponse) => void): Promise<{ relay: string; closed: Promise<number> }> => {
+    let closedResolve: (n: number) => void = () => undefined
+    const closed = new Promise<number>((r) => (closedResolve = r))
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/nostr+json' }) // no content-length: chunked
+      req.socket.on('close', () => closedResolve(req.socket.bytesWritten))
+      body(res)
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections()
+          server.close(() => r())
+        })
+    )
+    const address = server.address()
+    return { relay: `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, closed }
+  }
+  const netFor = (relay: string): ReturnType<typeof makeNet> =>
+    makeNet({ policy: { allowRelays: [relay] }, resolve: undefined, connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
+
+  it('stops reading a chunked body past 64 KiB (cancels it: the server sees the connection close)', async () => {
+    let stop = false
+    const chunk = Buffer.alloc(16_384, 0x20)
+    const { relay, closed } = await httpRelay((res) => {
+      res.write('{"name":"')
+      const pump = (): void => {
+        while (!stop && res.write(chunk));
+        if (!stop) res.once('drain', pump)
+      }
+      res.on('close', () => (stop = true))
+      pump()
+    })
+    const info = await fetchRelayInfo(relay, fetch, netFor(relay), 10_000, new AbortController().signal)
+    expect(info).toBeUndefined()
+    const written = await closed
+    stop = true
+    // far below the hundreds of MB an unbounded read took; socket buffers hold a few MB at most
+    expect(written).toBeLessThan(32 * 1024 * 1024)
+  }, 30_000)
+
+  it('reads a chunked document under the cap (UTF-8 across chunks), and times out a body that trickles', async () => {
+    const doc = JSON.stringify({ name: 'caf\u00e9 \u{1F600}', limitation: { max_subscriptions: 3 } })
+    const bytes = Buffer.from(doc)
+    const ok = await httpRelay((res) => {
+      for (let i = 0; i < bytes.length; i += 5) res.write(bytes.subarray(i, i + 5))
+      res.end()
+    })
+    expect(await fetchRelayInfo(ok.relay, fetch, netFor(ok.relay), 5_000, new AbortController().signal)).toEqual(JSON.parse(doc))
+    const slow = await httpRelay((res) => {
+      res.write('{')
+      const t = setInterval(() => res.write(' '), 50)
+      res.on('close', () => clearInterval(t))
+    })
+    const t0 = Date.now()
+    const r = await fetchRelayInfo(slow.relay, fetch, netFor(slow.relay), 500, new AbortController().signal).then(
+      () => 'resolved',
+      () => 'rejected'
+    )
+    expect(r).toBe('rejected')
+    expect(Date.now() - t0).toBeLessThan(5_000)
   }, 30_000)
 })
