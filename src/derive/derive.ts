@@ -16,7 +16,6 @@
  *
  * @internal
  */
-import { Map as IMap } from 'immutable'
 import { emptyHexSet } from '../util/hexTrie.js'
 import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
 import type { ResolvedConfig } from '../config/Config.js'
@@ -86,10 +85,9 @@ export const fullDerivation = (config: ResolvedConfig, data: RepoIndexData): Der
       else for (const e of entries) t.push(e)
     }
   }
-  const relays = IMap<RelayUrl, rel.Target>().withMutations((m) => {
-    for (const [relay, entries] of building) m.set(relay, rel.memberTarget(strMap(entries)))
-  })
-  return { groupOf: groupOf.done(), index: rel.make(relays) }
+  const relays = emptyStrMap<rel.Target, RelayUrl>().edit()
+  for (const [relay, entries] of building) relays.set(relay, rel.memberTarget(strMap(entries)))
+  return { groupOf: groupOf.done(), index: rel.make(relays.done()) }
 }
 
 interface Edit {
@@ -185,7 +183,7 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
   }
   // 4. the new targets; a relay whose target comes back to the same value keeps its old object
   const bootstrap = new Set(config.bootstrapRelays)
-  const relays = before.asMutable()
+  const relays = before.edit()
   const changed: Array<RelayUrl> = []
   for (const [relay, e] of edits) {
     const entries = e.entries.done()
@@ -219,7 +217,7 @@ export const incrementalDerivation = (config: ResolvedConfig, prev: Derivation, 
   }
   if (changed.length === 0) return { groupOf: groupOf.done(), index: prev.index }
   rel.forgetDelta(prev.index)
-  return { groupOf: groupOf.done(), index: rel.make(relays.asImmutable(), { from: prev.index, relays: changed }) }
+  return { groupOf: groupOf.done(), index: rel.make(relays.done(), { from: prev.index, relays: changed }) }
 }
 
 /**

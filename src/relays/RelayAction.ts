@@ -22,7 +22,6 @@
  */
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
-import { is } from 'immutable'
 import { keysOnlyIn } from '../util/hexTrie.js'
 import { readingPlain, readPlain } from '../util/plain.js'
 import { relayData, targetToJson, wrapRelayIndex, type RelayIndex } from './RelayIndex.js'
@@ -248,7 +247,7 @@ export const diff =
       } else if (at !== undefined) {
         const delta = internal.targetDeltas.get(dt)
         if (delta !== undefined && delta.from === at) changedFrom(actions, relay, at, dt, delta.repos)
-        else if (!is(dt, at)) changedFrom(actions, relay, at, dt, undefined)
+        else if (!internal.targetEquals(dt, at)) changedFrom(actions, relay, at, dt, undefined)
       }
     }
     const frozen = freezeActions(actions)
@@ -350,30 +349,30 @@ export const applyActions =
     const plain = readPlain(actions, 4)
     const list: unknown = plain.ok ? plain.value : []
     if (!Array.isArray(list) || list.length === 0) return applied
-    const relays = before.withMutations((m) => {
-      for (const action of list as ReadonlyArray<unknown>) {
-        if (!isObject(action)) continue
-        const relay = relayOf(action['relay'])
-        if (relay === undefined) continue
-        const repos = reposOf(action['repos'])
-        const pairs = pairsOf(action['rootEvents'])
-        switch (action['_tag']) {
-          case 'SpawnRelay':
-            m.set(relay, internal.addTo(internal.emptyTarget, repos, pairs))
-            break
-          case 'AddFilters':
-            m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, repos, pairs))
-            break
-          case 'RemoveFilters': {
-            const current = m.get(relay)
-            if (current !== undefined) m.set(relay, internal.removeFrom(current, repos, pairs))
-            break
-          }
-          case 'CloseRelay':
-            m.delete(relay)
-            break
+    const m = before.edit()
+    for (const action of list as ReadonlyArray<unknown>) {
+      if (!isObject(action)) continue
+      const relay = relayOf(action['relay'])
+      if (relay === undefined) continue
+      const repos = reposOf(action['repos'])
+      const pairs = pairsOf(action['rootEvents'])
+      switch (action['_tag']) {
+        case 'SpawnRelay':
+          m.set(relay, internal.addTo(internal.emptyTarget, repos, pairs))
+          break
+        case 'AddFilters':
+          m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, repos, pairs))
+          break
+        case 'RemoveFilters': {
+          const current = m.get(relay)
+          if (current !== undefined) m.set(relay, internal.removeFrom(current, repos, pairs))
+          break
         }
+        case 'CloseRelay':
+          m.delete(relay)
+          break
       }
-    })
+    }
+    const relays = m.done()
     return relays === before ? applied : wrapRelayIndex(internal.make(relays))
   }

@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { eq as Eq, option as O } from 'fp-ts'
-import { Map as IMap } from 'immutable'
+import { emptyStrMap } from '../util/strMap.js'
 import type { RelayUrl } from '../model/RelayUrl.js'
 import type { RepoRef } from '../model/RepoRef.js'
 import * as internal from './store.js'
@@ -92,16 +92,13 @@ export const emptyRelayIndex: RelayIndex = wrapRelayIndex(internal.empty)
  * @since 0.1.0
  */
 export const relays = (index: RelayIndex): ReadonlyArray<RelayUrl> =>
-  relayData(index).relays.keySeq().toArray().sort(compareStrings)
+  [...relayData(index).relays.keys()].sort(compareStrings)
 
 /** @internal */
 export const targetToJson = (relay: RelayUrl, t: internal.Target): RelayTarget => {
   const rootEvents: Record<string, ReadonlyArray<string>> = {}
-  for (const repo of t.roots.keySeq().toArray().sort(compareStrings)) {
-    const ids = t.roots.get(repo)
-    if (ids !== undefined && ids.size > 0) rootEvents[repo] = ids.toArray().sort(compareStrings)
-  }
-  return { relay, repos: t.repos.toArray().sort(compareStrings), rootEvents }
+  for (const [repo, ids] of t.rootPairs().sort((a, b) => compareStrings(a[0], b[0]))) rootEvents[repo] = ids.toArray().sort(compareStrings)
+  return { relay, repos: t.repoList().sort(compareStrings), rootEvents }
 }
 
 /**
@@ -155,7 +152,7 @@ export const relayRepos =
   (index: RelayIndex): ReadonlyArray<RepoRef> =>
     relayData(index)
       .relays.get(relay as RelayUrl)
-      ?.repos.toArray()
+      ?.repoList()
       .sort(compareStrings) ?? []
 
 /**
@@ -192,24 +189,21 @@ export const relayRootEvents =
  * @category constructors
  * @since 0.1.0
  */
-export const fromRelayTargets = (targetsInput: ReadonlyArray<RelayTarget>): RelayIndex =>
-  wrapRelayIndex(
-    internal.make(
-      IMap<RelayUrl, internal.Target>().withMutations((m) => {
-        // outside input: read once into plain data (a Proxy or a throwing getter reads as nothing)
-        const plain = readPlain(targetsInput, 4)
-        const targets = plain.ok ? plain.value : undefined
-        if (!Array.isArray(targets)) return
-        for (const t of targets as ReadonlyArray<unknown>) {
-          if (typeof t !== 'object' || t === null) continue
-          const { relay: raw, repos, rootEvents } = t as RelayTarget
-          const relay = internal.relayOf(raw)
-          if (relay === undefined) continue
-          m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, internal.reposOf(repos), internal.pairsOf(rootEvents)))
-        }
-      })
-    )
-  )
+export const fromRelayTargets = (targetsInput: ReadonlyArray<RelayTarget>): RelayIndex => {
+  const m = emptyStrMap<internal.Target, RelayUrl>().edit()
+  // outside input: read once into plain data (a Proxy or a throwing getter reads as nothing)
+  const plain = readPlain(targetsInput, 4)
+  const targets = plain.ok ? plain.value : undefined
+  if (Array.isArray(targets))
+    for (const t of targets as ReadonlyArray<unknown>) {
+      if (typeof t !== 'object' || t === null) continue
+      const { relay: raw, repos, rootEvents } = t as RelayTarget
+      const relay = internal.relayOf(raw)
+      if (relay === undefined) continue
+      m.set(relay, internal.addTo(m.get(relay) ?? internal.emptyTarget, internal.reposOf(repos), internal.pairsOf(rootEvents)))
+    }
+  return wrapRelayIndex(internal.make(m.done()))
+}
 
 /**
  * Equality of relay indexes: same relays, each with the same repositories and root events.

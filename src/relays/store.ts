@@ -5,7 +5,6 @@
  *
  * @internal
  */
-import { Map as IMap, is } from 'immutable'
 import { emptyHexSet } from '../util/hexTrie.js'
 import { emptyStrMap, type StrMap } from '../util/strMap.js'
 import type { IdSet } from '../repo/store.js'
@@ -87,7 +86,7 @@ export class Target {
     return { toArray: () => this.repoList(), has: (r) => this.hasRepo(r), size: this.repoCount }
   }
 
-  /** Read-only view of the non-empty root sets (`get`, `has`, `keySeq().toArray()`). */
+  /** Read-only view of the non-empty root sets (`get`, `has`, `keySeq().toArray()`; kept for 0.2 readers). */
   get roots(): { get(repo: RepoRef): IdSet | undefined; has(repo: RepoRef): boolean; keySeq(): { toArray(): Array<RepoRef> } } {
     return {
       get: (r) => this.rootsOf(r),
@@ -97,12 +96,37 @@ export class Target {
   }
 
   equals(other: unknown): boolean {
-    return other === this || (other instanceof Target && other.orphans === this.orphans && this.entries.equals(other.entries))
+    return other instanceof Target && targetEquals(this, other)
   }
 
   hashCode(): number {
     return this.entries.hashCode()
   }
+}
+
+const entryEquals = (a: Entry, b: Entry | undefined): boolean =>
+  a === b ||
+  (b !== undefined &&
+    (a instanceof Orphan ? b instanceof Orphan && a.ids.equals(b.ids) : !(b instanceof Orphan) && a.equals(b)))
+
+/** Same repository set and same (repository, id) pairs, orphans included (structural: targets are canonical). */
+export const targetEquals = (a: Target, b: Target): boolean => {
+  if (a === b) return true
+  if (a.orphans !== b.orphans || a.entries.size !== b.entries.size) return false
+  if (a.entries === b.entries) return true
+  for (const [repo, e] of a.entries) if (!entryEquals(e, b.entries.get(repo))) return false
+  return true
+}
+
+/** Same relays, each with an equal target. */
+export const relaysEqual = (a: StrMap<Target, RelayUrl>, b: StrMap<Target, RelayUrl>): boolean => {
+  if (a === b) return true
+  if (a.size !== b.size) return false
+  for (const [relay, t] of a) {
+    const u = b.get(relay)
+    if (u === undefined || !targetEquals(t, u)) return false
+  }
+  return true
 }
 
 export const emptyTarget: Target = new Target(emptyStrMap(), 0)
@@ -131,7 +155,7 @@ export interface IndexDelta {
 
 export interface RelayIndexData {
   readonly _tag: 'RelayIndex'
-  readonly relays: IMap<RelayUrl, Target>
+  readonly relays: StrMap<Target, RelayUrl>
 }
 
 /** Every relay index this library made: the unforgeable brand, checked in O(1). */
@@ -148,14 +172,14 @@ export const forgetDelta = (d: RelayIndexData): void => {
   deltas.delete(d)
 }
 
-export const make = (relays: IMap<RelayUrl, Target>, delta?: IndexDelta): RelayIndexData => {
+export const make = (relays: StrMap<Target, RelayUrl>, delta?: IndexDelta): RelayIndexData => {
   const d: RelayIndexData = Object.freeze({ _tag: 'RelayIndex', relays })
   made.add(d)
   if (delta !== undefined) deltas.set(d, delta)
   return d
 }
 
-export const empty: RelayIndexData = make(IMap())
+export const empty: RelayIndexData = make(emptyStrMap())
 
 /** Whether a value is a relay index this library made. */
 export const isRelayIndexData = (u: unknown): u is RelayIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -163,7 +187,7 @@ export const isRelayIndexData = (u: unknown): u is RelayIndexData => typeof u ==
 /** Reads an index value defensively: anything that is not an index this library made reads as the empty one. */
 export const dataOf = (u: unknown): RelayIndexData => (isRelayIndexData(u) ? u : empty)
 
-export const equals = (a: RelayIndexData, b: RelayIndexData): boolean => a === b || is(a.relays, b.relays)
+export const equals = (a: RelayIndexData, b: RelayIndexData): boolean => a === b || relaysEqual(a.relays, b.relays)
 
 const isRepoRef = (x: unknown): x is RepoRef => typeof x === 'string' && E.isRight(repoRef(x))
 const isEventId = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x)

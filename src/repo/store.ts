@@ -1,5 +1,5 @@
 /**
- * The engine behind `RepoIndex`: persistent hash tries (immutable.js) so that a batch costs what
+ * The engine behind `RepoIndex`: persistent hash tries (`util/strMap.ts`, `util/hexTrie.ts`) so that a batch costs what
  * the batch touches, whatever the size of the index, and old versions stay cheap to keep.
  *
  * Every field is a join-semilattice, so applying events in any order, in any split, any number of
@@ -15,13 +15,13 @@
  *   must not make the result depend on arrival order); `roots` is its reverse index
  *   (repository → ids).
  * - `deletions`: every (event id → pubkeys that asked to delete it) pair seen, so a deletion that
- *   arrives before its target still wins.
+ *   arrives before its target still wins. Per id, the one pubkey (the usual case) is kept as the
+ *   string itself, several as a set (canonical, so structural equality is semantic equality).
  * - `liveIds`: `<id>:<author>` of each live announcement → its address, to find what an `e`
  *   deletion names.
  *
  * @internal
  */
-import { Map as IMap, Set as ISet } from 'immutable'
 import type { Announcement, Deletion, Nip34Event, RootEvent } from '../decode/Nip34Event.js'
 import type { RepoRef } from '../model/RepoRef.js'
 import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from '../util/hexTrie.js'
@@ -96,13 +96,38 @@ interface ChangeLink {
 
 const TOO_MANY = 'too many' as const
 
+/**
+ * Who asked to delete one event id: one pubkey as the string itself, two or more as a set. (An
+ * empty set only comes from a snapshot that lists an id with no pubkey, and is kept as given.)
+ */
+export type Deleters = string | StrMap<true>
+
+/** The deletion ledger: event id → who asked to delete it. */
+export type DeletionLedger = StrMap<Deleters>
+
+/** Whether `pubkey` asked to delete the id whose deleters are `d`. */
+export const isDeleter = (d: Deleters | undefined, pubkey: string): boolean =>
+  d !== undefined && (typeof d === 'string' ? d === pubkey : d.has(pubkey))
+
+/** `d` with `pubkey` added (`d` itself when it is already there). */
+export const addDeleter = (d: Deleters | undefined, pubkey: string): Deleters => {
+  if (d === undefined) return pubkey
+  if (typeof d === 'string') return d === pubkey ? d : strMap<true>([[d, true], [pubkey, true]])
+  return d.size === 0 ? pubkey : d.set(pubkey, true)
+}
+
+/** The pubkeys of `d`, unordered. */
+export const deletersOf = (d: Deleters | undefined): Array<string> => (d === undefined ? [] : typeof d === 'string' ? [d] : [...d.keys()])
+
+const NO_DELETERS: StrMap<true> = emptyStrMap()
+
 export interface RepoIndexData {
   readonly _tag: 'RepoIndex'
   readonly addrs: StrMap<AddrState, RepoRef>
   /** id → the root events with that id, one per author, sorted by author (almost always one). */
   readonly rootEvents: RootTable
   readonly roots: StrMap<IdSet, RepoRef>
-  readonly deletions: IMap<string, ISet<string>>
+  readonly deletions: DeletionLedger
   /** Announcement id → the address(es) whose live announcement has that id (almost always one). */
   readonly liveIds: LiveIds
 }
@@ -131,7 +156,7 @@ const make = (
   addrs: StrMap<AddrState, RepoRef>,
   rootEvents: RootTable,
   roots: StrMap<IdSet, RepoRef>,
-  deletions: IMap<string, ISet<string>>,
+  deletions: DeletionLedger,
   liveIds: LiveIds,
   changes: ChangeLink | typeof TOO_MANY | undefined
 ): RepoIndexData => {
@@ -141,7 +166,7 @@ const make = (
   return d
 }
 
-export const empty: RepoIndexData = make(emptyStrMap(), emptyTrie(false), emptyStrMap(), IMap(), emptyTrie(false), undefined)
+export const empty: RepoIndexData = make(emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyStrMap(), emptyTrie(false), undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
 export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -164,8 +189,12 @@ export const fromParts = (
   rootEvents: Iterable<readonly [string, ReadonlyArray<RootFacts>]>,
   deletions: Iterable<readonly [string, Iterable<string>]>
 ): RepoIndexData => {
-  const deletionMap = IMap<string, ISet<string>>().asMutable()
-  for (const [id, by] of deletions) deletionMap.set(id, ISet(by))
+  const deletionMap = emptyStrMap<Deleters>().edit()
+  for (const [id, by] of deletions) {
+    let d: Deleters = NO_DELETERS
+    for (const p of by) d = addDeleter(d, intern(p))
+    deletionMap.set(id, d)
+  }
   const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyTrie(false))
   for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
   const table = e.done()
@@ -184,7 +213,7 @@ export const fromParts = (
         else if (list[list.length - 1] !== id) list.push(id)
       }
   const roots = strMap<IdSet, RepoRef>([...ids].map(([repo, list]): [RepoRef, IdSet] => [repo, hexSet(list)]))
-  return make(addrMap.done(), table, roots, deletionMap.asImmutable(), live.done(), undefined)
+  return make(addrMap.done(), table, roots, deletionMap.done(), live.done(), undefined)
 }
 
 /** The position of an event, on its own (a tombstone keeps this, not the event). */
@@ -316,8 +345,6 @@ const internRepos = (ref: RepoRef): ReadonlyArray<RepoRef> => {
   return list
 }
 
-type Mutable<K, V> = IMap<K, V>
-
 /** One batch, applied on transient (mutable) copies of the maps. */
 class Batch {
   /** Addresses whose live announcement changed, and repositories whose root set changed. */
@@ -328,7 +355,7 @@ class Batch {
     readonly addrs: StrMapEditor<AddrState, RepoRef>,
     readonly rootEvents: Editor<RootFacts | ReadonlyArray<RootFacts>>,
     readonly roots: StrMapEditor<IdSet, RepoRef>,
-    readonly deletions: Mutable<string, ISet<string>>,
+    readonly deletions: StrMapEditor<Deleters>,
     readonly liveIds: Editor<RepoRef | ReadonlyArray<RepoRef>>
   ) {}
 
@@ -354,7 +381,7 @@ class Batch {
   }
 
   private isDeletedBy(id: string, pubkey: string): boolean {
-    return this.deletions.get(id)?.has(pubkey) ?? false
+    return isDeleter(this.deletions.get(id), pubkey)
   }
 
   private setLive(ref: RepoRef, ann: AnnouncementFacts): void {
@@ -437,8 +464,8 @@ class Batch {
   deletion(ev: Deletion): void {
     for (const ref of ev.addresses) this.tombstone(intern(ref) as RepoRef, { createdAt: ev.createdAt, id: '' })
     for (const id of ev.eventIds) {
-      const by = this.deletions.get(id) ?? ISet<string>()
-      if (!by.has(ev.pubkey)) this.deletions.set(id, by.add(intern(ev.pubkey)))
+      const by = this.deletions.get(id)
+      if (!isDeleter(by, ev.pubkey)) this.deletions.set(id, addDeleter(by, intern(ev.pubkey)))
       const root = this.facts(id).find((f) => f.pubkey === ev.pubkey)
       if (root !== undefined) this.removeRoot(root)
       for (const ref of refsUnder(this.liveIds.get(id))) {
@@ -456,7 +483,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
     index.addrs.edit(),
     new Editor(index.rootEvents),
     index.roots.edit(),
-    index.deletions.asMutable(),
+    index.deletions.edit(),
     new Editor(index.liveIds)
   )
   for (const ev of events) {
@@ -471,7 +498,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
     b.addrs.done(),
     rootEvents,
     b.roots.done(),
-    b.deletions.asImmutable(),
+    b.deletions.done(),
     b.liveIds.done(),
     nextChanges(index, b.changedRefs, b.changedRoots, index.addrs.size)
   )

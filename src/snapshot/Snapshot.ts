@@ -29,13 +29,12 @@
 import * as t from 'io-ts'
 import { either as E } from 'fp-ts'
 import { sha256Hex } from '../util/hash.js'
-import { Map as IMap, Set as ISet } from 'immutable'
 import { RelayUrlCodec, RepoRefCodec } from '../relays/RelayAction.js'
 import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } from '../relays/RelayIndex.js'
 import type { RepoIndex } from '../repo/RepoIndex.js'
 import { makeRepoRef, type RepoRef } from '../model/RepoRef.js'
 import { formatDecodeErrors, rejectionCodes, type RejectionCode } from '../model/Rejection.js'
-import { dataOf, fromParts, rootFactsOf, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from '../repo/store.js'
+import { dataOf, deletersOf, fromParts, rootFactsOf, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from '../repo/store.js'
 import { compareStrings } from '../util/sorted.js'
 
 /**
@@ -186,7 +185,7 @@ const repoBody = (d: RepoIndexData): RepoBody => {
     .flatMap((id) => rootFactsOf(d.rootEvents, id).map(rootJson))
   const deletions = [...d.deletions.keys()].sort(compareStrings).map((id): [string, ReadonlyArray<string>] => [
     id,
-    (d.deletions.get(id) as ISet<string>).toArray().sort(compareStrings)
+    deletersOf(d.deletions.get(id)).sort(compareStrings)
   ])
   return { announcements, tombstones, rootEvents, deletions }
 }
@@ -229,7 +228,7 @@ const SECTIONS = {
 } as const
 
 const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
-  const addrs = IMap<RepoRef, AddrState>().asMutable()
+  const addrs = new Map<RepoRef, AddrState>()
   const deletedBy = new Map(body.deletions.map(([id, by]) => [id, new Set(by)]))
   for (const given of body.announcements) {
     // Known fields only, copied: nothing unknown in the body reaches the index.
@@ -246,7 +245,7 @@ const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
     addrs.set(ref.right, { _tag: 'Live', ann: facts })
   }
   for (const tomb of body.tombstones) addrs.set(tomb.ref, { _tag: 'Deleted', upTo: { createdAt: tomb.createdAt, id: tomb.id } })
-  const rootEvents = IMap<string, ReadonlyArray<RootFacts>>().asMutable()
+  const rootEvents = new Map<string, ReadonlyArray<RootFacts>>()
   for (const given of body.rootEvents) {
     const r = rootJson(given)
     if (r.repos.length === 0 || !isSortedUnique(r.repos)) return fail('invalid', `root event ${r.id}: repos must be non-empty, sorted and unique`)
@@ -254,9 +253,7 @@ const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
     const others = (rootEvents.get(r.id) ?? []).filter((f) => f.pubkey !== r.pubkey)
     rootEvents.set(r.id, [...others, r].sort((x, y) => compareStrings(x.pubkey, y.pubkey)))
   }
-  const deletions = IMap<string, ISet<string>>().asMutable()
-  for (const [id, by] of body.deletions) deletions.set(id, ISet(by))
-  const data = fromParts(addrs.asImmutable(), rootEvents.asImmutable(), deletions.asImmutable())
+  const data = fromParts(addrs, rootEvents, body.deletions)
   // Canonical form: the body must be exactly what encoding the index it builds writes. A body
   // with a superseded version in front of the live one, a duplicate, an unsorted list or a
   // tombstone beside a live version builds an index that encodes differently, and is refused:
