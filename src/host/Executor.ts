@@ -234,7 +234,7 @@ export interface ExecutorRelayState {
  * @example
  * import type { ExecutorCounters } from 'nip34-sync/host'
  *
- * const zero: ExecutorCounters = { received: 0, unmatched: 0, overFetched: 0, invalid: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
+ * const zero: ExecutorCounters = { received: 0, unmatched: 0, overFetched: 0, invalid: 0, pageOverflow: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
  * assert.strictEqual(zero.stored, 0)
  *
  * @category model
@@ -249,6 +249,8 @@ export interface ExecutorCounters {
   readonly overFetched: number
   /** Events dropped because their id is not their hash or their signature does not verify (a forged copy never hides the real event). */
   readonly invalid: number
+  /** Events a relay sent on a history subscription past the `limit` it asked for: not kept for paging (still handled as events). */
+  readonly pageOverflow: number
   readonly stored: number
   readonly storeFailed: number
   /** Events handed to the sink and not stored or failed yet. */
@@ -400,6 +402,11 @@ const readOptions = (u: unknown): Resolved => {
 // the executor
 // -------------------------------------------------------------------------------------------------
 
+/** Events a history page may hold beyond the `limit` its `REQ` asked for (relays round a little). */
+const PAGE_SLACK = 16
+/** The most events a history page keeps, whatever its filters say. */
+const MAX_PAGE = 10_000
+
 const HEX64 = /^[0-9a-f]{64}$/
 const HEX128 = /^[0-9a-f]{128}$/
 
@@ -513,7 +520,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   let sourceCaughtUp = false
   let caughtUp = false
   const waiters = new Set<(ok: boolean) => void>()
-  const counters = { received: 0, unmatched: 0, overFetched: 0, invalid: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
+  const counters = { received: 0, unmatched: 0, overFetched: 0, invalid: 0, pageOverflow: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
 
   const emit = (e: ExecutorEvent): void => {
     for (const l of [o.onProgress, ...listeners])
@@ -566,6 +573,14 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   }
 
   const pageKey = (key: string, id: string): string => `${key} ${id}`
+
+  /** The most events a history page keeps: the sum of its filters' `limit`s plus {@link PAGE_SLACK} ({@link MAX_PAGE} without limits). */
+  const pageCap = (filters: ReadonlyArray<NostrFilter> | undefined): number => {
+    if (filters === undefined) return 0
+    let n = PAGE_SLACK
+    for (const f of filters) n += typeof f.limit === 'number' && f.limit >= 0 ? Math.min(f.limit, MAX_PAGE) : MAX_PAGE
+    return Math.min(n, MAX_PAGE)
+  }
 
   const forget = (rem: Remote): void => {
     for (const id of rem.subs.keys()) pages.delete(pageKey(rem.key, id))
@@ -707,7 +722,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         }
         const ev = e as NostrEventLike
         // history paging sees every event its filter matched, over-fetch included (or `until` could skip some)
-        pages.get(pageKey(rem.key, id))?.push(ev)
+        // at most what the REQ asked for (its limits, plus a little): more is the relay misbehaving, and is not kept
+        const page = pages.get(pageKey(rem.key, id))
+        if (page !== undefined) {
+          if (page.length < pageCap(filters)) page.push(ev)
+          else counters.pageOverflow++
+        }
         if (!wantedFrom(relay)(ev)) {
           counters.overFetched++
           return
@@ -853,6 +873,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       for (const [id, at] of rem.inFlight)
         if (at < limit) {
           rem.inFlight.delete(id)
+          pages.delete(pageKey(rem.key, id))
           emit({ type: 'timeout', relay: rem.relay, socket: rem.socket, id })
           feedback.push({ _tag: 'Timeout', relay: rem.relay, socket: rem.socket, id, now: nowSec() })
         }

@@ -125,6 +125,46 @@ describe('the executor against hostile relays', () => {
   }, 30_000)
 })
 
+describe('history pages', () => {
+  it('keep at most the limit the REQ asked for (a relay that floods a page without EOSE grows nothing), and are cleared on timeout', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const owner = secretKey('review flood owner')
+    // real, valid events: they are still handled (stored once each), only the page is bounded
+    const flood = Array.from({ length: 1500 }, (_, i) => sign(owner, 30617, now - 10_000 + i, [['d', `f${i}`], ['clone', `https://x.example/f${i}.git`]]))
+    let limit: number | undefined
+    const hostile = await hostileRelay((ws, m) => {
+      const filters = m.slice(2) as Array<{ kinds?: Array<number>; limit?: number }>
+      const history = filters.some((f) => typeof f.limit === 'number' && f.limit > 0 && f.kinds?.includes(30617) === true)
+      if (!history) {
+        ws.send(JSON.stringify(['EOSE', m[1]]))
+        return
+      }
+      limit = filters.reduce((n, f) => n + (f.limit ?? 0), 0)
+      for (const e of flood) ws.send(JSON.stringify(['EVENT', m[1], e])) // and never EOSE
+    })
+    cleanups.push(hostile.close)
+    const events: Array<ExecutorEvent> = []
+    const host = createExecutor({
+      ownRelay: OWN,
+      bootstrapRelays: [hostile.url],
+      fetch: false,
+      source: fixed([]),
+      sink: { store: async () => undefined },
+      tickMs: 100,
+      requestTimeoutMs: 1_000,
+      onProgress: (e) => events.push(e)
+    })
+    await host.start()
+    expect(await waitFor(() => host.state().counters.received >= flood.length, 15_000)).toBe(true)
+    expect(limit).toBeDefined()
+    expect(limit as number).toBeLessThan(flood.length)
+    // everything past limit + slack was not kept for paging
+    expect(host.state().counters.pageOverflow).toBeGreaterThanOrEqual(flood.length - (limit as number) - 16)
+    expect(await waitFor(() => events.some((e) => e.type === 'timeout'), 15_000)).toBe(true)
+    await host.stop()
+  }, 40_000)
+})
+
 describe('the NIP-11 fetch', () => {
   /** An HTTP server on loopback that answers with `body` (a function writing to the response). */
   const httpRelay = async (body: (res: ServerResponse) => void): Promise<{ relay: string; closed: Promise<number> }> => {
@@ -147,7 +187,7 @@ describe('the NIP-11 fetch', () => {
     return { relay: `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, closed }
   }
   const netFor = (relay: string): ReturnType<typeof makeNet> =>
-    makeNet({ policy: { allowRelays: [relay] }, resolve: undefined, connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
+    makeNet({ policy: { allowRelays: [relay] }, WebSocket: undefined, resolve: undefined, connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
 
   it('stops reading a chunked body past 64 KiB (cancels it: the server sees the connection close)', async () => {
     let stop = false
