@@ -39,6 +39,8 @@ import {
   type SyncEngine
 } from '../index.js'
 import { verifies } from '../decode/verifyBackend.js'
+import { canonicalRelay, type RelayUrl } from '../model/RelayUrl.js'
+import { dataOf } from '../relays/store.js'
 import { Connection } from './connection.js'
 import { defaultResolver, fetchRelayInfo, makeNet, Refused, type Resolver, type WebSocketClass } from './net.js'
 import { relaySink, relaySource, type EventSink, type EventSource, type NostrEventLike, type StoreResult } from './ownRelay.js'
@@ -683,15 +685,21 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     }
   }
 
-  /** The exact GRASP-02 predicate of a relay (`wants`), rebuilt when the desired index changes. */
-  const predicates = new Map<string, { readonly desired: unknown; readonly wanted: (event: unknown) => boolean }>()
+  /**
+   * The exact GRASP-02 predicate of a relay (`wants`), rebuilt only when that relay's own target
+   * (the persistent index shares a target a step did not change: compared by identity) or its
+   * limits changed, not after every change anywhere.
+   */
+  const predicates = new Map<string, { readonly target: unknown; readonly limits: string; readonly wanted: (event: unknown) => boolean }>()
   const wantedFrom = (relay: string): ((event: unknown) => boolean) => {
     const desired = engineDesired(engine)
-    const cached = predicates.get(relay)
-    if (cached !== undefined && cached.desired === desired) return cached.wanted
+    const target: unknown = dataOf(desired).relays.get((canonicalRelay(relay) ?? relay) as RelayUrl)
     const limits = O.toUndefined(engineRelay(relay)(engine))?.limits
+    const limitsKey = limits === undefined ? '' : JSON.stringify(limits)
+    const cached = predicates.get(relay)
+    if (cached !== undefined && cached.target === target && cached.limits === limitsKey) return cached.wanted
     const wanted = wants(desired, relay, limits)
-    predicates.set(relay, { desired, wanted })
+    predicates.set(relay, { target, limits: limitsKey, wanted })
     return wanted
   }
 
