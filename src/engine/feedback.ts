@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { liveSubscriptionBudget, relayLimits, type RelayLimits } from '../config/Limits.js'
+import { limitsFor, liveSubscriptionBudget, relayLimits, type RelayLimits } from '../config/Limits.js'
 import { messageBytes, type RelayBatch, type Subscription } from '../wire/Wire.js'
 import { classify, learn, type Refusal } from './refusals.js'
 import { nextPage } from './Lifecycle.js'
@@ -95,7 +95,7 @@ const relearn = (
   problems: Array<EngineProblem>
 ): StepResult | undefined => {
   if (kind === 'rate') return undefined
-  const caps = learn(kind, rs.limits, d.learned.get(rs.relay), seen)
+  const caps = learn(kind, rs.limits, d.learned.get(rs.relay), seen, d.limits.get(rs.relay) ?? limitsFor(d.options.limits)(rs.relay))
   if (caps === undefined) return undefined
   const learned = d.learned.set(rs.relay, caps)
   const next: EngineData = { ...d, learned, now }
@@ -130,7 +130,35 @@ export const onClosed = (engine: SyncEngine, d: EngineData, r: Read, now: number
   const seen = { held: heldOn(rs, r.socket, r.id), ...sentSize(rs, r.socket, r.id) }
   const after = data(failed.engine).relays.get(rs.relay)
   if (after === undefined) return failed
-  return relearn(data(failed.engine), after, kind, seen, now, [...failed.problems]) ?? reconciled(failed, d, rs.relay, now)
+  const learned = relearn(data(failed.engine), after, kind, seen, now, [...failed.problems])
+  if (learned !== undefined) return learned
+  // nothing left to learn (the refused REQ was already at the floor) or rate limiting: the relay,
+  // not this one attempt, is refusing; every attempt of the connection waits for one backoff
+  const e = data(failed.engine)
+  const held = hold(after, r.socket, now, e.options)
+  return reconciled(held === after ? failed : { ...failed, engine: wrap({ ...e, relays: e.relays.set(after.relay, held) }) }, d, rs.relay, now)
+}
+
+/**
+ * A connection whose relay refuses what cannot be made smaller: one exponential backoff for the
+ * whole connection (its failure count grows once per backoff period, not once per refused
+ * attempt), and every failed or queued attempt of the relay waits for it, so a relay refusing
+ * everything costs a bounded number of `REQ`s per backoff period, whatever the plan's size.
+ */
+const hold = (rs: RelayState, socket: number, now: number, o: EngineData['options']): RelayState => {
+  const c = rs.conns[socket]
+  if (c === undefined || !c.up) return rs
+  // an up connection does not use `retryAt` and `failures` for reconnecting: they hold the relay's backoff
+  const failures = now >= c.retryAt ? c.failures + 1 : c.failures
+  const until = now >= c.retryAt ? now + backoff(o, failures) : c.retryAt
+  const live = new Map(c.live)
+  for (const l of c.live.values()) if (l.status === 'failed' && l.retryAt < until) live.set(l.slot, { ...l, retryAt: until })
+  const runs = rs.runs.map((x) =>
+    (x.status === 'failed' || (x.status === 'queued' && x.socket === -1)) && (x.status !== 'failed' || x.retryAt < until)
+      ? { ...x, status: 'failed' as const, retryAt: until }
+      : x
+  )
+  return { ...setConn(rs, socket, { ...c, live, failures, retryAt: until }), runs }
 }
 
 /** The result of a feedback step whose relay was left unreconciled, reconciled now. */

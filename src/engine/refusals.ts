@@ -35,13 +35,17 @@ const MIN_LEARNED_BYTES = 1024
  * The caps learned from one refusal. `held`: the subscriptions the connection held besides the
  * refused one; `filters`, `bytes`: the size of the refused `REQ`. Each cap is strictly below the
  * current limit (halving sizes, so a few refusals reach any limit), never below what the planner
- * can work with; `undefined` when nothing can be tightened.
+ * can work with, and only from a refused `REQ` that was above the new cap (evidence: a one-filter
+ * `REQ` refused for its filters teaches nothing); `undefined` when nothing can be tightened (the
+ * engine then backs off the whole connection).
  */
 export const learn = (
   kind: Exclude<Refusal, 'rate'>,
   limits: RelayLimits,
   before: LearnedLimits | undefined,
-  seen: { readonly held: number; readonly filters: number; readonly bytes: number }
+  seen: { readonly held: number; readonly filters: number; readonly bytes: number },
+  /** The relay's announced (or default) limits: a refusal never teaches less than half their filters. */
+  base: RelayLimits = limits
 ): LearnedLimits | undefined => {
   const was = before ?? {}
   switch (kind) {
@@ -50,7 +54,11 @@ export const learn = (
       return cap < limits.maxSubscriptions ? { ...was, maxSubscriptions: cap } : undefined
     }
     case 'filters': {
-      const cap = Math.max(1, Math.min(limits.maxFiltersPerReq - 1, Math.floor(seen.filters / 2)))
+      // a REQ of one filter refused for "too many filters" proves the text is not about its filters
+      if (seen.filters < 2) return undefined
+      // the floor: one lying text must not explode the plan into one subscription per filter
+      const floor = Math.max(1, Math.floor(base.maxFiltersPerReq / 2))
+      const cap = Math.max(floor, Math.min(limits.maxFiltersPerReq - 1, Math.floor(seen.filters / 2)))
       return cap < limits.maxFiltersPerReq ? { ...was, maxFiltersPerReq: cap } : undefined
     }
     case 'bytes': {

@@ -52,7 +52,7 @@ describe('refusals teach limits', () => {
     expect(h.net.violations).toEqual([])
   })
 
-  it('CLOSED "error: too many filters": every REQ after it has at most half the refused filters', () => {
+  it('CLOSED "error: too many filters": every REQ after it has at most half the refused filters (never less than half the default)', () => {
     const h = new Host(syncEngine(config))
     h.step({ _tag: 'Events', events: repos(40), now: T0 })
     const c = h.net.conn(R, 0)
@@ -60,7 +60,8 @@ describe('refusals teach limits', () => {
     h.net.refuse(R, 0, id)
     const r = h.step({ _tag: 'Closed', relay: R, id, reason: 'error: too many filters', now: T0 + 1 })
     const learned = status(h.engine).learned.maxFiltersPerReq!
-    expect(learned).toBeLessThanOrEqual(Math.floor(filters.length / 2))
+    expect(learned).toBeLessThanOrEqual(Math.max(10, Math.floor(filters.length / 2)))
+    expect(learned).toBeLessThan(filters.length)
     for (const b of r.batches) for (const m of b.messages) if (m[0] === 'REQ') expect(m.length - 2).toBeLessThanOrEqual(learned)
     h.settle(500)
     expect(isSettled(h.engine)).toBe(true)
@@ -210,5 +211,68 @@ describe('strategy (capacity): auto', () => {
     exact.step({ _tag: 'Events', events: repos(1000), now: T0 })
     expect(status(exact.engine).strategy).toBe('exact')
     expect(status(exact.engine).plan.length).toBeGreaterThan(1)
+  })
+})
+
+describe('a relay that refuses everything costs a bounded number of REQs (review F12)', () => {
+  /** Every REQ to R is answered CLOSED with `reason`; a Tick each simulated minute. REQs sent to R. */
+  const refusedFor = (reason: string, minutes: number, n = 150): number => {
+    let now = T0
+    let r = step({ _tag: 'Events', events: repos(n), now })(syncEngine(config))
+    let e = r.engine
+    const reqs = (rr: typeof r) => rr.batches.filter((b) => b.relay === R).flatMap((b) => b.messages.filter((m) => m[0] === 'REQ').map((m) => ({ socket: b.socket, id: m[1] as string })))
+    let todo = reqs(r)
+    let sent = 0
+    for (let minute = 0; minute < minutes; minute++) {
+      const next: typeof todo = []
+      for (const x of todo) {
+        sent++
+        r = step({ _tag: 'Closed', relay: R, socket: x.socket, id: x.id, reason, now })(e)
+        e = r.engine
+        next.push(...reqs(r))
+      }
+      now += 60
+      r = step({ _tag: 'Tick', now })(e)
+      e = r.engine
+      todo = [...next, ...reqs(r)]
+    }
+    return sent
+  }
+
+  it('each refusal text: at most the plan once per backoff period, not one retry chain per subscription', () => {
+    const minutes = 600
+    const counts = Object.fromEntries(
+      ['error: too many filters', 'error: too many subscriptions', 'error: message too large', 'rate-limited: slow down', 'blocked: no'].map((t) => [t, refusedFor(t, minutes)])
+    )
+    // maxRetryDelay 300 s: 120 backoff periods in 600 minutes; each costs at most the relay's plan
+    // (before the floor and the connection backoff: 18 191 REQs for "too many filters", 6x the others)
+    for (const [text, sent] of Object.entries(counts)) expect(sent, text).toBeLessThan(4_000)
+    expect(counts['error: too many filters']).toBeLessThanOrEqual(counts['blocked: no']!)
+  })
+
+  it('"too many filters": the learned cap stops at half the default (10) and REQs at the floor refused again back off the connection', () => {
+    let now = T0
+    let r = step({ _tag: 'Events', events: repos(150), now })(syncEngine(config))
+    let e = r.engine
+    let reqs = r.batches.filter((b) => b.relay === R).flatMap((b) => b.messages.filter((m) => m[0] === 'REQ'))
+    const sizes: Array<number> = []
+    for (let round = 0; round < 6 && reqs.length > 0; round++) {
+      const next: typeof reqs = []
+      for (const m of reqs) {
+        sizes.push(m.length - 2)
+        r = step({ _tag: 'Closed', relay: R, socket: 0, id: m[1] as string, reason: 'error: too many filters', now })(e)
+        e = r.engine
+        next.push(...r.batches.filter((b) => b.relay === R).flatMap((b) => b.messages.filter((x) => x[0] === 'REQ')))
+      }
+      reqs = next
+    }
+    expect(status(e).limits.maxFiltersPerReq).toBe(10)
+    expect(Math.max(...sizes.slice(-3))).toBeLessThanOrEqual(10)
+    // the last round of one-filter refusals started nothing at once: the connection waits
+    expect(reqs).toEqual([])
+    const due = engineNextDue(e)
+    expect(due).toBeGreaterThan(now)
+    now += 1
+    expect(step({ _tag: 'Tick', now })(e).batches.flatMap((b) => b.messages).filter((m) => m[0] === 'REQ')).toEqual([])
   })
 })
