@@ -78,12 +78,17 @@ export interface ExecutorOptions {
    * (`ws://127.0.0.1:7777`). Trusted (see `allowRelays`).
    */
   readonly storeRelay?: string
-  /** Relays always synced for discovery (announcements). Trusted (see `allowRelays`). */
+  /**
+   * Relays always synced for discovery (announcements). Trusted for their URL as written (`ws://`,
+   * a loopback or private address literal), but the addresses a host name of theirs resolves to are
+   * checked like any relay's: list a name in `allowRelays` too to let it resolve anywhere.
+   */
   readonly bootstrapRelays?: ReadonlyArray<string>
   /**
    * Relays trusted exactly (canonical URL match): accepted as sync targets and connected to even
-   * on loopback, private addresses or `ws://`, which the relay policy refuses otherwise. The own,
-   * store and bootstrap relays are trusted the same way.
+   * on loopback, private addresses or `ws://`, which the relay policy refuses otherwise (a trusted
+   * host name may resolve anywhere). The own and store relays are trusted the same way; bootstrap
+   * relays only for their URL (see `bootstrapRelays`).
    */
   readonly allowRelays?: ReadonlyArray<string>
   /** `'listed'` (default, GRASP-01) or `'all'` (GRASP-05 archive). */
@@ -492,7 +497,22 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   const rootKinds = Array.isArray(o.config['rootKinds']) ? (o.config['rootKinds'] as Array<unknown>).filter((k): k is number => Number.isSafeInteger(k)) : DEFAULT_ROOT_KINDS
   const engineKinds = new Set<number>([ANNOUNCEMENT_KIND, DELETION_KIND, ...rootKinds])
   const reconnectWindow = int((o.engine as Record<string, unknown> | undefined)?.['reconnectWindow'], DEFAULT_RECONNECT_WINDOW, 0, 1e10)
-  const net = makeNet({ policy, WebSocket: o.WebSocket, resolve: o.resolve, connectTimeoutMs: o.connectTimeoutMs, pingMs: o.pingMs, maxPayload: 16 * 1024 * 1024 })
+  // bootstrap relays are trusted for their URL as written, not for where their names resolve (a
+  // hijacked public name must not reach into the host's network); own, store and allowRelays are trusted exactly
+  const exact = [...o.ownRelays, ...(storeUrl === undefined ? [] : [storeUrl]), ...o.allowRelays]
+  const exactSet = new Set(exact.map((r) => canonicalRelay(r) ?? r))
+  const addressChecked = new Set(o.bootstrapRelays.map((r) => canonicalRelay(r) ?? r).filter((r) => !exactSet.has(r)))
+  const addressPolicy = trustRelays(exact)((o.config['relayPolicy'] as Partial<RelayPolicy> | undefined) ?? {})
+  const net = makeNet({
+    policy,
+    WebSocket: o.WebSocket,
+    resolve: o.resolve,
+    connectTimeoutMs: o.connectTimeoutMs,
+    pingMs: o.pingMs,
+    maxPayload: 16 * 1024 * 1024,
+    addressChecked,
+    addressPolicy
+  })
 
   let engine: SyncEngine = o.initialEngine ?? syncEngine(config, o.engine)
   let running = false

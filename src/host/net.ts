@@ -16,7 +16,7 @@
  * `ws` is imported lazily, so this module loads in browsers too.
  */
 import { either as E } from 'fp-ts'
-import { checkRelayUrl, checkResolvedAddress, classifyHost, type PolicyRefusal, type RelayPolicy } from '../index.js'
+import { canonicalRelay, checkRelayUrl, checkResolvedAddress, classifyHost, type PolicyRefusal, type RelayPolicy } from '../index.js'
 
 /**
  * A WebSocket implementation (the DOM `WebSocket` constructor shape, which nostr-tools'
@@ -114,6 +114,14 @@ export interface NetOptions {
   /** Seconds between keep-alive pings on `ws` sockets (0: none). */
   readonly pingMs: number
   readonly maxPayload: number
+  /**
+   * Relays trusted for their URL as written (`ws://`, a loopback or private literal) but not for
+   * where their name resolves: the addresses a host name of theirs resolves to are checked like an
+   * untrusted relay's (the bootstrap relays; exact `allowRelays`, own and store relays are not here).
+   */
+  readonly addressChecked?: ReadonlySet<string>
+  /** The policy those relays' resolved addresses are checked under (without their trust). */
+  readonly addressPolicy?: Partial<RelayPolicy>
 }
 
 /** What a connection learns from its socket class: the socket made, and a refusal at lookup time (the socket then fails with a plain error). */
@@ -137,7 +145,16 @@ const refusalOf = (e: E.Either<PolicyRefusal, string>): PolicyRefusal | undefine
 
 export const makeNet = (o: NetOptions): Net => {
   const check = checkResolvedAddress(o.policy)
+  const checkUntrusted = checkResolvedAddress(o.addressPolicy ?? {})
+  /** The check of the addresses a relay's host name resolved to (a literal is checked as written, by {@link urlCheck}). */
+  const checkResolved = (relay: string): ((address: string) => E.Either<PolicyRefusal, string>) => {
+    if (o.addressChecked === undefined || !o.addressChecked.has(canonical(relay))) return check(relay)
+    // its URL is trusted; where its name points is not: the address rules under the plain policy
+    const host = hostOf(relay)
+    return checkUntrusted(`wss://${host.includes(':') ? `[${host}]` : host}`)
+  }
   const checkUrl = checkRelayUrl(o.policy)
+  const canonical = (relay: string): string => canonicalRelay(relay) ?? relay
   const hostOf = (relay: string): string => {
     try {
       return new URL(relay).hostname
@@ -166,8 +183,9 @@ export const makeNet = (o: NetOptions): Net => {
     const host = hostOf(relay)
     if (isAddress(host) || o.resolve === undefined) return
     const addresses = await o.resolve(host)
+    const checkAt = checkResolved(relay)
     for (const a of addresses) {
-      const refusal = refusalOf(check(relay)(a))
+      const refusal = refusalOf(checkAt(a))
       if (refusal !== undefined) throw new Refused(refusal)
     }
   }
@@ -178,7 +196,8 @@ export const makeNet = (o: NetOptions): Net => {
       await precheck(relay)
       return wrapGiven(o.WebSocket, onRaw)
     }
-    const ws = o.resolve === undefined ? undefined : await loadWs()
+    // `ws` is loaded whether or not names are resolved here (Node 20 has no global WebSocket)
+    const ws = await loadWs()
     const Base = ws?.WebSocket ?? ws?.default
     if (Base === undefined) {
       const global = (globalThis as { WebSocket?: WebSocketClass }).WebSocket
@@ -187,10 +206,11 @@ export const makeNet = (o: NetOptions): Net => {
       return wrapGiven(global, onRaw)
     }
     urlCheck(relay)
-    const resolve = o.resolve as Resolver
-    const checkAt = check(relay)
+    const resolve = o.resolve
+    const checkAt = checkResolved(relay)
     // the lookup hook of net.connect: resolve, keep the addresses the policy accepts, connect to those
     const lookup = (hostname: string, options: { all?: boolean }, callback: (...args: Array<unknown>) => void): void => {
+      if (resolve === undefined) return
       resolve(hostname).then(
         (addresses) => {
           const ok: Array<string> = []
@@ -216,7 +236,8 @@ export const makeNet = (o: NetOptions): Net => {
         (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)))
       )
     }
-    const options = { lookup, handshakeTimeout: o.connectTimeoutMs, closeTimeout: 2000, maxPayload: o.maxPayload, perMessageDeflate: false }
+    // `resolve: false`: no lookup hook (the system resolver, no check of resolved addresses)
+    const options = { ...(resolve === undefined ? {} : { lookup }), handshakeTimeout: o.connectTimeoutMs, closeTimeout: 2000, maxPayload: o.maxPayload, perMessageDeflate: false }
     const pingMs = o.pingMs
     class Checked extends (Base as unknown as new (url: string, options: object) => WsSocket) {
       constructor(url: string) {

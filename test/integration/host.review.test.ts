@@ -125,6 +125,52 @@ describe('the executor against hostile relays', () => {
   }, 30_000)
 })
 
+describe('trust and resolution', () => {
+  it('checks where a bootstrap host name resolves (trusted for its URL only): loopback is refused, unless allowRelays names it', async () => {
+    const loopback = await startLoopbackRelay()
+    cleanups.push(() => loopback.stop())
+    const relay = `ws://hijacked.example.com:${new URL(loopback.url).port}`
+    const run = async (allowRelays: ReadonlyArray<string>): Promise<Array<ExecutorEvent>> => {
+      const events: Array<ExecutorEvent> = []
+      const host = createExecutor({
+        ownRelay: OWN,
+        bootstrapRelays: [relay],
+        allowRelays,
+        source: fixed([]),
+        sink: { store: async () => undefined },
+        fetch: false,
+        resolve: async () => ['127.0.0.1'],
+        onProgress: (e) => events.push(e)
+      })
+      await host.start()
+      expect(await host.whenCaughtUp(10_000)).toBe(true)
+      await host.stop()
+      return events
+    }
+    const untrusted = await run([])
+    expect(untrusted.find((e) => e.type === 'refused')).toMatchObject({ type: 'refused', relay, rule: 'loopback' })
+    expect(untrusted.some((e) => e.type === 'connected')).toBe(false)
+    const trusted = await run([relay])
+    expect(trusted.some((e) => e.type === 'connected' && e.relay === relay)).toBe(true)
+    expect(trusted.some((e) => e.type === 'refused')).toBe(false)
+  }, 40_000)
+
+  it('loads ws with resolve: false (no lookup hook), so Node 20 has a WebSocket', async () => {
+    const loopback = await startLoopbackRelay()
+    cleanups.push(() => loopback.stop())
+    const net = makeNet({ policy: { allowRelays: [loopback.url] }, WebSocket: undefined, resolve: undefined, connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
+    const Class = await net.socketFor(loopback.url, { onRaw: () => undefined, onRefused: () => undefined })
+    const ws = await import('ws')
+    expect(Object.getPrototypeOf(Class)).toBe(ws.WebSocket)
+    const events: Array<ExecutorEvent> = []
+    const host = createExecutor({ ownRelay: OWN, bootstrapRelays: [loopback.url], source: fixed([]), sink: { store: async () => undefined }, fetch: false, resolve: false, onProgress: (e) => events.push(e) })
+    await host.start()
+    expect(await host.whenCaughtUp(10_000)).toBe(true)
+    expect(events.some((e) => e.type === 'connected')).toBe(true)
+    await host.stop()
+  }, 30_000)
+})
+
 describe('history pages', () => {
   it('keep at most the limit the REQ asked for (a relay that floods a page without EOSE grows nothing), and are cleared on timeout', async () => {
     const now = Math.floor(Date.now() / 1000)

@@ -78,7 +78,8 @@ describe('the executor at its edges', () => {
       const events: Array<ExecutorEvent> = []
       const host = createExecutor({
         ownRelay: OWN,
-        bootstrapRelays: [relay], // trusted: it may resolve anywhere, loopback included
+        bootstrapRelays: [relay],
+        allowRelays: [relay], // trusted exactly: it may resolve anywhere, loopback included
         source: fixed([]),
         sink,
         fetch: false,
