@@ -105,6 +105,27 @@ describe('nip34-sync plan', () => {
     expect(fromFile.stderr).toContain('ignored: 1 (kind 30618 1)')
   })
 
+  it('a line past the cap (50 MB, no newline for 50 MB) is discarded as it streams, reported, and the next line is read', async () => {
+    const mb = Buffer.alloc(1024 * 1024, 0x61)
+    const rest = Buffer.from('\n' + jsonl(crafted))
+    let held = 0
+    async function* stream(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 50; i++) {
+        held = Math.max(held, process.memoryUsage().arrayBuffers)
+        yield mb
+      }
+      yield rest
+    }
+    const r = await cli(['plan', '--own', OWN, '--now', NOW], Readable.from(stream(), { objectMode: false }))
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/<stdin>:1: malformed line skipped: line longer than 16777216 bytes/)
+    expect(r.stderr).toContain(`lines read: ${crafted.length + 1} (malformed: 1)`)
+    // the lines after it were used: the same plan as without the long line
+    expect(r.lines.map((l) => l['relay'])).toEqual(['wss://a.example.com', 'wss://b.example.com'])
+    // never more than the cap (16 MiB) and a chunk or two held as buffers (not the 50 MB line)
+    expect(held).toBeLessThan(40 * 1024 * 1024)
+  })
+
   it('reports a malformed line with its line number, skips it, and exits 1', async () => {
     const lines = jsonl(crafted).split('\n')
     lines.splice(1, 0, '{"kind": 30617, "tags": [') // line 2: not JSON
