@@ -23,27 +23,40 @@ const put = (o: Record<string, unknown>, k: string, v: unknown): void => {
  * and Proxy trap is run at most once per property, and nothing is read again afterwards. A throw
  * from a getter or trap is caught: the result is then `{ ok: false }`.
  */
-export const readPlain = (u: unknown, depth: number): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
+export const readPlain = (u: unknown, depth: number, maxItems: number = MAX_PLAIN_ITEMS): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
   try {
-    return { ok: true, value: copyPlain(u, depth) }
+    return { ok: true, value: copyPlain(u, depth, { left: maxItems }) }
   } catch {
     return { ok: false }
   }
 }
 
-const copyPlain = (u: unknown, depth: number): unknown => {
+/**
+ * The most array elements and object keys one `readPlain` copies (in total, at every depth): a
+ * length is checked against what is left BEFORE the copy is allocated or looped, so a Proxy that
+ * claims 2^32 - 1 elements is refused at once. 2^24 is far above any input the library takes
+ * (the CLI's longest line is 16 MiB, and every element costs at least one byte of JSON).
+ */
+export const MAX_PLAIN_ITEMS = 2 ** 24
+
+const copyPlain = (u: unknown, depth: number, budget: { left: number }): unknown => {
   if (typeof u !== 'object' || u === null) return u
   if (Array.isArray(u)) {
     if (depth <= 0) return []
     const n: unknown = u.length
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new TypeError('not a readable array')
+    if (n > budget.left) throw new RangeError('too many elements')
+    budget.left -= n
     const out: Array<unknown> = new Array(n)
-    for (let i = 0; i < n; i++) out[i] = copyPlain(u[i], depth - 1)
+    for (let i = 0; i < n; i++) out[i] = copyPlain(u[i], depth - 1, budget)
     return out
   }
   if (depth <= 0) return {}
   const out: Record<string, unknown> = {}
-  for (const k of Object.keys(u)) put(out, k, copyPlain((u as Record<string, unknown>)[k], depth - 1))
+  const keys = Object.keys(u)
+  if (keys.length > budget.left) throw new RangeError('too many keys')
+  budget.left -= keys.length
+  for (const k of keys) put(out, k, copyPlain((u as Record<string, unknown>)[k], depth - 1, budget))
   return out
 }
 

@@ -20,7 +20,7 @@
  * The sets are built once per call of `wants(desired, relay, limits)`; each event then costs one
  * read of its fields and one set lookup per tag. Decoding is at the edge: a value that is not an
  * event (not an object, a field of the wrong type, a tag that is not a list, a Proxy or a getter
- * that throws) is not wanted, and nothing throws.
+ * that throws, more than 100 000 tags) is not wanted, and nothing throws.
  *
  * @since 0.3.0
  */
@@ -40,6 +40,13 @@ interface Read {
   readonly tags: ReadonlyArray<readonly [unknown, unknown]>
 }
 
+/**
+ * The most tags an event may have to be wanted: far above any decoder cap (`caps.tagsPerEvent`,
+ * default 2 000), and checked on the claimed length before any tag is read, so a Proxy claiming
+ * 2^32 - 1 tags costs nothing.
+ */
+const MAX_WANTED_TAGS = 100_000
+
 /** Reads an event once into a plain copy; `undefined` when it is not one (or reading it throws). */
 const readEvent = (u: unknown): Read | undefined => {
   try {
@@ -54,7 +61,7 @@ const readEvent = (u: unknown): Read | undefined => {
     if (typeof kind !== 'number' || !Number.isSafeInteger(kind) || typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt)) return undefined
     if (!Array.isArray(tags)) return undefined
     const n = tags.length
-    if (typeof n !== 'number') return undefined
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > MAX_WANTED_TAGS) return undefined
     const copy: Array<readonly [unknown, unknown]> = []
     for (let i = 0; i < n; i++) {
       const t: unknown = tags[i]

@@ -19,7 +19,7 @@ import { Host } from '../../support/engineSim.js'
 
 const owner = 'a'.repeat(64)
 const repo = `30617:${owner}:x`
-const desired = fromRelayTargets([{ relay: 'wss://r.example', repos: [repo], rootEvents: {} }])
+const desired = fromRelayTargets([{ relay: 'wss://r.example' as never, repos: [repo as never], rootEvents: {} }])
 const state = { id: '0'.repeat(64), pubkey: owner, kind: 30618, created_at: 1, tags: [['d', 'x']], content: '', sig: '' }
 const SPELLINGS = ['wss://r.example', 'wss://r.example/', 'WSS://R.EXAMPLE', 'wss://r.example:443', 'wss://r.example.', ' wss://R.example// ']
 const BAD = ['', 'r.example', 'https://r.example', 'wss://user:pw@r.example', 'wss://', 'x'.repeat(5000)]
@@ -63,5 +63,16 @@ describe('relay arguments are canonicalised before the lookup', () => {
     expect(canonical).toBeDefined()
     for (const s of SPELLINGS) expect(O.toUndefined(engineRelay(s)(h.engine))).toEqual(canonical)
     for (const s of BAD) expect(engineRelay(s)(h.engine)).toEqual(O.none)
+  })
+})
+
+describe('wants reads at most the tags an event may have (review F4)', () => {
+  it('a tags Proxy claiming 2^32 - 1 tags is not wanted, at once', () => {
+    const tags = new Proxy([['d', 'x']], { get: (t, k) => (k === 'length' ? 2 ** 32 - 1 : Reflect.get(t, k)) })
+    const w = wants(desired, 'wss://r.example')
+    expect(w({ ...state, tags })).toBe(false)
+    expect(w({ ...state, tags: new Proxy([['d', 'x']], { get: (t, k) => (k === 'length' ? 100_001 : Reflect.get(t, k)) }) })).toBe(false)
+    // a real event with many tags is still read
+    expect(w({ ...state, tags: [...Array.from({ length: 5_000 }, () => ['t', 'x']), ['d', 'x']] })).toBe(true)
   })
 })
