@@ -339,6 +339,8 @@ interface Resolved {
   readonly sink: EventSink | undefined
   readonly WebSocket: WebSocketClass | undefined
   readonly fetch: typeof fetch | undefined
+  /** `fetch` is the caller's (not the global one, which is replaced by a checked one on Node). */
+  readonly fetchGiven: boolean
   readonly resolve: Resolver | undefined
   readonly batchWindowMs: number
   readonly batchMax: number
@@ -387,6 +389,7 @@ const readOptions = (u: unknown): Resolved => {
     sink: obj<EventSink>(r['sink']),
     WebSocket: fn<WebSocketClass>(r['WebSocket']),
     fetch: r['fetch'] === false ? undefined : (fn<typeof fetch>(r['fetch']) ?? globalFetch),
+    fetchGiven: fn<typeof fetch>(r['fetch']) !== undefined,
     resolve: r['resolve'] === false ? undefined : (fn<Resolver>(r['resolve']) ?? defaultResolver()),
     batchWindowMs: int(r['batchWindowMs'], 50, 0, 60_000),
     batchMax: int(r['batchMax'], 2000, 1, 1_000_000),
@@ -804,7 +807,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     if (o.fetch === undefined || infoAsked.has(relay)) return
     infoAsked.add(relay)
     const signal = abort.signal
-    fetchRelayInfo(relay, o.fetch, net, o.infoTimeoutMs, signal).then(
+    fetchRelayInfo(relay, o.fetch, net, o.infoTimeoutMs, signal, o.fetchGiven).then(
       (doc) => {
         if (!running || signal.aborted || doc === undefined) return
         // the document overrides what the engine uses for this relay (the host's own limits included)

@@ -66,6 +66,31 @@ const nodeDns = (): DnsModule | undefined => {
   }
 }
 
+interface HttpModule {
+  readonly get: (
+    url: string,
+    options: object,
+    callback: (res: NodeReadable & { readonly statusCode?: number; readonly headers: Record<string, string | Array<string> | undefined> }) => void
+  ) => { on: (event: 'error', listener: (e: unknown) => void) => unknown }
+}
+type NodeReadable = object
+interface NodeHttp {
+  readonly http: HttpModule
+  readonly https: HttpModule
+  readonly stream: { readonly Readable: { readonly toWeb: (r: NodeReadable) => unknown } }
+}
+
+/** Node's `http`, `https` and `stream` (taken with `process.getBuiltinModule`), or `undefined`. */
+const nodeHttp = (): NodeHttp | undefined => {
+  try {
+    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    if (typeof p?.getBuiltinModule !== 'function') return undefined
+    return { http: p.getBuiltinModule('node:http') as HttpModule, https: p.getBuiltinModule('node:https') as HttpModule, stream: p.getBuiltinModule('node:stream') as NodeHttp['stream'] }
+  } catch {
+    return undefined
+  }
+}
+
 /** Node's resolver (`dns.lookup`, what sockets use), or `undefined` where there is none (browsers). */
 export const defaultResolver = (): Resolver | undefined => {
   const dns = nodeDns()
@@ -139,6 +164,8 @@ export interface Net {
   readonly socketFor: (relay: string, hooks: SocketHooks) => Promise<WebSocketClass>
   /** Resolves and checks every address of the relay's host (the NIP-11 fetch and non-`ws` sockets); rejects with {@link Refused}. */
   readonly precheck: (relay: string) => Promise<void>
+  /** A `fetch` that connects to `relay`'s checked addresses only (Node), or `undefined`. */
+  readonly checkedFetch: (relay: string) => typeof fetch | undefined
 }
 
 const refusalOf = (e: E.Either<PolicyRefusal, string>): PolicyRefusal | undefined => (E.isLeft(e) ? e.left : undefined)
@@ -190,6 +217,63 @@ export const makeNet = (o: NetOptions): Net => {
     }
   }
 
+  /** The lookup hook of net.connect: resolve, keep the addresses the policy accepts, connect to those. */
+  const lookupFor = (relay: string, onRefused: (refusal: Refused) => void) => {
+    const resolve = o.resolve
+    const checkAt = checkResolved(relay)
+    return (hostname: string, options: { all?: boolean }, callback: (...args: Array<unknown>) => void): void => {
+      if (resolve === undefined) return
+      resolve(hostname).then(
+        (addresses) => {
+          const ok: Array<string> = []
+          let refusal: PolicyRefusal | undefined
+          for (const a of addresses) {
+            const r = checkAt(a)
+            if (E.isRight(r)) ok.push(a)
+            else refusal ??= r.left
+          }
+          if (ok.length === 0) {
+            if (refusal === undefined) callback(new Error(`${hostname} did not resolve`))
+            else {
+              const error = new Refused(refusal)
+              onRefused(error)
+              callback(error)
+            }
+            return
+          }
+          const family = (a: string): number => (a.includes(':') ? 6 : 4)
+          if (options.all === true) callback(null, ok.map((address) => ({ address, family: family(address) })))
+          else callback(null, ok[0], family(ok[0] as string))
+        },
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)))
+      )
+    }
+  }
+
+  /**
+   * A `fetch` for the NIP-11 document over Node's `http`/`https` with the same checked lookup as
+   * the sockets (the connection goes to an address that was checked; no second, unchecked
+   * resolution). `undefined` where Node's modules or a resolver are missing (then `fetch` is used
+   * after {@link precheck}).
+   */
+  const checkedFetch = (relay: string): typeof fetch | undefined => {
+    const modules = nodeHttp()
+    if (modules === undefined || o.resolve === undefined) return undefined
+    return ((url: string, init: { headers?: Record<string, string>; signal?: AbortSignal }) =>
+      new Promise<Response>((resolve, reject) => {
+        let refused: Refused | undefined
+        const lib = url.startsWith('https:') ? modules.https : modules.http
+        const req = lib.get(url, { headers: init.headers, signal: init.signal, lookup: lookupFor(relay, (r) => (refused = r)) }, (res) => {
+          const headers = new Headers()
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v)
+          const body = modules.stream.Readable.toWeb(res) as ReadableStream<Uint8Array>
+          const status = res.statusCode ?? 500
+          resolve(new Response(status === 204 || status === 304 ? null : body, { status: status < 200 || status > 599 ? 500 : status, headers }))
+        })
+        req.on('error', (e: unknown) => reject(refused ?? e))
+      })) as unknown as typeof fetch
+  }
+
   const socketFor = async (relay: string, hooks: SocketHooks): Promise<WebSocketClass> => {
     const onRaw = hooks.onRaw
     if (o.WebSocket !== undefined) {
@@ -207,35 +291,7 @@ export const makeNet = (o: NetOptions): Net => {
     }
     urlCheck(relay)
     const resolve = o.resolve
-    const checkAt = checkResolved(relay)
-    // the lookup hook of net.connect: resolve, keep the addresses the policy accepts, connect to those
-    const lookup = (hostname: string, options: { all?: boolean }, callback: (...args: Array<unknown>) => void): void => {
-      if (resolve === undefined) return
-      resolve(hostname).then(
-        (addresses) => {
-          const ok: Array<string> = []
-          let refusal: PolicyRefusal | undefined
-          for (const a of addresses) {
-            const r = checkAt(a)
-            if (E.isRight(r)) ok.push(a)
-            else refusal ??= r.left
-          }
-          if (ok.length === 0) {
-            if (refusal === undefined) callback(new Error(`${hostname} did not resolve`))
-            else {
-              const error = new Refused(refusal)
-              hooks.onRefused(error)
-              callback(error)
-            }
-            return
-          }
-          const family = (a: string): number => (a.includes(':') ? 6 : 4)
-          if (options.all === true) callback(null, ok.map((address) => ({ address, family: family(address) })))
-          else callback(null, ok[0], family(ok[0] as string))
-        },
-        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)))
-      )
-    }
+    const lookup = lookupFor(relay, hooks.onRefused)
     // `resolve: false`: no lookup hook (the system resolver, no check of resolved addresses)
     const options = { ...(resolve === undefined ? {} : { lookup }), handshakeTimeout: o.connectTimeoutMs, closeTimeout: 2000, maxPayload: o.maxPayload, perMessageDeflate: false }
     const pingMs = o.pingMs
@@ -251,7 +307,7 @@ export const makeNet = (o: NetOptions): Net => {
     return Checked as unknown as WebSocketClass
   }
 
-  return { socketFor, precheck }
+  return { socketFor, precheck, checkedFetch }
 }
 
 /** Pings every `ms`; a socket that did not answer the previous ping is terminated (a dead TCP path otherwise goes unnoticed). */
@@ -301,9 +357,13 @@ export const fetchRelayInfo = async (
   fetchImpl: typeof fetch,
   net: Net,
   timeoutMs: number,
-  signal: AbortSignal
+  signal: AbortSignal,
+  /** `fetchImpl` is the caller's own: use it (after the pre-resolution check) even where a checked fetch exists. */
+  given = false
 ): Promise<unknown> => {
   await net.precheck(relay)
+  const checked = given ? undefined : net.checkedFetch(relay)
+  if (checked !== undefined) fetchImpl = checked
   const url = relay.replace(/^ws(s?):\/\//i, 'http$1://')
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
   const res = await fetchImpl(url, {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { engineRepoIndex, repoRefs } from '../../src/index.js'
 import { createExecutor, type EventSink, type EventSource, type ExecutorEvent } from '../../src/host/index.js'
-import { fetchRelayInfo, makeNet } from '../../src/host/net.js'
+import { fetchRelayInfo, makeNet, Refused } from '../../src/host/net.js'
 import { secretKey, sign, type TestEvent } from '../support/signing.js'
 import { startLoopbackRelay } from '../relay/loopbackRelay.js'
 import { publish } from '../relay/client.js'
@@ -232,13 +232,45 @@ describe('the NIP-11 fetch', () => {
     const address = server.address()
     return { relay: `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, closed }
   }
-  const netFor = (relay: string): ReturnType<typeof makeNet> =>
-    makeNet({ policy: { allowRelays: [relay] }, WebSocket: undefined, resolve: undefined, connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
+  // with a resolver the fetch goes through node:http and the checked lookup; without, through `fetch`
+  const nets = (relay: string): Array<ReturnType<typeof makeNet>> =>
+    [async () => ['127.0.0.1'], undefined].map((resolve) =>
+      makeNet({ policy: { allowRelays: [relay] }, WebSocket: undefined, resolve, connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
+    )
+
+  it('connects through the checked lookup (no second, unchecked resolution): a rebinding name cannot reach a private address', async () => {
+    let requests = 0
+    const server = createServer((_req, res) => {
+      requests++
+      res.writeHead(200, { 'content-type': 'application/nostr+json' }).end('{"name":"local"}')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    // a name only this resolver knows, trusted exactly: the document is fetched at the address it gave
+    const known = `ws://only-our-resolver.example.com:${port}`
+    const trustedNet = makeNet({ policy: { allowRelays: [known] }, WebSocket: undefined, resolve: async () => ['127.0.0.1'], connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
+    expect(await fetchRelayInfo(known, fetch, trustedNet, 5_000, new AbortController().signal)).toEqual({ name: 'local' })
+    expect(requests).toBe(1)
+    // untrusted and rebinding: a public address for the check, loopback for the connection
+    const rebinding = `ws://rebind.example.com:${port}`
+    let lookups = 0
+    const resolve = async (): Promise<Array<string>> => (lookups++ === 0 ? ['93.184.216.34'] : ['127.0.0.1'])
+    const net = makeNet({ policy: { allowWs: true }, WebSocket: undefined, resolve, connectTimeoutMs: 1000, pingMs: 0, maxPayload: 1 << 24 })
+    const r = await fetchRelayInfo(rebinding, fetch, net, 5_000, new AbortController().signal).then(
+      (x) => x,
+      (e: unknown) => (e instanceof Refused ? e.refusal.rule : 'error')
+    )
+    expect(r).toBe('loopback')
+    expect(lookups).toBe(2)
+    expect(requests).toBe(1)
+  }, 30_000)
 
   it('stops reading a chunked body past 64 KiB (cancels it: the server sees the connection close)', async () => {
-    let stop = false
     const chunk = Buffer.alloc(16_384, 0x20)
     const { relay, closed } = await httpRelay((res) => {
+      let stop = false
       res.write('{"name":"')
       const pump = (): void => {
         while (!stop && res.write(chunk));
@@ -247,10 +279,8 @@ describe('the NIP-11 fetch', () => {
       res.on('close', () => (stop = true))
       pump()
     })
-    const info = await fetchRelayInfo(relay, fetch, netFor(relay), 10_000, new AbortController().signal)
-    expect(info).toBeUndefined()
+    for (const net of nets(relay)) expect(await fetchRelayInfo(relay, fetch, net, 10_000, new AbortController().signal)).toBeUndefined()
     const written = await closed
-    stop = true
     // far below the hundreds of MB an unbounded read took; socket buffers hold a few MB at most
     expect(written).toBeLessThan(32 * 1024 * 1024)
   }, 30_000)
@@ -262,18 +292,20 @@ describe('the NIP-11 fetch', () => {
       for (let i = 0; i < bytes.length; i += 5) res.write(bytes.subarray(i, i + 5))
       res.end()
     })
-    expect(await fetchRelayInfo(ok.relay, fetch, netFor(ok.relay), 5_000, new AbortController().signal)).toEqual(JSON.parse(doc))
+    for (const net of nets(ok.relay)) expect(await fetchRelayInfo(ok.relay, fetch, net, 5_000, new AbortController().signal)).toEqual(JSON.parse(doc))
     const slow = await httpRelay((res) => {
       res.write('{')
       const t = setInterval(() => res.write(' '), 50)
       res.on('close', () => clearInterval(t))
     })
-    const t0 = Date.now()
-    const r = await fetchRelayInfo(slow.relay, fetch, netFor(slow.relay), 500, new AbortController().signal).then(
-      () => 'resolved',
-      () => 'rejected'
-    )
-    expect(r).toBe('rejected')
-    expect(Date.now() - t0).toBeLessThan(5_000)
+    for (const net of nets(slow.relay)) {
+      const t0 = Date.now()
+      const r = await fetchRelayInfo(slow.relay, fetch, net, 500, new AbortController().signal).then(
+        () => 'resolved',
+        () => 'rejected'
+      )
+      expect(r).toBe('rejected')
+      expect(Date.now() - t0).toBeLessThan(5_000)
+    }
   }, 30_000)
 })
