@@ -108,7 +108,11 @@ export interface ExecutorOptions {
    * which lets the executor connect only to addresses it checked; else `globalThis.WebSocket`.
    */
   readonly WebSocket?: WebSocketClass
-  /** The `fetch` used for NIP-11 documents (default `globalThis.fetch`); `false`: do not fetch them. */
+  /**
+   * The `fetch` used for NIP-11 documents; `false`: do not fetch them. Default: on Node,
+   * `node:http(s)` through the same checked lookup as the sockets; elsewhere `globalThis.fetch`.
+   * A `fetch` of your own is used after the pre-resolution check only (it resolves again).
+   */
   readonly fetch?: typeof fetch | false
   /**
    * Resolves host names for the connect-time address check (default: Node's `dns.lookup`;
