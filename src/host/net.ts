@@ -178,7 +178,7 @@ export const makeNet = (o: NetOptions): Net => {
     if (o.addressChecked === undefined || !o.addressChecked.has(canonical(relay))) return check(relay)
     // its URL is trusted; where its name points is not: the address rules under the plain policy
     const host = hostOf(relay)
-    return checkUntrusted(`wss://${host.includes(':') ? `[${host}]` : host}`)
+    return checkUntrusted(`wss://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}`)
   }
   const checkUrl = checkRelayUrl(o.policy)
   const canonical = (relay: string): string => canonicalRelay(relay) ?? relay
