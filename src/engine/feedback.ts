@@ -39,7 +39,9 @@ export const onEose = (engine: SyncEngine, d: EngineData, r: Read, now: number):
     const l = liveByWire(c, r.id)
     if (l !== undefined && c !== undefined && c.up) {
       if (l.status !== 'pending') return undefined
-      return { rs: { ...setLive(rs, r.socket, c, { ...l, status: 'open', failures: 0 }), lastEose: now } }
+      // an answer: the connection's backoff for refusals (see `hold`) starts over
+      const up = c.failures === 0 ? c : { ...c, failures: 0, retryAt: -Infinity }
+      return { rs: { ...setLive(rs, r.socket, up, { ...l, status: 'open', failures: 0 }), lastEose: now } }
     }
     const i = runIndex(rs, r.socket, r.id)
     if (i < 0) return undefined // a late EOSE of an attempt that is over: it answers nothing

@@ -274,5 +274,12 @@ describe('a relay that refuses everything costs a bounded number of REQs (review
     expect(due).toBeGreaterThan(now)
     now += 1
     expect(step({ _tag: 'Tick', now })(e).batches.flatMap((b) => b.messages).filter((m) => m[0] === 'REQ')).toEqual([])
+    expect(status(e).connections[0]?.failures).toBeGreaterThanOrEqual(1)
+    // at the due time the attempts go out again; an answer (EOSE) ends the connection's backoff
+    const t = step({ _tag: 'Tick', now: due! })(e)
+    const again = t.batches.filter((b) => b.relay === R).flatMap((b) => b.messages.filter((m) => m[0] === 'REQ' && String(m[1]).startsWith('n34l')))
+    expect(again.length).toBeGreaterThan(0)
+    const answered = step({ _tag: 'Eose', relay: R, socket: 0, id: again[0]![1] as string, now: due! })(t.engine)
+    expect(status(answered.engine).connections[0]?.failures).toBe(0)
   })
 })
