@@ -16,7 +16,7 @@
  */
 import { eq as Eq, option as O } from 'fp-ts'
 import { emptyStrMap } from '../util/strMap.js'
-import type { RelayUrl } from '../model/RelayUrl.js'
+import { canonicalRelay, type RelayUrl } from '../model/RelayUrl.js'
 import type { RepoRef } from '../model/RepoRef.js'
 import * as internal from './store.js'
 import { compareStrings } from '../util/sorted.js'
@@ -116,8 +116,9 @@ export const targetToJson = (relay: RelayUrl, t: internal.Target): RelayTarget =
 export const relayTarget =
   (relay: string) =>
   (index: RelayIndex): O.Option<RelayTarget> => {
-    const t = relayData(index).relays.get(relay as RelayUrl)
-    return t === undefined ? O.none : O.some(targetToJson(relay as RelayUrl, t))
+    const r = canonicalRelay(relay)
+    const t = r === undefined ? undefined : relayData(index).relays.get(r)
+    return r === undefined || t === undefined ? O.none : O.some(targetToJson(r, t))
   }
 
 /**
@@ -149,11 +150,10 @@ export const relayTargets = (index: RelayIndex): ReadonlyArray<RelayTarget> => {
  */
 export const relayRepos =
   (relay: string) =>
-  (index: RelayIndex): ReadonlyArray<RepoRef> =>
-    relayData(index)
-      .relays.get(relay as RelayUrl)
-      ?.repoList()
-      .sort(compareStrings) ?? []
+  (index: RelayIndex): ReadonlyArray<RepoRef> => {
+    const r = canonicalRelay(relay)
+    return r === undefined ? [] : (relayData(index).relays.get(r)?.repoList().sort(compareStrings) ?? [])
+  }
 
 /**
  * The root events a relay is asked for, per repository (sorted; empty when the relay is absent).

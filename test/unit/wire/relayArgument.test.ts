@@ -76,3 +76,17 @@ describe('wants reads at most the tags an event may have (review F4)', () => {
     expect(w({ ...state, tags: [...Array.from({ length: 5_000 }, () => ['t', 'x']), ['d', 'x']] })).toBe(true)
   })
 })
+
+describe('relayTarget / relayRepos canonicalise too', () => {
+  it('every spelling finds the target; a bad relay finds nothing', async () => {
+    const { relayTarget, relayRepos } = await import('../../../src/relays/RelayIndex.js')
+    for (const s of SPELLINGS) {
+      expect(O.isSome(relayTarget(s)(desired))).toBe(true)
+      expect(relayRepos(s)(desired)).toEqual([repo])
+    }
+    for (const s of BAD) {
+      expect(O.isNone(relayTarget(s)(desired))).toBe(true)
+      expect(relayRepos(s)(desired)).toEqual([])
+    }
+  })
+})
