@@ -10,7 +10,8 @@
  * nostr-wasm has a fixed 1 MiB heap: an event whose serialization might not fit goes to the JS
  * path (a bound computed from string lengths, so the verdict never depends on the heap).
  *
- * The backend is the only state of this module. Loading never changes a verdict: a backend that
+ * The backend is the only state of this module that matters; a bounded cache of valid signatures
+ * only saves work. Loading never changes a verdict: a backend that
  * does not load, or fails a self-test on a known event, leaves the JS path in place.
  *
  * @internal
@@ -64,6 +65,16 @@ const serializedBound = (ev: SignedEvent, limit: number): number => {
 /** nostr-wasm's heap is 1 MiB, partly used by its context: serializations above this go to JS. */
 const WASM_MAX_SERIALIZED = 768 * 1024
 
+/**
+ * (id, pubkey, sig) triples whose signature verified: a bounded cache, cleared when full. A cache
+ * only: it saves the Schnorr check of an event verified twice and never changes a verdict.
+ */
+const validSignatures = new Set<string>()
+const VALID_SIGNATURES_MAX = 1 << 14
+
+/** Empties the cache of valid signatures (benchmarks that verify the same events again). */
+export const forgetValidSignatures = (): void => validSignatures.clear()
+
 const HEX64 = /^[0-9a-f]{64}$/
 const HEX128 = /^[0-9a-f]{128}$/
 
@@ -88,9 +99,17 @@ export const verifies = (ev: SignedEvent): string | undefined => {
     if (typeof copy.id !== 'string' || !HEX64.test(copy.id)) return 'the id is not the hash of the event'
     if (typeof copy.pubkey !== 'string' || !HEX64.test(copy.pubkey) || typeof copy.sig !== 'string' || !HEX128.test(copy.sig))
       return 'the signature does not verify'
+    const key = copy.id + copy.pubkey + copy.sig
+    // A signature seen valid before (the executor checks an event before the engine does): the
+    // Schnorr verdict depends on (id, pubkey, sig) only, so only the id is hashed again.
+    if (validSignatures.has(key)) return getEventHash(copy) === copy.id ? undefined : 'the id is not the hash of the event'
     const ok =
       backend === 'wasm' && serializedBound(copy, WASM_MAX_SERIALIZED) <= WASM_MAX_SERIALIZED ? verifyWasm(copy) : verifyJs(copy)
-    if (ok) return undefined
+    if (ok) {
+      if (validSignatures.size >= VALID_SIGNATURES_MAX) validSignatures.clear()
+      validSignatures.add(key)
+      return undefined
+    }
     // Only a refused event pays for a second hash, to say which check failed.
     return getEventHash(copy) !== copy.id ? 'the id is not the hash of the event' : 'the signature does not verify'
   } catch {

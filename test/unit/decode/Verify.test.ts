@@ -215,3 +215,13 @@ describe('loading fails safe (fresh module state)', () => {
     expect(m.verifies(bad)).toBe('the signature does not verify')
   })
 })
+
+describe('the cache of valid signatures never changes a verdict', () => {
+  test('an event verified twice is valid twice; a copy with the same id, pubkey and sig but other content is refused after the cache hit', () => {
+    const plain: SignedEvent = sign(secretKey('cache'), 1621, 1700000000, [['a', '30617:x:y']], 'cached')
+    expect(verifies(plain)).toBeUndefined()
+    expect(verifies(plain)).toBeUndefined()
+    expect(verifies({ ...plain, content: 'forged under a cached signature' })).toBe('the id is not the hash of the event')
+    expect(verifies({ ...plain, created_at: plain.created_at + 1 })).toBe('the id is not the hash of the event')
+  })
+})
