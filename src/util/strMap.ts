@@ -105,19 +105,23 @@ const popcount = (x: number): number => {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
 }
 
-const lookup = <V>(root: Node | undefined, key: string): V | undefined => {
-  if (root === undefined) return undefined
+/** Marks a key that is not in the map (values may themselves be `undefined`). */
+const MISSING: unique symbol = Symbol('missing')
+
+/** The value under `key`, or {@link MISSING}. */
+const locate = (root: Node | undefined, key: string): unknown => {
+  if (root === undefined) return MISSING
   const h = hashString(key)
   let n: Node = root
   let shift = 0
   for (;;) {
     if (isCollision(n)) {
       const c = n.cells
-      for (let i = 0; i < c.length; i += 2) if (c[i] === key) return c[i + 1] as V
-      return undefined
+      for (let i = 0; i < c.length; i += 2) if (c[i] === key) return c[i + 1]
+      return MISSING
     }
     const bit = 1 << frag(key, h, shift)
-    if ((n.bitmap & bit) === 0) return undefined
+    if ((n.bitmap & bit) === 0) return MISSING
     const i = 2 * popcount(n.bitmap & (bit - 1))
     const k = n.cells[i]
     if (k === CHILD) {
@@ -125,33 +129,16 @@ const lookup = <V>(root: Node | undefined, key: string): V | undefined => {
       shift += BITS
       continue
     }
-    return k === key ? (n.cells[i + 1] as V) : undefined
+    return k === key ? n.cells[i + 1] : MISSING
   }
 }
 
-const has = (root: Node | undefined, key: string): boolean => {
-  if (root === undefined) return false
-  const h = hashString(key)
-  let n: Node = root
-  let shift = 0
-  for (;;) {
-    if (isCollision(n)) {
-      const c = n.cells
-      for (let i = 0; i < c.length; i += 2) if (c[i] === key) return true
-      return false
-    }
-    const bit = 1 << frag(key, h, shift)
-    if ((n.bitmap & bit) === 0) return false
-    const i = 2 * popcount(n.bitmap & (bit - 1))
-    const k = n.cells[i]
-    if (k === CHILD) {
-      n = n.cells[i + 1] as Node
-      shift += BITS
-      continue
-    }
-    return k === key
-  }
+const lookup = <V>(root: Node | undefined, key: string): V | undefined => {
+  const v = locate(root, key)
+  return v === MISSING ? undefined : (v as V)
 }
+
+const has = (root: Node | undefined, key: string): boolean => locate(root, key) !== MISSING
 
 function* walk<V>(n: Node | undefined): Generator<[string, V]> {
   if (n === undefined) return
