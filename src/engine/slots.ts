@@ -21,9 +21,9 @@
  */
 import type { RelayLimits } from '../config/Limits.js'
 import type { FilterTarget } from '../wire/Filters.js'
-import { chooseStrategy, layout, liveMode, ID_PREFIX, idLength, type Problem, type Strategy, type StrategyChoice, type Subscription } from '../wire/layout.js'
+import { chooseStrategy, deriveId, layout, refKey, liveMode, idLength, type Problem, type Strategy, type StrategyChoice, type Subscription } from '../wire/layout.js'
 import { liveSubscriptionBudget } from '../config/Limits.js'
-import { hexBit, sha256Hex } from '../util/hash.js'
+import { hexBit } from '../util/hash.js'
 import { compareStrings } from '../util/sorted.js'
 
 const REPO = 0
@@ -67,20 +67,8 @@ export interface Planned {
 /** How often each path was taken (for the tests' `fc.statistics`). */
 export const planStats = { follow: 0, scratch: 0, split: 0, merge: 0, unchanged: 0 }
 
-/** The keys of recently planned repository addresses (bounded, cleared when full). */
-const refKeys = new Map<string, string>()
-const REF_KEYS_MAX = 200_000
-
-/** The trie key of an atom: SHA-256 of a repository address, a root event id as it is. */
-const keyOf = (value: string, kind: Kind): string => {
-  if (kind === ROOT) return value
-  const hit = refKeys.get(value)
-  if (hit !== undefined) return hit
-  if (refKeys.size >= REF_KEYS_MAX) refKeys.clear()
-  const key = sha256Hex(value)
-  refKeys.set(value, key)
-  return key
-}
+/** The trie key of an atom: SHA-256 of a repository address (the layout's own keys), a root event id as it is. */
+const keyOf = (value: string, kind: Kind): string => (kind === ROOT ? value : refKey(value))
 
 /** The atoms of a target, value → kind (a repository both full and state-only is full, as in the layout). */
 const atomsOf = (t: FilterTarget): Map<string, Kind> => {
@@ -103,8 +91,7 @@ const add = (a: Atoms | undefined, value: string, kind: Kind): Atoms => {
 const size = (a: Atoms): number => a.repos.length + a.stateOnly.length + a.roots.length
 
 /** The id of a live slot: as `layout` derives it (namespace `live`). */
-const liveId = (slot: string, limits: RelayLimits): string =>
-  `${ID_PREFIX}l${sha256Hex(`nip34-sync/1 live ${slot}`).slice(0, idLength(limits) - ID_PREFIX.length - 1)}`
+const liveId = (slot: string, limits: RelayLimits): string => deriveId('live', slot, idLength(limits))
 
 /** `layout` of some atoms with no budget: their slots, or `undefined` when a part of an atom does not fit one `REQ`. */
 const subLayout = (a: Atoms, limits: RelayLimits, problems: Array<Problem>): ReadonlyArray<Subscription> | undefined => {

@@ -9,6 +9,7 @@ import { option as O } from 'fp-ts'
 import { nextPage, pageFilter, reconnectSince, startPaging, type NostrFilter, type PageCursor } from '../index.js'
 import { Connection } from './connection.js'
 import type { Net } from './net.js'
+import type { SignedEvent } from '../decode/verifyBackend.js'
 
 /**
  * Where the executor reads the events that say what to sync (announcements, deletions, root
@@ -98,8 +99,9 @@ export interface StoreResult {
 }
 
 /**
- * A nostr event as the executor passes it on: checked for its shape and for matching the
- * subscription it came on, not verified (a relay sink verifies; a custom sink should).
+ * A nostr event as the executor passes it on: checked for its shape, for matching the
+ * subscription it came on and, unless the configuration says `verify: false`, for its id and
+ * signature (the core's verifier). The same fields the core's verifier reads.
  *
  * @example
  * import type { NostrEventLike } from 'nip34-sync/host'
@@ -110,15 +112,7 @@ export interface StoreResult {
  * @category model
  * @since 0.3.0
  */
-export interface NostrEventLike {
-  readonly id: string
-  readonly pubkey: string
-  readonly created_at: number
-  readonly kind: number
-  readonly tags: ReadonlyArray<ReadonlyArray<string>>
-  readonly content: string
-  readonly sig: string
-}
+export type NostrEventLike = SignedEvent
 
 const LIVE = 'n34src-live'
 const HIST = 'n34src-hist'

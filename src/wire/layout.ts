@@ -199,8 +199,8 @@ export const prepare = (target: FilterTarget): Prepared => {
 const refKeys = new Map<string, string>()
 const REF_KEYS_MAX = 200_000
 
-/** The 256-bit key of a repository address: SHA-256 of it, remembered. */
-const refKey = (ref: string): string => {
+/** The 256-bit key of a repository address: SHA-256 of it, remembered (the engine's incremental re-plan uses the same keys). */
+export const refKey = (ref: string): string => {
   const hit = refKeys.get(ref)
   if (hit !== undefined) return hit
   if (refKeys.size >= REF_KEYS_MAX) refKeys.clear()
@@ -330,8 +330,8 @@ const pack = (filters: ReadonlyArray<NostrFilter>, limits: RelayLimits, mode: Mo
   return out
 }
 
-/** A subscription id: the prefix, a namespace letter, hex of SHA-256 of the slot name. */
-const deriveId = (namespace: string, slot: string, length: number): string =>
+/** A subscription id: the prefix, a namespace letter, hex of SHA-256 of the slot name (the engine's re-plan derives its live ids with it). */
+export const deriveId = (namespace: string, slot: string, length: number): string =>
   `${ID_PREFIX}${namespace.charAt(0)}${sha256Hex(`nip34-sync/1 ${namespace} ${slot}`).slice(0, length - ID_PREFIX.length - 1)}`
 
 /** The key prefix of a slot name: `s:0110` and its parts `s:0110.2` give `0110`. */
