@@ -5,15 +5,7 @@
  *
  * @since 0.3.0
  */
-export {
-  createExecutor,
-  type ConnectionState,
-  type Executor,
-  type ExecutorCounters,
-  type ExecutorEvent,
-  type ExecutorOptions,
-  type ExecutorRelayState,
-  type ExecutorState
-} from './Executor.js'
+export { createExecutor } from './Executor.js'
+export type { ConnectionState, Executor, ExecutorCounters, ExecutorEvent, ExecutorOptions, ExecutorRelayState, ExecutorState } from './types.js'
 export type { EventSink, EventSource, NostrEventLike, SourceHandlers, StoreResult } from './ownRelay.js'
 export type { Resolver, WebSocketClass } from './net.js'

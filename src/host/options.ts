@@ -1,0 +1,122 @@
+/**
+ * Reading the executor's options once, field by field, and the shape check of an incoming event.
+ *
+ * @internal
+ */
+import { defaultResolver, type Resolver, type WebSocketClass } from './net.js'
+import type { EventSink, EventSource, NostrEventLike } from './ownRelay.js'
+import type { Acceptance, EngineOptions, SyncEngine } from '../index.js'
+import type { ExecutorEvent } from './types.js'
+
+// -------------------------------------------------------------------------------------------------
+// options
+// -------------------------------------------------------------------------------------------------
+
+export const str = (u: unknown): string | undefined => (typeof u === 'string' ? u : undefined)
+export const strs = (u: unknown): Array<string> => (Array.isArray(u) ? u.filter((x): x is string => typeof x === 'string') : typeof u === 'string' ? [u] : [])
+export const int = (u: unknown, fallback: number, min: number, max: number): number =>
+  typeof u === 'number' && Number.isFinite(u) && u >= min && u <= max ? Math.floor(u) : fallback
+
+export interface Resolved {
+  readonly ownRelays: Array<string>
+  readonly storeRelay: string | undefined
+  readonly bootstrapRelays: Array<string>
+  readonly allowRelays: Array<string>
+  readonly acceptance: Acceptance | undefined
+  readonly config: Record<string, unknown>
+  readonly engine: EngineOptions | undefined
+  readonly initialEngine: SyncEngine | undefined
+  readonly source: EventSource | undefined
+  readonly sink: EventSink | undefined
+  readonly WebSocket: WebSocketClass | undefined
+  readonly fetch: typeof fetch | undefined
+  /** `fetch` is the caller's (not the global one, which is replaced by a checked one on Node). */
+  readonly fetchGiven: boolean
+  readonly resolve: Resolver | undefined
+  readonly batchWindowMs: number
+  readonly batchMax: number
+  readonly requestTimeoutMs: number
+  readonly connectTimeoutMs: number
+  readonly infoTimeoutMs: number
+  readonly tickMs: number
+  readonly jitterMs: number
+  readonly pingMs: number
+  readonly giveUpAfter: number
+  readonly storeWindow: number
+  readonly dedupCapacity: number
+  readonly wasm: boolean
+  readonly clock: () => number
+  readonly onProgress: ((e: ExecutorEvent) => void) | undefined
+}
+
+/** Reads the options once, field by field (a throwing getter gives the default). */
+export const readOptions = (u: unknown): Resolved => {
+  const r: Record<string, unknown> = {}
+  if (typeof u === 'object' && u !== null)
+    for (const k of [
+      'ownRelay', 'storeRelay', 'bootstrapRelays', 'allowRelays', 'acceptance', 'config', 'engine', 'initialEngine', 'source', 'sink', 'WebSocket',
+      'fetch', 'resolve', 'batchWindowMs', 'batchMax', 'requestTimeoutMs', 'connectTimeoutMs', 'infoTimeoutMs', 'tickMs', 'jitterMs', 'pingMs',
+      'giveUpAfter', 'storeWindow', 'dedupCapacity', 'wasm', 'clock', 'onProgress'
+    ])
+      try {
+        r[k] = (u as Record<string, unknown>)[k]
+      } catch {
+        // a throwing getter: the default
+      }
+  const fn = <T>(x: unknown): T | undefined => (typeof x === 'function' ? (x as T) : undefined)
+  const obj = <T>(x: unknown): T | undefined => (typeof x === 'object' && x !== null ? (x as T) : undefined)
+  const globalFetch = (globalThis as { fetch?: typeof fetch }).fetch
+  const acceptance = r['acceptance']
+  return {
+    ownRelays: strs(r['ownRelay']),
+    storeRelay: str(r['storeRelay']),
+    bootstrapRelays: strs(r['bootstrapRelays']),
+    allowRelays: strs(r['allowRelays']),
+    acceptance: acceptance === 'listed' || acceptance === 'all' ? acceptance : undefined,
+    config: { ...(obj<Record<string, unknown>>(r['config']) ?? {}) },
+    engine: obj<EngineOptions>(r['engine']),
+    initialEngine: obj<SyncEngine>(r['initialEngine']),
+    source: obj<EventSource>(r['source']),
+    sink: obj<EventSink>(r['sink']),
+    WebSocket: fn<WebSocketClass>(r['WebSocket']),
+    fetch: r['fetch'] === false ? undefined : (fn<typeof fetch>(r['fetch']) ?? globalFetch),
+    fetchGiven: fn<typeof fetch>(r['fetch']) !== undefined,
+    resolve: r['resolve'] === false ? undefined : (fn<Resolver>(r['resolve']) ?? defaultResolver()),
+    batchWindowMs: int(r['batchWindowMs'], 50, 0, 60_000),
+    batchMax: int(r['batchMax'], 2000, 1, 1_000_000),
+    requestTimeoutMs: int(r['requestTimeoutMs'], 30_000, 100, 3_600_000),
+    connectTimeoutMs: int(r['connectTimeoutMs'], 10_000, 100, 600_000),
+    infoTimeoutMs: int(r['infoTimeoutMs'], 5000, 100, 600_000),
+    tickMs: int(r['tickMs'], 1000, 10, 600_000),
+    jitterMs: int(r['jitterMs'], 1000, 0, 600_000),
+    pingMs: int(r['pingMs'], 30_000, 0, 3_600_000),
+    giveUpAfter: int(r['giveUpAfter'], 3, 1, 1_000_000),
+    storeWindow: int(r['storeWindow'], 500, 1, 100_000),
+    dedupCapacity: int(r['dedupCapacity'], 200_000, 1000, 100_000_000),
+    wasm: r['wasm'] !== false,
+    clock: fn<() => number>(r['clock']) ?? Date.now,
+    onProgress: fn<(e: ExecutorEvent) => void>(r['onProgress'])
+  }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/
+const HEX128 = /^[0-9a-f]{128}$/
+
+/** The shape of a nostr event (not its signature: the engine and the store relay verify). */
+export const isEvent = (u: unknown): u is NostrEventLike => {
+  if (typeof u !== 'object' || u === null) return false
+  const e = u as Record<string, unknown>
+  return (
+    typeof e['id'] === 'string' &&
+    HEX64.test(e['id']) &&
+    typeof e['pubkey'] === 'string' &&
+    HEX64.test(e['pubkey']) &&
+    typeof e['sig'] === 'string' &&
+    HEX128.test(e['sig']) &&
+    Number.isSafeInteger(e['kind']) &&
+    Number.isSafeInteger(e['created_at']) &&
+    typeof e['content'] === 'string' &&
+    Array.isArray(e['tags']) &&
+    (e['tags'] as Array<unknown>).every((t) => Array.isArray(t) && t.every((v) => typeof v === 'string'))
+  )
+}
