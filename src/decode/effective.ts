@@ -71,9 +71,12 @@ const compute = (config: ResolvedConfig, sources: ReadonlyArray<RelaySource>): E
 /** The effective relays of an announcement (anything with `relaySources`). */
 export const effectiveRelays = (config: ResolvedConfig, ann: { readonly relaySources: ReadonlyArray<RelaySource> }): Effective => {
   const byAnnouncement = perConfig(memo, config, () => new WeakMap<object, Effective>())
-  const hit = byAnnouncement.get(ann)
+  // keyed by the source list itself: the index shares one list between every announcement that
+  // lists the same relays, so they share one result too
+  const key: object = Array.isArray(ann.relaySources) ? ann.relaySources : ann
+  const hit = byAnnouncement.get(key)
   if (hit !== undefined) return hit
   const result = compute(config, Array.isArray(ann.relaySources) ? ann.relaySources : [])
-  byAnnouncement.set(ann, result)
+  byAnnouncement.set(key, result)
   return result
 }

@@ -11,7 +11,7 @@ import { rejection, type Rejection } from '../model/Rejection.js'
 import type { Decoded, ExcludedRelay, RelaySource } from '../model/events.js'
 import { effectiveRelays } from './effective.js'
 import type { NostrEvent } from './nostrEvent.js'
-import { sortedUnique } from '../util/sorted.js'
+import { compareStrings, sortedUnique } from '../util/sorted.js'
 
 /** The first value of every tag with this name (for `a` and `e`, whose later values are a relay hint and a marker). */
 const firstValues = (tags: ReadonlyArray<ReadonlyArray<string>>, name: string): Array<string> => {
@@ -123,35 +123,48 @@ export const decodeAnnouncement = (config: ResolvedConfig, ev: NostrEvent, posit
   }
 }
 
+const ADDRESS_PREFIX = `${ANNOUNCEMENT_KIND}:`
+
 export const decodeRoot = (config: ResolvedConfig, ev: NostrEvent, position: number | undefined): Decoded => {
-  const ctx = { position, eventId: ev.id }
-  const rejected: Array<Rejection> = []
-  const repos = new Set<RepoRef>()
+  let rejected: Array<Rejection> | undefined
+  // almost every root event names one repository: a plain array, searched linearly while small
+  const repos: Array<RepoRef> = []
+  let seen: Set<RepoRef> | undefined // past a few repositories (a raised cap), a set keeps this linear
   const cap = config.caps.reposPerRootEvent
-  for (const value of firstValues(ev.tags, 'a')) {
-    if (!value.startsWith(`${ANNOUNCEMENT_KIND}:`)) continue // an address of another kind: not a repository
+  const tags = ev.tags
+  for (let t = 0; t < tags.length; t++) {
+    const tag = tags[t] as ReadonlyArray<string>
+    if (tag[0] !== 'a' || tag.length < 2) continue
+    const value = tag[1] as string
+    if (!value.startsWith(ADDRESS_PREFIX)) continue // an address of another kind: not a repository
     const r = repoRef(value)
-    if (E.isLeft(r)) rejected.push(rejection('invalid-repo-ref', `a tag refused: ${r.left.reason}`, { ...ctx, partial: true, value }))
-    else if (repos.has(r.right)) continue
-    else if (repos.size >= cap)
-      rejected.push(
+    if (E.isLeft(r)) (rejected ??= []).push(rejection('invalid-repo-ref', `a tag refused: ${r.left.reason}`, { position, eventId: ev.id, partial: true, value }))
+    else if (seen !== undefined ? seen.has(r.right) : repos.includes(r.right)) continue
+    else if (repos.length >= cap)
+      (rejected ??= []).push(
         rejection('cap-exceeded', `more than ${cap} repositories in one root event; this one is not used`, {
-          ...ctx,
+          position,
+          eventId: ev.id,
           partial: true,
           value,
           rule: 'reposPerRootEvent'
         })
       )
-    else repos.add(r.right)
+    else {
+      repos.push(r.right)
+      if (seen !== undefined) seen.add(r.right)
+      else if (repos.length >= 16) seen = new Set(repos)
+    }
   }
-  if (repos.size === 0)
+  if (repos.length === 0)
     return {
       event: undefined,
-      rejected: [...rejected, rejection('no-repo-ref', `kind ${ev.kind} root event names no repository in its a tags`, ctx)]
+      rejected: [...(rejected ?? []), rejection('no-repo-ref', `kind ${ev.kind} root event names no repository in its a tags`, { position, eventId: ev.id })]
     }
+  if (repos.length > 1) repos.sort(compareStrings)
   return {
-    event: { _tag: 'RootEvent', id: ev.id, pubkey: ev.pubkey, kind: ev.kind, createdAt: ev.created_at, repos: sortedUnique(repos) },
-    rejected
+    event: { _tag: 'RootEvent', id: ev.id, pubkey: ev.pubkey, kind: ev.kind, createdAt: ev.created_at, repos },
+    rejected: rejected ?? []
   }
 }
 

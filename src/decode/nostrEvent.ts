@@ -15,6 +15,37 @@ const hex = (length: number, name: string) =>
     t.identity
   )
 
+/** Whether `s` is a string of `length` lower-case hex characters (one pass, no regular expression). */
+export const isHex = (s: unknown, length: number): s is string => {
+  if (typeof s !== 'string' || s.length !== length) return false
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || (c > 57 && c < 97) || c > 102) return false
+  }
+  return true
+}
+
+const isIntIn = (u: unknown, min: number, max: number): boolean => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max
+
+/**
+ * The shape check of {@link nostrEventShape} written out for a plain copy (`read.ts`): true
+ * exactly when the codec accepts the value unchanged, so a well-formed event skips the codec's
+ * per-field contexts; a false answer sends the value through the codec for its error messages.
+ */
+export const isWellFormed = (ev: Record<string, unknown>): boolean => {
+  if (!isHex(ev['id'], 64) || !isHex(ev['pubkey'], 64) || !isHex(ev['sig'], 128)) return false
+  if (!isIntIn(ev['created_at'], 0, Number.MAX_SAFE_INTEGER) || !isIntIn(ev['kind'], 0, 65535)) return false
+  if (typeof ev['content'] !== 'string') return false
+  const tags = ev['tags']
+  if (!Array.isArray(tags)) return false
+  for (let i = 0; i < tags.length; i++) {
+    const tag: unknown = tags[i]
+    if (!Array.isArray(tag)) return false
+    for (let j = 0; j < tag.length; j++) if (typeof tag[j] !== 'string') return false
+  }
+  return true
+}
+
 /** A short description of a value for a shape error (a long string by its length only). */
 export const describe = (u: unknown): string => {
   if (typeof u === 'string') return u.length > 80 ? `a string of ${u.length} characters` : JSON.stringify(u)

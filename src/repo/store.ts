@@ -14,9 +14,10 @@
  *   keyed by id and then by author (two authors can only share an id with unverified input, and
  *   must not make the result depend on arrival order); `roots` is its reverse index
  *   (repository → ids).
- * - `deletions`: every (event id → pubkeys that asked to delete it) pair seen, so a deletion that
- *   arrives before its target still wins. Per id, the one pubkey (the usual case) is kept as the
- *   string itself, several as a set (canonical, so structural equality is semantic equality).
+ * - `deletions`: (event id → pubkeys that asked to delete it) pairs, so a deletion that arrives
+ *   before its target still wins; `deletedBy` is its reverse index (pubkey → ids). Bounded per
+ *   author (`ledger.ts`): each pubkey is remembered for at most `perAuthor` ids, the smallest.
+ *   Per id, the one pubkey (the usual case) is kept as the string itself, several as a set.
  * - `liveIds`: `<id>:<author>` of each live announcement → its address, to find what an `e`
  *   deletion names.
  *
@@ -27,44 +28,54 @@ import type { RepoRef } from '../model/RepoRef.js'
 import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from '../util/hexTrie.js'
 import { intern } from '../util/intern.js'
 import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
-import { arrayEquals, compareArrays, compareStrings } from '../util/sorted.js'
+import { compareStrings } from '../util/sorted.js'
+import {
+  compareAnnouncements,
+  comparePositions,
+  compareRoots,
+  factsList,
+  pack,
+  positionOf,
+  rootEqual,
+  rootFactsOf,
+  stateEqual,
+  toFacts,
+  toRootFacts,
+  type AddrState,
+  type AnnouncementFacts,
+  type Position,
+  type RootFacts,
+  type RootTable
+} from './facts.js'
+import {
+  addDeleter,
+  authorsOf,
+  DELETIONS_PER_AUTHOR,
+  LedgerEditor,
+  ledgerEquals,
+  type Deleters,
+  type DeletionLedger,
+  type DeletionsByAuthor
+} from './ledger.js'
+
+export {
+  compareAnnouncements,
+  comparePositions,
+  factsEqual,
+  rootFactsOf,
+  type AddrState,
+  type AnnouncementFacts,
+  type Position,
+  type RootFacts,
+  type RootTable
+} from './facts.js'
+export { addDeleter, deletersOf, isDeleter, DELETIONS_PER_AUTHOR, type Deleters, type DeletionLedger, type DeletionsByAuthor } from './ledger.js'
 
 /** A set of event ids (compact, persistent). */
 export type IdSet = HexTrie<undefined>
-/**
- * Root events by id: the facts of the one author (the usual case), or, only with forged
- * unverified input, the facts of every author of that id sorted by author.
- */
-export type RootTable = HexTrie<RootFacts | ReadonlyArray<RootFacts>>
 
 /** Live announcement ids: one address, or (forged unverified input only) several, sorted. */
 export type LiveIds = HexTrie<RepoRef | ReadonlyArray<RepoRef>>
-
-const NO_FACTS: ReadonlyArray<RootFacts> = []
-
-/** The root events with one id, one per author, sorted by author (empty when none). */
-export const rootFactsOf = (table: Pick<RootTable, 'get'>, id: string): ReadonlyArray<RootFacts> => {
-  const v = table.get(id)
-  return v === undefined ? NO_FACTS : Array.isArray(v) ? (v as ReadonlyArray<RootFacts>) : [v as RootFacts]
-}
-
-const pack = (facts: ReadonlyArray<RootFacts>): RootFacts | ReadonlyArray<RootFacts> => (facts.length === 1 ? (facts[0] as RootFacts) : facts)
-
-/** What the index keeps of a live announcement (the decoded event minus its tag). */
-export type AnnouncementFacts = Omit<Announcement, '_tag'>
-
-/** What the index keeps of a root event. */
-export type RootFacts = Omit<RootEvent, '_tag'>
-
-/** A position in the addressable order: greater `createdAt` is later; on a tie, lower id is later. */
-export interface Position {
-  readonly createdAt: number
-  readonly id: string
-}
-
-export type AddrState =
-  | { readonly _tag: 'Live'; readonly ann: AnnouncementFacts }
-  | { readonly _tag: 'Deleted'; readonly upTo: Position }
 
 /**
  * What changed since an ancestor version: the addresses whose live announcement changed
@@ -96,31 +107,6 @@ interface ChangeLink {
 
 const TOO_MANY = 'too many' as const
 
-/**
- * Who asked to delete one event id: one pubkey as the string itself, two or more as a set. (An
- * empty set only comes from a snapshot that lists an id with no pubkey, and is kept as given.)
- */
-export type Deleters = string | StrMap<true>
-
-/** The deletion ledger: event id → who asked to delete it. */
-export type DeletionLedger = StrMap<Deleters>
-
-/** Whether `pubkey` asked to delete the id whose deleters are `d`. */
-export const isDeleter = (d: Deleters | undefined, pubkey: string): boolean =>
-  d !== undefined && (typeof d === 'string' ? d === pubkey : d.has(pubkey))
-
-/** `d` with `pubkey` added (`d` itself when it is already there). */
-export const addDeleter = (d: Deleters | undefined, pubkey: string): Deleters => {
-  if (d === undefined) return pubkey
-  if (typeof d === 'string') return d === pubkey ? d : strMap<true>([[d, true], [pubkey, true]])
-  return d.size === 0 ? pubkey : d.set(pubkey, true)
-}
-
-/** The pubkeys of `d`, unordered. */
-export const deletersOf = (d: Deleters | undefined): Array<string> => (d === undefined ? [] : typeof d === 'string' ? [d] : [...d.keys()])
-
-const NO_DELETERS: StrMap<true> = emptyStrMap()
-
 export interface RepoIndexData {
   readonly _tag: 'RepoIndex'
   readonly addrs: StrMap<AddrState, RepoRef>
@@ -128,6 +114,8 @@ export interface RepoIndexData {
   readonly rootEvents: RootTable
   readonly roots: StrMap<IdSet, RepoRef>
   readonly deletions: DeletionLedger
+  /** The ledger's reverse index: pubkey → the ids it asked to delete (for the per-author bound). */
+  readonly deletedBy: DeletionsByAuthor
   /** Announcement id → the address(es) whose live announcement has that id (almost always one). */
   readonly liveIds: LiveIds
 }
@@ -157,16 +145,17 @@ const make = (
   rootEvents: RootTable,
   roots: StrMap<IdSet, RepoRef>,
   deletions: DeletionLedger,
+  deletedBy: DeletionsByAuthor,
   liveIds: LiveIds,
   changes: ChangeLink | typeof TOO_MANY | undefined
 ): RepoIndexData => {
-  const d: RepoIndexData = Object.freeze({ _tag: 'RepoIndex', addrs, rootEvents, roots, deletions, liveIds })
+  const d: RepoIndexData = Object.freeze({ _tag: 'RepoIndex', addrs, rootEvents, roots, deletions, deletedBy, liveIds })
   made.add(d)
   if (changes !== undefined) changesTable.set(d, changes)
   return d
 }
 
-export const empty: RepoIndexData = make(emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyStrMap(), emptyTrie(false), undefined)
+export const empty: RepoIndexData = make(emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyTrie(false), undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
 export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -179,17 +168,20 @@ export const forgetChanges = (d: RepoIndexData): void => {
   changesTable.delete(d)
 }
 
+const NO_DELETERS: StrMap<true> = emptyStrMap()
+
 /**
  * Builds an index from its canonical parts (live announcements, tombstones, root events,
- * deletion ledger), rebuilding every derived table (`roots`, `liveIds`) from them. Used by the
- * snapshot decoder so that nothing but the canonical body decides how an index behaves.
+ * deletion ledger), rebuilding every derived table (`roots`, `liveIds`, `deletedBy`) from them.
+ * Used by the snapshot decoder so that nothing but the canonical body decides how an index
+ * behaves. The ledger is kept as given (the per-author bound applies to what batches add).
  */
 export const fromParts = (
   addrs: Iterable<readonly [RepoRef, AddrState]>,
   rootEvents: Iterable<readonly [string, ReadonlyArray<RootFacts>]>,
   deletions: Iterable<readonly [string, Iterable<string>]>
 ): RepoIndexData => {
-  const deletionMap = emptyStrMap<Deleters>().edit()
+  const deletionMap = new Editor<Deleters>(emptyTrie(false))
   for (const [id, by] of deletions) {
     let d: Deleters = NO_DELETERS
     for (const p of by) d = addDeleter(d, intern(p))
@@ -213,95 +205,9 @@ export const fromParts = (
         else if (list[list.length - 1] !== id) list.push(id)
       }
   const roots = strMap<IdSet, RepoRef>([...ids].map(([repo, list]): [RepoRef, IdSet] => [repo, hexSet(list)]))
-  return make(addrMap.done(), table, roots, deletionMap.done(), live.done(), undefined)
+  const ledger = deletionMap.done()
+  return make(addrMap.done(), table, roots, ledger, authorsOf(ledger), live.done(), undefined)
 }
-
-/** The position of an event, on its own (a tombstone keeps this, not the event). */
-const positionOf = (p: Position): Position => ({ createdAt: p.createdAt, id: p.id })
-
-/** Compares positions: positive when `a` is later than `b`. */
-export const comparePositions = (a: Position, b: Position): number =>
-  a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : compareStrings(b.id, a.id)
-
-/**
- * NIP-01 addressable rule as a total order: positive when `a` should replace `b`.
- * Greatest `created_at` wins; on a tie the lowest id wins; two events with one id (only possible
- * with unverified input) are ordered by their content so the choice never depends on arrival.
- */
-export const compareAnnouncements = (a: AnnouncementFacts, b: AnnouncementFacts): number =>
-  comparePositions(a, b) ||
-  compareArrays(b.relays, a.relays) ||
-  compareArrays(b.cloneHosts, a.cloneHosts) ||
-  compareArrays(b.maintainers, a.maintainers) ||
-  compareStrings(b.pubkey, a.pubkey) ||
-  compareStrings(b.identifier, a.identifier) ||
-  compareStrings(JSON.stringify(b.relaySources), JSON.stringify(a.relaySources)) ||
-  compareStrings(JSON.stringify(b.excluded), JSON.stringify(a.excluded))
-
-/** Total order on root facts with one id (only differs with forged, unverified input). */
-const compareRoots = (a: RootFacts, b: RootFacts): number =>
-  compareStrings(b.pubkey, a.pubkey) || b.kind - a.kind || b.createdAt - a.createdAt || compareArrays(b.repos, a.repos)
-
-export const factsEqual = (a: AnnouncementFacts, b: AnnouncementFacts): boolean =>
-  a === b ||
-  (a.id === b.id &&
-    a.createdAt === b.createdAt &&
-    a.pubkey === b.pubkey &&
-    a.identifier === b.identifier &&
-    a.ref === b.ref &&
-    arrayEquals(a.relays, b.relays) &&
-    arrayEquals(a.cloneHosts, b.cloneHosts) &&
-    arrayEquals(a.maintainers, b.maintainers) &&
-    JSON.stringify(a.relaySources) === JSON.stringify(b.relaySources) &&
-    JSON.stringify(a.excluded) === JSON.stringify(b.excluded))
-
-const rootEqual = (a: RootFacts, b: RootFacts): boolean =>
-  a === b || (a.id === b.id && a.pubkey === b.pubkey && a.kind === b.kind && a.createdAt === b.createdAt && arrayEquals(a.repos, b.repos))
-
-const stateEqual = (a: AddrState, b: AddrState): boolean =>
-  a === b ||
-  (a._tag === 'Live' && b._tag === 'Live' && factsEqual(a.ann, b.ann)) ||
-  (a._tag === 'Deleted' && b._tag === 'Deleted' && comparePositions(a.upTo, b.upTo) === 0)
-
-const NO_STRINGS: ReadonlyArray<never> = Object.freeze([])
-const internAll = <S extends string>(xs: ReadonlyArray<S>): ReadonlyArray<S> => (xs.length === 0 ? NO_STRINGS : xs.map((x) => intern(x) as S))
-
-type Source = Announcement['relaySources'][number]
-
-/**
- * One frozen object per distinct relay source (relay, tag index, spelling): most announcements
- * list popular relays at the same tag index with the canonical spelling, so their sources are
- * the same value. A bounded cache (cleared when full), never semantics.
- */
-const sources = new Map<string, Source>()
-const shareSource = (x: Source): Source => {
-  const key = `${x.tag}\n${x.relay}\n${x.value}`
-  let s = sources.get(key)
-  if (s === undefined) {
-    if (sources.size >= 1 << 16) sources.clear()
-    s = Object.freeze({ relay: intern(x.relay) as Source['relay'], tag: x.tag, value: intern(x.value) })
-    sources.set(key, s)
-  }
-  return s
-}
-
-/**
- * What the index keeps of an announcement: the decoded facts, with every string that many
- * announcements repeat (authors, relay URLs and their spellings, clone hosts, maintainers)
- * shared through the intern pool instead of each event's own copy.
- */
-const toFacts = (ev: Announcement): AnnouncementFacts => ({
-  id: ev.id,
-  pubkey: intern(ev.pubkey),
-  createdAt: ev.createdAt,
-  identifier: ev.identifier,
-  ref: intern(ev.ref) as RepoRef,
-  relays: internAll(ev.relays),
-  cloneHosts: internAll(ev.cloneHosts),
-  maintainers: internAll(ev.maintainers),
-  relaySources: ev.relaySources.map(shareSource),
-  excluded: ev.excluded.length === 0 ? NO_STRINGS : ev.excluded
-})
 
 /** `<id>:<author>` of an announcement (kept for callers of 0.2; `liveIds` is keyed by id alone). */
 export const liveKey = (a: { readonly id: string; readonly pubkey: string }): string => `${a.id}:${a.pubkey}`
@@ -324,38 +230,31 @@ const unlinkLive = (live: Editor<RepoRef | ReadonlyArray<RepoRef>>, id: string, 
   if (refs.length === 0) live.remove(id)
   else live.set(id, refs.length === 1 ? (refs[0] as RepoRef) : refs)
 }
-/** What the index keeps of a root event: strings shared with the rest of the index where it can. */
-const toRootFacts = (ev: RootFacts | RootEvent): RootFacts => ({
-  id: ev.id,
-  pubkey: intern(ev.pubkey),
-  kind: ev.kind,
-  createdAt: ev.createdAt,
-  repos: ev.repos.length === 1 ? internRepos(ev.repos[0] as RepoRef) : ev.repos.map((r) => intern(r) as RepoRef)
-})
 
-/** One-repository lists are shared by every root event of that repository. */
-const oneRepo = new Map<RepoRef, ReadonlyArray<RepoRef>>()
-const internRepos = (ref: RepoRef): ReadonlyArray<RepoRef> => {
-  let list = oneRepo.get(ref)
-  if (list === undefined) {
-    if (oneRepo.size >= 1 << 18) oneRepo.clear()
-    list = Object.freeze([intern(ref) as RepoRef])
-    oneRepo.set(ref, list)
-  }
-  return list
+/** A deletion the per-author bound did not keep (reported by `applyBatch`). */
+export interface Forgotten {
+  readonly id: string
+  readonly pubkey: string
+  /** The deletion event that named it when it was refused (not when an older entry was dropped). */
+  readonly by: string
 }
 
-/** One batch, applied on transient (mutable) copies of the maps. */
+/**
+ * One batch, applied on transient (mutable) copies of the tables: nodes a batch copies are
+ * changed in place by the rest of the batch (owner tokens in `util/hexTrie.ts`, `util/strMap.ts`),
+ * and sealed when the batch ends, so no version anyone holds ever changes.
+ */
 class Batch {
   /** Addresses whose live announcement changed, and repositories whose root set changed. */
   readonly changedRefs = new Set<RepoRef>()
   readonly changedRoots = new Set<RepoRef>()
+  readonly forgotten: Array<Forgotten> = []
 
   constructor(
     readonly addrs: StrMapEditor<AddrState, RepoRef>,
     readonly rootEvents: Editor<RootFacts | ReadonlyArray<RootFacts>>,
     readonly roots: StrMapEditor<IdSet, RepoRef>,
-    readonly deletions: StrMapEditor<Deleters>,
+    readonly ledger: LedgerEditor,
     readonly liveIds: Editor<RepoRef | ReadonlyArray<RepoRef>>
   ) {}
 
@@ -378,10 +277,6 @@ class Batch {
       if (set.size === 0) this.roots.delete(repo)
       else this.roots.set(repo, set)
     }
-  }
-
-  private isDeletedBy(id: string, pubkey: string): boolean {
-    return isDeleter(this.deletions.get(id), pubkey)
   }
 
   private setLive(ref: RepoRef, ann: AnnouncementFacts): void {
@@ -412,7 +307,7 @@ class Batch {
   }
 
   announcement(ev: Announcement): void {
-    if (this.isDeletedBy(ev.id, ev.pubkey)) return this.tombstone(intern(ev.ref) as RepoRef, positionOf(ev))
+    if (this.ledger.deletes(ev.id, ev.pubkey)) return this.tombstone(intern(ev.ref) as RepoRef, positionOf(ev))
     const state = this.addrs.get(ev.ref)
     if (state === undefined || (state._tag === 'Live' ? compareAnnouncements(ev, state.ann) > 0 : comparePositions(ev, state.upTo) > 0)) {
       const facts = toFacts(ev)
@@ -420,13 +315,9 @@ class Batch {
     }
   }
 
-  private facts(id: string): ReadonlyArray<RootFacts> {
-    return rootFactsOf(this.rootEvents, id)
-  }
-
   /** Removes `facts` (one author's event) from `rootEvents` and from the reverse index. */
   private removeRoot(facts: RootFacts): void {
-    const all = this.facts(facts.id)
+    const all = rootFactsOf(this.rootEvents, facts.id)
     const remaining = all.filter((f) => f.pubkey !== facts.pubkey)
     if (remaining.length === 0) this.rootEvents.remove(facts.id)
     else this.rootEvents.set(facts.id, pack(remaining))
@@ -439,34 +330,42 @@ class Batch {
     }
   }
 
-  root(ev: RootEvent): void {
-    if (this.isDeletedBy(ev.id, ev.pubkey)) return
-    const existing = this.facts(ev.id)
-    let others = existing
-    if (existing.length > 0) {
-      const current = existing.find((f) => f.pubkey === ev.pubkey)
-      if (current !== undefined) {
-        if (compareRoots(ev, current) <= 0) return
-        this.removeRoot(current)
-        others = this.facts(ev.id)
-      }
-    }
-    const facts = toRootFacts(ev)
-    this.rootEvents.set(ev.id, others.length === 0 ? facts : [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
-    for (const repo of facts.repos) {
+  /** Adds `id` to the root set of each of `repos`. */
+  private linkRoot(id: string, repos: ReadonlyArray<RepoRef>): void {
+    for (let i = 0; i < repos.length; i++) {
+      const repo = repos[i] as RepoRef
       const ids = this.rootSet(repo)
-      if (ids.has(ev.id)) continue
-      ids.set(ev.id, undefined)
-      this.changedRoots.add(repo)
+      const before = ids.size
+      ids.set(id, undefined)
+      if (ids.size !== before) this.changedRoots.add(repo)
     }
+  }
+
+  root(ev: RootEvent): void {
+    if (this.ledger.deletes(ev.id, ev.pubkey)) return
+    const facts = toRootFacts(ev)
+    // the usual case, a new id: one walk inserts it
+    const prev = this.rootEvents.setIfAbsent(ev.id, facts)
+    if (prev === undefined) return this.linkRoot(ev.id, facts.repos)
+    const existing = factsList(prev)
+    let others = existing
+    const current = existing.find((f) => f.pubkey === ev.pubkey)
+    if (current !== undefined) {
+      if (compareRoots(ev, current) <= 0) return
+      this.removeRoot(current)
+      others = rootFactsOf(this.rootEvents, ev.id)
+    }
+    this.rootEvents.set(ev.id, others.length === 0 ? facts : [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
+    this.linkRoot(ev.id, facts.repos)
   }
 
   deletion(ev: Deletion): void {
     for (const ref of ev.addresses) this.tombstone(intern(ref) as RepoRef, { createdAt: ev.createdAt, id: '' })
     for (const id of ev.eventIds) {
-      const by = this.deletions.get(id)
-      if (!isDeleter(by, ev.pubkey)) this.deletions.set(id, addDeleter(by, intern(ev.pubkey)))
-      const root = this.facts(id).find((f) => f.pubkey === ev.pubkey)
+      const dropped = this.ledger.add(id, ev.pubkey)
+      if (dropped !== undefined) this.forgotten.push({ id: dropped, pubkey: ev.pubkey, by: ev.id })
+      if (dropped === id) continue
+      const root = rootFactsOf(this.rootEvents, id).find((f) => f.pubkey === ev.pubkey)
       if (root !== undefined) this.removeRoot(root)
       for (const ref of refsUnder(this.liveIds.get(id))) {
         const state = this.addrs.get(ref)
@@ -476,29 +375,41 @@ class Batch {
   }
 }
 
+/** Options of {@link applyEvents}. */
+export interface ApplyOptions {
+  /** Ids remembered per deleting pubkey ({@link DELETIONS_PER_AUTHOR} when absent). */
+  readonly deletionsPerAuthor?: number
+  /** Receives every deletion entry the per-author bound did not keep. */
+  readonly forgotten?: Array<Forgotten>
+}
+
 /** Applies decoded events; cost proportional to the events, not to the index. */
-export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Event>): RepoIndexData => {
+export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Event>, options: ApplyOptions = {}): RepoIndexData => {
   if (events.length === 0) return index
   const b = new Batch(
     index.addrs.edit(),
     new Editor(index.rootEvents),
     index.roots.edit(),
-    index.deletions.edit(),
+    new LedgerEditor(index.deletions, index.deletedBy, options.deletionsPerAuthor ?? DELETIONS_PER_AUTHOR),
     new Editor(index.liveIds)
   )
-  for (const ev of events) {
-    if (ev._tag === 'Deletion') b.deletion(ev)
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i] as Nip34Event
+    if (ev._tag === 'RootEvent') b.root(ev)
     else if (ev._tag === 'Announcement') b.announcement(ev)
-    else b.root(ev)
+    else b.deletion(ev)
   }
   b.finish()
+  if (options.forgotten !== undefined) for (const f of b.forgotten) options.forgotten.push(f)
   const rootEvents = b.rootEvents.done()
-  if (!b.addrs.wasAltered() && rootEvents === index.rootEvents && !b.deletions.wasAltered()) return index
+  const { ledger, byAuthor } = b.ledger.done()
+  if (!b.addrs.wasAltered() && rootEvents === index.rootEvents && ledger === index.deletions) return index
   return make(
     b.addrs.done(),
     rootEvents,
     b.roots.done(),
-    b.deletions.done(),
+    ledger,
+    byAuthor,
     b.liveIds.done(),
     nextChanges(index, b.changedRefs, b.changedRoots, index.addrs.size)
   )
@@ -535,5 +446,5 @@ export const equals = (a: RepoIndexData, b: RepoIndexData): boolean => {
     const rb = b.rootEvents.has(id) ? rootFactsOf(b.rootEvents, id) : undefined
     if (rb === undefined || ra.length !== rb.length || ra.some((r, i) => !rootEqual(r, rb[i] as RootFacts))) return false
   }
-  return a.deletions.equals(b.deletions)
+  return ledgerEquals(a.deletions, b.deletions)
 }

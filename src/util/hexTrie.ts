@@ -69,6 +69,18 @@ const lookup = <V>(n: Node | undefined, key: string, isSet: boolean): V | undefi
   return undefined
 }
 
+/** The greatest key under `n`, if any. */
+const lastKeyOf = (n: Node | undefined): string | undefined => {
+  while (n !== undefined) {
+    if (isLeaf(n)) return n.keys[n.keys.length - 1]
+    let d = 15
+    while (d >= 0 && n.kids[d] === undefined) d--
+    if (d < 0) return undefined
+    n = n.kids[d]
+  }
+  return undefined
+}
+
 /** Whether the subtree `n` (whose keys share the first `depth` digits) holds `key`. */
 const holds = (n: Node | undefined, key: string, depth: number): boolean => {
   while (n !== undefined) {
@@ -96,6 +108,11 @@ export class HexTrie<V> {
 
   has(key: string): boolean {
     return holds(this.root, key, 0)
+  }
+
+  /** The greatest key, if any. */
+  lastKey(): string | undefined {
+    return lastKeyOf(this.root)
   }
 
   /** Keys in order. */
@@ -227,6 +244,16 @@ export const hexSet = (keys: Iterable<string>): HexTrie<undefined> => {
   return e.done()
 }
 
+/** A copy of `xs` with `x` inserted at `at`, allocated at its exact length. */
+const insertAt = <A>(xs: ReadonlyArray<A>, at: number, x: A): Array<A> => {
+  const n = xs.length
+  const out = new Array<A>(n + 1)
+  for (let j = 0; j < at; j++) out[j] = xs[j] as A
+  out[at] = x
+  for (let j = at; j < n; j++) out[j + 1] = xs[j] as A
+  return out
+}
+
 /** A batch of updates: nodes copied once, then changed in place until `done`. */
 export class Editor<V> {
   private owner: object = {}
@@ -234,8 +261,10 @@ export class Editor<V> {
   private readonly isSet: boolean
   private readonly base: HexTrie<V>
   private altered = false
-  /** Nodes this editor made: trimmed and sealed by `done`. */
+  /** Nodes this editor made: sealed by `done`. */
   private readonly made: Array<Node> = []
+  /** Leaves this editor changed in place: trimmed by `done`. */
+  private readonly grown: Array<Leaf> = []
 
   constructor(base: HexTrie<V>) {
     this.base = base
@@ -255,6 +284,25 @@ export class Editor<V> {
     return holds(this.root, key, 0)
   }
 
+  /** The greatest key, if any. */
+  lastKey(): string | undefined {
+    return lastKeyOf(this.root)
+  }
+
+  /**
+   * Sets `key` to `value` when it is absent and returns `undefined`; when present, changes nothing
+   * and returns its value (`true` for a set member). One walk instead of a `get` and a `set`.
+   */
+  setIfAbsent(key: string, value: V): V | undefined {
+    const before = sizeOf(this.root)
+    this.absent = undefined
+    this.root = this.insert(this.root, key, value, 0, true)
+    return sizeOf(this.root) === before ? (this.isSet ? (true as unknown as V) : (this.absent as V)) : undefined
+  }
+
+  /** The value `insert` found under the key when asked to keep it. */
+  private absent: unknown = undefined
+
   private leaf(keys: Array<string>, vals: Array<unknown> | undefined): Leaf {
     const l: Leaf = { owner: this.owner, keys, vals: this.isSet ? undefined : vals }
     this.made.push(l)
@@ -271,10 +319,10 @@ export class Editor<V> {
   }
 
   set(key: string, value: V): void {
-    this.root = this.insert(this.root, key, value, 0)
+    this.root = this.insert(this.root, key, value, 0, false)
   }
 
-  private insert(n: Node | undefined, key: string, value: V, depth: number): Node {
+  private insert(n: Node | undefined, key: string, value: V, depth: number, keep: boolean): Node {
     if (n === undefined) {
       this.altered = true
       return this.leaf([key], [value])
@@ -282,6 +330,10 @@ export class Editor<V> {
     if (isLeaf(n)) {
       const i = search(n.keys, key)
       if (i >= 0) {
+        if (keep) {
+          this.absent = n.vals?.[i]
+          return n
+        }
         if (this.isSet || n.vals?.[i] === value) return n
         const m = this.own(n)
         ;(m.vals as Array<unknown>)[i] = value
@@ -290,23 +342,25 @@ export class Editor<V> {
       }
       const at = -i - 1
       if (n.keys.length < LEAF_MAX || depth >= key.length) {
-        const m = this.own(n)
-        m.keys.splice(at, 0, key)
-        m.vals?.splice(at, 0, value)
         this.altered = true
-        return m
+        if (n.owner !== this.owner) return this.leaf(insertAt(n.keys, at, key), n.vals === undefined ? undefined : insertAt(n.vals, at, value))
+        // a leaf this editor made: in place (the spare capacity is trimmed by `done`)
+        n.keys.splice(at, 0, key)
+        n.vals?.splice(at, 0, value)
+        this.grown.push(n)
+        return n
       }
       // split the full leaf into a branch on the next digit
       const branch: Branch = { owner: this.owner, kids: new Array<Node | undefined>(16).fill(undefined), size: 0 }
     this.made.push(branch)
       let b: Node = branch
-      for (let j = 0; j < n.keys.length; j++) b = this.insert(b, n.keys[j] as string, (n.vals === undefined ? undefined : n.vals[j]) as V, depth)
-      return this.insert(b, key, value, depth)
+      for (let j = 0; j < n.keys.length; j++) b = this.insert(b, n.keys[j] as string, (n.vals === undefined ? undefined : n.vals[j]) as V, depth, false)
+      return this.insert(b, key, value, depth, false)
     }
     const d = digit(key, depth)
     const before = n.kids[d]
     const sizeBefore = sizeOf(before)
-    const after = this.insert(before, key, value, depth + 1)
+    const after = this.insert(before, key, value, depth + 1, keep)
     // a child this editor owns may have changed in place: compare sizes, not only identity
     const delta = sizeOf(after) - sizeBefore
     if (after === before && delta === 0) return n
@@ -360,14 +414,13 @@ export class Editor<V> {
   done(): HexTrie<V> {
     // seal what this editor made (no owner: nobody changes them in place again) and drop the
     // spare capacity in-place inserts left in leaf arrays
-    for (const n of this.made) {
-      n.owner = undefined
-      if (isLeaf(n)) {
-        n.keys = n.keys.slice()
-        if (n.vals !== undefined) n.vals = n.vals.slice()
-      }
+    for (const n of this.grown) {
+      n.keys = n.keys.slice()
+      if (n.vals !== undefined) n.vals = n.vals.slice()
     }
+    for (const n of this.made) n.owner = undefined
     this.made.length = 0
+    this.grown.length = 0
     this.owner = {}
     if (!this.altered) return this.base
     return this.root === undefined ? empty<V>(this.isSet) : new HexTrie<V>(this.root, this.isSet)
