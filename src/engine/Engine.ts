@@ -27,7 +27,11 @@ import type { RepoIndex } from '../repo/RepoIndex.js'
 import { compareStrings } from '../util/sorted.js'
 import { onEvents, onHeld, onTick } from './events.js'
 import { onClosed, onConnected, onDisconnected, onEose, onLimits, onNotice, onTimeout } from './feedback.js'
+import { closedForAuth, onAuthenticated, onAuthFailed, onFailed } from './healthSteps.js'
 import { invalid, readInput } from './input.js'
+import { onRefused } from './grasp01.js'
+import { fetchDue } from './fetch.js'
+import { negStatus, negTick, onNegError, onNegNotice, onNegResult, onNegTimeout, onNips } from './negentropy.js'
 import { data, emptyEngine, make, wrap } from './state.js'
 import { isSettledRelay, nextDue, relayStatus } from './status.js'
 import type { EngineOptions, EngineRestore, EngineSnapshot, EngineSnapshotError, RelayStatus, StepResult, SyncEngine } from './types.js'
@@ -36,6 +40,10 @@ import type { EngineInput } from './types.js'
 
 export { DEFAULT_MAX_CONNECTIONS_PER_RELAY, DEFAULT_REQUEST_TIMEOUT } from './types.js'
 export type { EngineInput, EngineOptions, EngineProblem, EngineRestore, EngineSnapshot, EngineSnapshotError, RelayStatus, StepResult, SyncEngine } from './types.js'
+export type { EngineHealthOptions, RelayFailureKind, RelayHealth, RelayHealthState } from './types.js'
+export type { NegentropyOpen, RelayNegentropy } from './types.js'
+export type { DiscoveryOptions, FetchTaggedOptions } from './types.js'
+export { engineFetchStatus, type FetchStatus } from './grasp01.js'
 
 /**
  * The engine of a host that knows nothing and has asked nothing, under a configuration with no
@@ -168,7 +176,7 @@ export const engineRelay =
     const d = data(engine)
     const rs = d.relays.get(canonical)
     if (rs === undefined) return O.none
-    return O.some(relayStatus(rs, d.learned.get(canonical)))
+    return O.some({ ...relayStatus(rs, d.learned.get(canonical), d.now, d.options.health), negentropy: negStatus(d, rs) })
   }
 
 /**
@@ -204,6 +212,9 @@ export const engineNextDue = (engine: SyncEngine): number | undefined => {
     const t = nextDue(rs)
     if (t !== undefined && (due === undefined || t < due)) due = t
   }
+  // a value tagged by an accepted event waits for its delay (grasp01.ts)
+  const f = fetchDue(data(engine))
+  if (f !== undefined && (due === undefined || f < due)) due = f
   return due
 }
 
@@ -300,11 +311,11 @@ export const step =
         case 'Eose':
           return onEose(engine, d, r, now)
         case 'Closed':
-          return onClosed(engine, d, r, now)
+          return closedForAuth(engine, d, r, now) ?? onClosed(engine, d, r, now)
         case 'Notice':
-          return onNotice(engine, d, r, now)
+          return onNegNotice(engine, d, r, now) ?? onNotice(engine, d, r, now)
         case 'Timeout':
-          return onTimeout(engine, d, r, now)
+          return onNegTimeout(engine, d, r, now) ?? onTimeout(engine, d, r, now)
         case 'Connected':
           return onConnected(engine, d, r, now)
         case 'Disconnected':
@@ -313,8 +324,22 @@ export const step =
           return onLimits(engine, d, r, now)
         case 'Held':
           return onHeld(engine, d, r, now)
+        case 'Failed':
+          return onFailed(engine, d, r, now)
+        case 'Authenticated':
+          return onAuthenticated(engine, d, r, now)
+        case 'AuthFailed':
+          return onAuthFailed(engine, d, r, now)
+        case 'NegentropyResult':
+          return onNegResult(engine, d, r, now)
+        case 'NegentropyError':
+          return onNegError(engine, d, r, now)
+        case 'Nips':
+          return onNips(engine, d, r, now)
+        case 'Refused':
+          return onRefused(engine, d, r, now)
         default:
-          return r.now === undefined ? invalid(engine, 'Tick: `now` is not a time in seconds') : onTick(d, now)
+          return r.now === undefined ? invalid(engine, 'Tick: `now` is not a time in seconds') : onTick(negTick(d, now), now)
       }
     } catch (e) {
       return invalid(engine, `internal error: ${e instanceof Error ? e.message : 'unknown'}`)

@@ -17,6 +17,10 @@ import { compareStrings } from '../util/sorted.js'
 import { MAX_TIMESTAMP } from './Lifecycle.js'
 import { make, type EngineData, type LearnedLimits } from './state.js'
 import type { EngineSnapshot, EngineSnapshotError } from './types.js'
+import { decodeFetch, encodeFetch } from './fetch.js'
+import { DEFAULT_FETCH, type FetchState } from './fetchState.js'
+import { encodeHealth, readHealth, type Health } from './healthCodec.js'
+import { decodeKnown, type NegKnown } from './negentropyPlan.js'
 
 export const ENGINE_FORMAT = 'nip34-sync/Engine'
 export const ENGINE_VERSION = 1
@@ -27,7 +31,9 @@ const MAX_ENTRIES = 1_000_000
 const LEARNED_FIELDS = ['maxSubscriptions', 'maxFiltersPerReq', 'maxMessageBytes'] as const
 
 export const encode = (d: EngineData): EngineSnapshot => {
-  const relays = new Set<string>([...d.relays.keys(), ...d.limits.keys(), ...d.learned.keys(), ...d.memory.keys()])
+  // fetch by id: refused ids and asked values (fetch.ts)
+  const fetch = encodeFetch(d)
+  const relays = new Set<string>([...d.relays.keys(), ...d.limits.keys(), ...d.learned.keys(), ...d.memory.keys(), ...(d.health?.keys() ?? []), ...(d.negentropy?.keys() ?? [])])
   return {
     format: ENGINE_FORMAT,
     version: ENGINE_VERSION,
@@ -37,13 +43,19 @@ export const encode = (d: EngineData): EngineSnapshot => {
       const lastEose = d.relays.get(relay)?.lastEose ?? d.memory.get(relay)
       const limits = d.limits.get(relay)
       const learned = d.learned.get(relay)
+      const health = encodeHealth(d.relays.get(relay)?.health ?? d.health?.get(relay))
+      const known = d.negentropy?.get(relay)
+      const negentropy = known === undefined ? undefined : { ...known }
       return {
         relay,
         ...(lastEose === undefined ? {} : { lastEose }),
         ...(limits === undefined ? {} : { limits: { ...limits } }),
-        ...(learned === undefined ? {} : { learned: { ...learned } })
+        ...(learned === undefined ? {} : { learned: { ...learned } }),
+        ...(health === undefined ? {} : { health }),
+        ...(negentropy === undefined ? {} : { negentropy })
       }
-    })
+    }),
+    ...(fetch === undefined ? {} : { fetch })
   }
 }
 
@@ -76,6 +88,8 @@ export const decode = (input: unknown, config: unknown, options: unknown, index:
   let limits = IMap<string, RelayLimits>()
   let learned = IMap<string, LearnedLimits>()
   let memory = IMap<string, number>()
+  let health = IMap<string, Health>()
+  let negentropy = IMap<string, NegKnown>()
   const seen = new Set<string>()
   for (const [i, x] of relaysIn.entries()) {
     if (!isRecord(x) || typeof x['relay'] !== 'string') return fail('invalid', `relays[${i}]: not an object with a string \`relay\``)
@@ -103,15 +117,35 @@ export const decode = (input: unknown, config: unknown, options: unknown, index:
       }
       learned = learned.set(relay, caps)
     }
+    if (x['health'] !== undefined) {
+      const h = readHealth(x['health'])
+      if (typeof h === 'string') return fail('invalid', `relays[${i}].health${h}`)
+      health = health.set(relay, h)
+    }
+    if (x['negentropy'] !== undefined) {
+      const k = decodeKnown(x['negentropy'])
+      if (k === undefined) return fail('invalid', `relays[${i}].negentropy: not { support, hinted, failures, until, sessions }`)
+      negentropy = negentropy.set(relay, k)
+    }
   }
   const fresh = make(config, options)
+  // fetch by id (fetch.ts): optional, absent in snapshots of engines that refused and asked nothing
+  let fetch: FetchState | undefined
+  if (s['fetch'] !== undefined) {
+    const f = decodeFetch(s['fetch'], fresh.options.fetch ?? DEFAULT_FETCH)
+    if (typeof f === 'string') return fail('invalid', `fetch${f}`)
+    fetch = f
+  }
   return E.right({
     ...fresh,
     ...(index === undefined ? {} : { index: index as RepoIndex }),
     limits,
     learned,
     memory,
+    health,
+    ...(negentropy.size === 0 ? {} : { negentropy }),
     held: new Set(heldIn as Array<string>),
+    ...(fetch === undefined ? {} : { fetch }),
     now: s['now']
   })
 }

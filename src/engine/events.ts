@@ -17,6 +17,10 @@ import { expire } from './feedback.js'
 import { reconnectSince } from './Lifecycle.js'
 import { freshRelay, limitsOf, wrap, type EngineData } from './state.js'
 import type { EngineProblem, StepResult, SyncEngine } from './types.js'
+import { Map as IMap } from 'immutable'
+import { notable, type Health } from './health.js'
+import { negUse } from './negentropyPlan.js'
+import { afterEvents, afterTick, merged } from './grasp01.js'
 
 export const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
   if (r.events === undefined) return invalid(wrap(d), 'Events: `events` is not an array')
@@ -34,19 +38,31 @@ export const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
   const batches: Array<RelayBatch> = []
   let relays = d.relays
   let memory = d.memory
+  let health = d.health ?? IMap<string, Health>()
   for (const [relay, list] of perRelay) {
     const target = O.toUndefined(relayTarget(relay)(desired))
     const before = relays.get(relay)
+    if (target === undefined && before !== undefined && (before.extra ?? []).length > 0) {
+      // still named by a maintainer's GRASP list (discovery.ts): its extra subscriptions stay
+      const out = reconcile(replan({ ...before, target: undefined }, d.options, problems), d.options, now, list)
+      batches.push(...out.batches)
+      relays = relays.set(relay, out.rs)
+      continue
+    }
     if (target === undefined) {
       if (before !== undefined) batches.push(...closeRelay(before, d.options, now).map((b) => ({ ...b, actions: b.socket === 0 ? list : [] })))
+      // a relay that leaves keeps its bad health: listed again, it does not start afresh
+      if (notable(before?.health)) health = health.set(relay, before.health)
       relays = relays.delete(relay)
       continue
     }
+    const kept = before === undefined ? health.get(relay) : undefined
+    if (kept !== undefined) health = health.delete(relay)
     // a relay restored from a snapshot: its history resumes from its last EOSE
     const remembered = before === undefined ? memory.get(relay) : undefined
     if (remembered !== undefined) memory = memory.delete(relay)
     const since = remembered === undefined ? undefined : reconnectSince(remembered, d.options.window)
-    let rs = replan({ ...(before ?? { ...freshRelay(relay, limitsOf(d, relay)), lastEose: remembered }), target: split(target, d.held) }, d.options, problems)
+    let rs = replan({ ...(before ?? { ...freshRelay(relay, limitsOf(d, relay)), lastEose: remembered, ...(kept === undefined ? {} : { health: kept }), ...(negUse(d.negentropy?.get(relay), d.options.negentropy ?? 'auto') ? { negentropy: true } : {}) }), target: split(target, d.held) }, d.options, problems)
     for (const a of list) {
       const added = O.toUndefined(addedTarget(a))
       if (added !== undefined) rs = addJob(rs, split(added, d.held), since, a._tag === 'SpawnRelay', problems)
@@ -55,7 +71,9 @@ export const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
     batches.push(...next.batches)
     relays = relays.set(relay, next.rs)
   }
-  return result({ ...d, index: applied.index, desired, relays, memory, now }, byRelay(batches), problems, applied.rejected)
+  // GRASP-01: what accepted events tag is fetched by id; kind 10317 discovery (grasp01.ts)
+  const g = afterEvents({ ...d, index: applied.index, desired, relays, memory, health, now }, r.events, now, problems)
+  return result(g.d, merged(byRelay(batches), g.batches), problems, applied.rejected)
 }
 
 /** Purgatory changed: relays with a repository that entered or left it are re-planned; what left it gets its full history. */
@@ -91,11 +109,14 @@ export const onTick = (d: EngineData, now: number): StepResult => {
   let relays = d.relays
   for (const [relay, rs] of d.relays) {
     const next = reconcile(expire(rs, d.options.requestTimeout, now), d.options, now, [])
-    if (next.batches.length > 0) {
+    if (next.batches.length > 0 || next.rs.health !== rs.health) {
       batches.push(...next.batches)
       relays = relays.set(relay, next.rs)
     }
   }
-  return result({ ...d, relays, now }, byRelay(batches), [])
+  // GRASP-01: tagged values whose delay is over are fetched (grasp01.ts)
+  const problems: Array<EngineProblem> = []
+  const g = afterTick({ ...d, relays, now }, now, problems)
+  return result(g.d, merged(byRelay(batches), g.batches), problems)
 }
 

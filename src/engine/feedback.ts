@@ -12,6 +12,8 @@ import { addJob, replan } from './plan.js'
 import { batchOf, byRelay, pageFilters, reconcile } from './reconcile.js'
 import { backoff, CLOSED_CONN, data, limitsOf, liveByWire, runIndex, setConn, setLive, setRun, wrap, type Conn, type EngineData, type RelayState, type Run } from './state.js'
 import type { EngineProblem, StepResult, SyncEngine } from './types.js'
+import { HEALTHY, answered, cooling, dropped, failed } from './health.js'
+import { addFilterJobs } from './filterJobs.js'
 
 export const withRelay = (
   engine: SyncEngine,
@@ -34,6 +36,13 @@ export const withRelay = (
   return result({ ...d, relays: d.relays.set(r.relay, next.rs), now }, batches, changed.problems ?? [])
 }
 
+/** The relay answered: its backoff (and death) is over. */
+const healed = (rs: RelayState): RelayState => {
+  if (rs.health === undefined) return rs
+  const health = answered(rs.health)
+  return health === rs.health ? rs : { ...rs, health }
+}
+
 export const onEose = (engine: SyncEngine, d: EngineData, r: Read, now: number): StepResult =>
   withRelay(engine, d, r, now, (rs, c) => {
     const l = liveByWire(c, r.id)
@@ -41,14 +50,15 @@ export const onEose = (engine: SyncEngine, d: EngineData, r: Read, now: number):
       if (l.status !== 'pending') return undefined
       // an answer: the connection's backoff for refusals (see `hold`) starts over
       const up = c.failures === 0 ? c : { ...c, failures: 0, retryAt: -Infinity }
-      return { rs: { ...setLive(rs, r.socket, up, { ...l, status: 'open', failures: 0 }), lastEose: now } }
+      return { rs: healed({ ...setLive(rs, r.socket, up, { ...l, status: 'open', failures: 0 }), lastEose: now }) }
     }
     const i = runIndex(rs, r.socket, r.id)
     if (i < 0) return undefined // a late EOSE of an attempt that is over: it answers nothing
     const run = rs.runs[i] as Run
-    const cursors = run.cursors.map(nextPage(r.events ?? []))
+    // a fetch by id (NIP-77, negentropy.ts) asks for known ids: its one page is all of it
+    const cursors = run.neg?.phase === 'fetch' || run.once === true ? [] : run.cursors.map(nextPage(r.events ?? []))
     const filters = pageFilters(cursors)
-    const paged = { ...rs, lastEose: now }
+    const paged = healed({ ...rs, lastEose: now })
     if (filters.length > 0) {
       const sub: Subscription = { id: run.wire, slot: run.slot, filters }
       const batch: RelayBatch = {
@@ -117,13 +127,13 @@ export const onClosed = (engine: SyncEngine, d: EngineData, r: Read, now: number
     const l = liveByWire(c, r.id)
     if (l !== undefined && c !== undefined && l.status !== 'failed') {
       const failures = l.failures + 1
-      return { rs: setLive(rs, r.socket, c, { ...l, status: 'failed', mayBeOpen: false, failures, retryAt: now + backoff(d.options, failures) }), problems: [problem] }
+      return { rs: setLive(rs, r.socket, c, { ...l, status: 'failed', mayBeOpen: false, failures, retryAt: now + backoff(d.options, failures, rs.relay) }), problems: [problem] }
     }
     const i = runIndex(rs, r.socket, r.id)
     if (i < 0) return undefined // a late CLOSED of an attempt that is over
     const run = rs.runs[i] as Run
     const failures = run.failures + 1
-    return { rs: setRun(rs, i, { ...run, status: 'failed', socket: -1, mayBeOpen: false, failures, retryAt: now + backoff(d.options, failures) }), problems: [problem] }
+    return { rs: setRun(rs, i, { ...run, status: 'failed', socket: -1, mayBeOpen: false, failures, retryAt: now + backoff(d.options, failures, rs.relay) }), problems: [problem] }
   }, true)
   // a refusal for a limit: learn it and re-plan the relay (the failed attempt goes with the old plan)
   const kind = classify(r.text)
@@ -137,7 +147,9 @@ export const onClosed = (engine: SyncEngine, d: EngineData, r: Read, now: number
   // nothing left to learn (the refused REQ was already at the floor) or rate limiting: the relay,
   // not this one attempt, is refusing; every attempt of the connection waits for one backoff
   const e = data(failed.engine)
-  const held = hold(after, r.socket, now, e.options)
+  const stopped = hold(after, r.socket, now, e.options)
+  // rate limiting: the whole relay cools down (no REQ on any connection until it is over)
+  const held = kind === 'rate' ? { ...stopped, health: cooling(stopped.health ?? HEALTHY, e.options.health, after.relay, now, r.text, e.options.retryDelay) } : stopped
   return reconciled(held === after ? failed : { ...failed, engine: wrap({ ...e, relays: e.relays.set(after.relay, held) }) }, d, rs.relay, now)
 }
 
@@ -152,7 +164,7 @@ const hold = (rs: RelayState, socket: number, now: number, o: EngineData['option
   if (c === undefined || !c.up) return rs
   // an up connection does not use `retryAt` and `failures` for reconnecting: they hold the relay's backoff
   const failures = now >= c.retryAt ? c.failures + 1 : c.failures
-  const until = now >= c.retryAt ? now + backoff(o, failures) : c.retryAt
+  const until = now >= c.retryAt ? now + backoff(o, failures, rs.relay) : c.retryAt
   const live = new Map(c.live)
   for (const l of c.live.values()) if (l.status === 'failed' && l.retryAt < until) live.set(l.slot, { ...l, retryAt: until })
   const runs = rs.runs.map((x) =>
@@ -182,6 +194,9 @@ export const onNotice = (engine: SyncEngine, d: EngineData, r: Read, now: number
   const kind = classify(r.text)
   const rs = r.relay === undefined || r.socket < 0 ? undefined : d.relays.get(r.relay)
   const c = rs?.conns[r.socket]
+  if (kind === 'rate' && rs !== undefined)
+    // rate limiting: the whole relay cools down (its pending attempts still get their answers)
+    return withRelay(engine, d, r, now, (x) => ({ rs: { ...x, health: cooling(x.health ?? HEALTHY, d.options.health, x.relay, now, r.text, d.options.retryDelay) }, problems: [problem] }))
   if (kind === undefined || kind === 'rate' || rs === undefined || c === undefined || !c.up) return unchanged(engine, [problem])
   let filters = 0
   let bytes = 0
@@ -235,13 +250,20 @@ export const onTimeout = (engine: SyncEngine, d: EngineData, r: Read, now: numbe
     return next === undefined ? undefined : { rs: next }
   })
 
+/** A connection is gone: its subscriptions with it, its history back in the queue, its reopening after its backoff. */
+export const disconnect = (rs: RelayState, socket: number, c: Conn | undefined, now: number, o: EngineData['options']): RelayState => {
+  const was = c ?? CLOSED_CONN
+  const failures = was.failures + 1
+  const runs = rs.runs.map((x) => (x.socket === socket ? { ...x, socket: -1, status: x.status === 'pending' ? ('queued' as const) : x.status, mayBeOpen: false } : x))
+  const conn: Conn = { up: false, live: new Map(), failures, retryAt: now + backoff(o, failures, rs.relay) }
+  return { ...setConn(rs, socket, conn), runs, resume: rs.resume || rs.lastEose !== undefined }
+}
+
 export const onDisconnected = (engine: SyncEngine, d: EngineData, r: Read, now: number): StepResult =>
   withRelay(engine, d, r, now, (rs, c) => {
-    const was = c ?? CLOSED_CONN
-    const failures = was.failures + 1
-    const runs = rs.runs.map((x) => (x.socket === r.socket ? { ...x, socket: -1, status: x.status === 'pending' ? ('queued' as const) : x.status, mayBeOpen: false } : x))
-    const conn: Conn = { up: false, live: new Map(), failures, retryAt: now + backoff(d.options, failures) }
-    return { rs: { ...setConn(rs, r.socket, conn), runs, resume: rs.resume || rs.lastEose !== undefined } }
+    // one failure of the relay (once per backoff period): its health decides when any connection reopens
+    const health = failed(dropped(rs.health ?? HEALTHY, r.socket), d.options.health, d.options.retryDelay, d.options.maxRetryDelay, rs.relay, now)
+    return { rs: { ...disconnect(rs, r.socket, c, now, d.options), health } }
   })
 
 export const onConnected = (engine: SyncEngine, d: EngineData, r: Read, now: number): StepResult =>
@@ -274,7 +296,8 @@ export const relimit = (
     if (run.socket >= 0 && (run.status === 'pending' || run.mayBeOpen)) closes.set(run.socket, [...(closes.get(run.socket) ?? []), run.wire])
   const jobs = rs.jobs.filter((j) => rs.runs.some((x) => x.job === j.id))
   let next = replan({ ...rs, limits, runs: [], jobs: [] }, d.options, problems)
-  for (const j of jobs) next = addJob(next, j.target, j.since, j.discovery, problems)
+  // a job of explicit filters (fetch by id, discovery by author: fetch.ts) is queued again as it was
+  for (const j of jobs) next = j.filters !== undefined ? addFilterJobs(next, [j.filters], j.once === true ? 'f:' : 'g:', j.once === true, problems) : addJob(next, j.target, j.since, j.discovery, problems)
   const out = reconcile(next, d.options, now, [], closes)
   // a connection with closes but nothing else to send still gets its CLOSEs
   const sent = new Set(out.batches.map((b) => b.socket))

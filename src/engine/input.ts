@@ -19,12 +19,18 @@ export interface Read {
   readonly text: string
   readonly limits: unknown
   readonly repos: ReadonlyArray<string> | undefined
+  /** `Failed`: the kind of failure (checked by the step). */
+  readonly kind?: string
+  /** `NegentropyResult`: the ids the relay has that the host lacks (strings; checked by the step). */
+  readonly ids?: ReadonlyArray<string>
+  /** `Nips`: the relay's NIP-11 `supported_nips` (integers). */
+  readonly nips?: ReadonlyArray<number>
 }
 
 export const validTime = (u: unknown): number | undefined =>
   typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= MAX_TIMESTAMP ? u : undefined
 
-export const TAGS = new Set(['Events', 'Eose', 'Closed', 'Notice', 'Timeout', 'Connected', 'Disconnected', 'Limits', 'Tick', 'Held'])
+export const TAGS = new Set(['Events', 'Eose', 'Closed', 'Notice', 'Timeout', 'Connected', 'Disconnected', 'Limits', 'Tick', 'Held', 'Failed', 'Authenticated', 'AuthFailed', 'NegentropyResult', 'NegentropyError', 'Nips', 'Refused'])
 
 /** The strings of an array or another iterable (read once, at most 1e6); `undefined` for anything else. */
 export const readStrings = (u: unknown): ReadonlyArray<string> | undefined => {
@@ -35,6 +41,23 @@ export const readStrings = (u: unknown): ReadonlyArray<string> | undefined => {
     if (out.length >= 1_000_000) break
   }
   return out
+}
+
+/** The integers of an array (NIP-11 `supported_nips`), at most 1 000 read. */
+const readNips = (u: unknown): ReadonlyArray<number> => {
+  if (!Array.isArray(u)) return []
+  const out: Array<number> = []
+  for (let i = 0; i < Math.min(u.length, 1000); i++) {
+    const v: unknown = u[i]
+    if (typeof v === 'number' && Number.isSafeInteger(v)) out.push(v)
+  }
+  return out
+}
+
+/** `Refused`: its ids, read once (none when `ids` is not an array or another iterable: the step reports it). */
+const refusedIds = (u: unknown): { readonly ids?: ReadonlyArray<string> } => {
+  const ids = readStrings(u)
+  return ids === undefined ? {} : { ids }
 }
 
 /** Reads an input once into a plain copy; `undefined` when it is not one (or reading it throws). */
@@ -48,7 +71,8 @@ export const readInput = (u: unknown): Read | undefined => {
     const socket = r['socket']
     const id = r['id']
     const events = r['events']
-    const reason = tag === 'Closed' ? r['reason'] : tag === 'Notice' ? r['message'] : undefined
+    const reason = tag === 'Closed' || tag === 'Failed' || tag === 'AuthFailed' || tag === 'NegentropyError' ? r['reason'] : tag === 'Notice' ? r['message'] : undefined
+    const kind = tag === 'Failed' ? r['kind'] : undefined
     return {
       tag,
       relay: typeof relay === 'string' ? relay : undefined,
@@ -58,7 +82,11 @@ export const readInput = (u: unknown): Read | undefined => {
       events: Array.isArray(events) ? Array.prototype.slice.call(events) : undefined,
       text: typeof reason === 'string' ? reason.slice(0, 500) : '',
       limits: tag === 'Limits' ? r['limits'] : undefined,
-      repos: tag === 'Held' ? readStrings(r['repos']) : undefined
+      repos: tag === 'Held' ? readStrings(r['repos']) : undefined,
+      ...(typeof kind === 'string' ? { kind: kind.slice(0, 40) } : {}),
+      ...(tag === 'NegentropyResult' ? { ids: readStrings(r['need']) ?? [] } : {}),
+      ...(tag === 'Nips' ? { nips: readNips(r['nips']) } : {}),
+      ...(tag === 'Refused' ? refusedIds(r['ids']) : {})
     }
   } catch {
     return undefined

@@ -15,7 +15,9 @@ import { compareStrings } from '../util/sorted.js'
 import { pageFilter, reconnectSince, type PageCursor } from './Lifecycle.js'
 import { addJob } from './plan.js'
 import { CLOSED_CONN, type Conn, type Options, type RelayState, type Run } from './state.js'
-import type { EngineProblem } from './types.js'
+import type { EngineProblem, NegentropyOpen } from './types.js'
+import { mergeOpens, openOf } from './negentropyPlan.js'
+import { parked, paused, silenced } from './health.js'
 
 /** The subscription id of one attempt: the namespace letter, then hex of SHA-256 of the slot and the attempt counter. */
 export const attemptId = (namespace: 'l' | 'h', slot: string, seq: number, limits: RelayLimits): string =>
@@ -34,6 +36,8 @@ export interface Emit {
   readonly closes: Array<string>
   readonly reqs: Array<WireMessage>
   readonly history: Array<Subscription>
+  /** NIP-77 sessions to open (negentropy.ts). */
+  readonly neg?: Array<NegentropyOpen>
 }
 
 /**
@@ -48,7 +52,14 @@ export const reconcile = (
   actions: ReadonlyArray<RelayAction>,
   extraCloses: ReadonlyMap<number, ReadonlyArray<string>> = new Map()
 ): { readonly rs: RelayState; readonly batches: Array<RelayBatch> } => {
-  const rs = input
+  // a pause that is over ends here (the failure count stays until the relay answers)
+  const h0 = input.health
+  const health = h0 !== undefined && h0.park !== undefined && now >= h0.until ? { ...h0, park: undefined, until: -Infinity } : h0
+  const rs: RelayState = health === h0 || health === undefined ? input : { ...input, health }
+  /** Dead, naughty or auth failed: every connection closes. Backoff: none opens. Cooling: no `REQ` goes out. */
+  const closing = parked(health, now)
+  const waiting = paused(health, now)
+  const quiet = silenced(health, now)
   const limits = rs.limits
   let seq = rs.seq
   const used = new Set<string>()
@@ -69,9 +80,9 @@ export const reconcile = (
   const n = Math.max(rs.plan.length, conns.length)
   const budget = liveSubscriptionBudget(limits)
   for (let k = 0; k < n; k++) {
-    const want = rs.plan[k] ?? []
+    const want = closing ? [] : (rs.plan[k] ?? [])
     let c = conns[k] ?? CLOSED_CONN
-    const e: Emit = { closes: [...(extraCloses.get(k) ?? [])], reqs: [], history: [] }
+    const e: Emit = { closes: [...(extraCloses.get(k) ?? [])], reqs: [], history: [], neg: [] }
     if (want.length === 0) {
       if (c.up) {
         for (const l of [...c.live.values()].sort((a, b) => compareStrings(a.wire, b.wire)))
@@ -89,7 +100,7 @@ export const reconcile = (
     }
     let opening = false
     if (!c.up) {
-      if (now < c.retryAt) continue
+      if (now < c.retryAt || waiting) continue
       opening = true
       c = { ...c, up: true, live: new Map() }
       if (resume) {
@@ -102,6 +113,10 @@ export const reconcile = (
           runs.push(...withJob.runs.slice(runs.length))
         }
       }
+    }
+    if (quiet && !opening) {
+      if (e.closes.length > 0) batches.push(batchOf(rs, k, 'keep', e, [], budget))
+      continue
     }
     const live = new Map(c.live)
     const wanted = new Set(want.map((s) => s.id))
@@ -144,13 +159,17 @@ export const reconcile = (
         continue
       }
       const wire = fresh('h', r.slot)
-      e.reqs.push(['REQ', wire, ...filters])
-      e.history.push({ id: wire, slot: r.slot, filters })
+      const open = openOf(r, wire)
+      if (open !== undefined) e.neg?.push(open)
+      else {
+        e.reqs.push(['REQ', wire, ...filters])
+        e.history.push({ id: wire, slot: r.slot, filters })
+      }
       runs[i] = { ...r, status: 'pending', socket: k, wire, mayBeOpen: false, sentAt: now }
       free--
     }
     conns[k] = { ...c, live }
-    if (opening || e.closes.length > 0 || e.reqs.length > 0)
+    if (opening || e.closes.length > 0 || e.reqs.length > 0 || (e.neg ?? []).length > 0)
       batches.push(batchOf({ ...rs, plan: rs.plan }, k, opening ? 'open' : 'keep', e, k === 0 ? actions : [], budget))
   }
   while (conns.length > rs.plan.length && !(conns[conns.length - 1] as Conn).up) conns.pop()
@@ -178,7 +197,18 @@ export const batchOf = (
     overBudget: last ? rs.overflow.length : 0,
     problems: []
   }
-  return { relay: rs.relay, connection, socket, actions, messages, awaiting: e.reqs.map((m) => m[1]), plan, history: e.history, problems: [] }
+  return {
+    relay: rs.relay,
+    connection,
+    socket,
+    actions,
+    messages,
+    awaiting: e.reqs.map((m) => m[1]),
+    plan,
+    history: e.history,
+    problems: [],
+    ...(e.neg !== undefined && e.neg.length > 0 ? { negentropy: e.neg } : {})
+  }
 }
 
 /** Sorted by relay, then connection; two batches for one connection are merged (`CLOSE`s first). */
@@ -199,7 +229,8 @@ export const byRelay = (batches: Array<RelayBatch>): Array<RelayBatch> => {
       actions: [...a.actions, ...b.actions],
       messages: [...messages.filter((m) => m[0] === 'CLOSE'), ...reqs],
       awaiting: reqs.map((m) => m[1]),
-      history: [...a.history, ...b.history]
+      history: [...a.history, ...b.history],
+      ...mergeOpens(a, b)
     })
   }
   return [...out.values()].sort((a, b) => compareStrings(a.relay, b.relay) || a.socket - b.socket)

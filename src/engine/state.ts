@@ -15,6 +15,10 @@ import { DEFAULT_RECONNECT_WINDOW, MAX_TIMESTAMP } from './Lifecycle.js'
 import { emptyRelayIndex, type RelayIndex } from '../relays/RelayIndex.js'
 import { emptyRepoIndex, type RepoIndex } from '../repo/RepoIndex.js'
 import { DEFAULT_MAX_CONNECTIONS_PER_RELAY, DEFAULT_REQUEST_TIMEOUT, type SyncEngine } from './types.js'
+import { readHealthOptions, retryDelay, type Health, type HealthOptions } from './health.js'
+import type { NegKnown, NegMode, NegRun } from './negentropyPlan.js'
+import { readDiscoveryOptions, readFetchOptions, type DiscoveryConfig, type DiscoveryState, type FetchConfig, type FetchState } from './fetchState.js'
+import type { NostrFilter } from '../wire/Filters.js'
 
 export type LiveStatus = 'pending' | 'open' | 'failed'
 
@@ -30,6 +34,8 @@ export interface Live {
   readonly failures: number
   /** When the current attempt's `REQ` went out (for the engine's own request timeout). */
   readonly sentAt: number
+  /** Refused with `auth-required:` (NIP-42): waits for `Authenticated` (health.ts). */
+  readonly waitsAuth?: boolean
 }
 
 export interface Conn {
@@ -53,6 +59,12 @@ export interface Run {
   readonly failures: number
   /** When the current attempt's `REQ` went out. */
   readonly sentAt: number
+  /** Refused with `auth-required:` (NIP-42): waits for `Authenticated` (health.ts). */
+  readonly waitsAuth?: boolean
+  /** A run in NIP-77 negentropy mode: a session, or the fetch by id of what a session found missing (negentropy.ts). */
+  readonly neg?: NegRun
+  /** Ended by its first `EOSE` (a fetch by id has one page; fetch.ts). */
+  readonly once?: boolean
 }
 
 /** What a history fetch was asked for: kept so that new limits can lay it out again. */
@@ -61,6 +73,10 @@ export interface Job {
   readonly target: FilterTarget
   readonly since: number | undefined
   readonly discovery: boolean
+  /** A job of explicit filters (one `REQ`), not of a target: fetch by id, discovery by author (fetch.ts). */
+  readonly filters?: ReadonlyArray<NostrFilter>
+  /** Its run ends with its first `EOSE` (fetch.ts). */
+  readonly once?: boolean
 }
 
 export interface RelayState {
@@ -85,6 +101,12 @@ export interface RelayState {
   readonly strategy: Strategy
   /** Connections the whole live plan needs (subscriptions and overflow). */
   readonly connectionsNeeded: number
+  /** The relay's health (health.ts; `undefined`: healthy). */
+  readonly health?: Health
+  /** History of this relay is fetched with negentropy sessions (negentropy.ts; `undefined`: no). */
+  readonly negentropy?: boolean
+  /** Live subscriptions after the layout's: the maintainers asked for by kind 10317 discovery (discovery.ts). */
+  readonly extra?: ReadonlyArray<Subscription>
 }
 
 export interface Options {
@@ -97,6 +119,14 @@ export interface Options {
   readonly requestTimeout: number
   /** The state layer's strategy asked of the layout. */
   readonly strategy: StrategyChoice
+  /** Relay health: jitter seed, dead, naughty and cooldown delays (health.ts). */
+  readonly health: HealthOptions
+  /** NIP-77 negentropy for history: `auto`, `always` or `off` (negentropy.ts; `undefined`: `auto`). */
+  readonly negentropy?: NegMode
+  /** Fetching by id what accepted events tag (fetch.ts; `undefined`: the defaults). */
+  readonly fetch?: FetchConfig
+  /** Kind 10317 discovery (discovery.ts; `undefined`: off). */
+  readonly discovery?: DiscoveryConfig
 }
 
 export interface EngineData {
@@ -113,6 +143,14 @@ export interface EngineData {
   readonly learned: IMap<string, LearnedLimits>
   /** The last `EOSE` of relays restored from a snapshot and not yet planned again: their history resumes from it. */
   readonly memory: IMap<string, number>
+  /** The health of relays not tracked now (restored from a snapshot, or left while parked): taken up when they are planned again. */
+  readonly health?: IMap<string, Health>
+  /** What each relay taught about its NIP-77 support (negentropy.ts), kept across its leaving and in snapshots. */
+  readonly negentropy?: IMap<string, NegKnown>
+  /** Fetch by id: what waits, what was asked, what the own relay refused (fetch.ts). */
+  readonly fetch?: FetchState
+  /** Kind 10317 discovery: the lists kept and the maintainers asked per relay (discovery.ts). */
+  readonly discovery?: DiscoveryState
 }
 
 /** What refusals taught about a relay: the largest values it accepted, each at most the announced one. */
@@ -137,7 +175,7 @@ export const readOptions = (u: unknown): Options => {
   const o: Record<string, unknown> = {}
   try {
     if (typeof u === 'object' && u !== null)
-      for (const k of ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay', 'requestTimeout', 'strategy']) o[k] = (u as Record<string, unknown>)[k]
+      for (const k of ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay', 'requestTimeout', 'strategy', 'health', 'negentropy', 'fetchTagged', 'discovery']) o[k] = (u as Record<string, unknown>)[k]
   } catch {
     // a throwing getter: the defaults
   }
@@ -149,7 +187,11 @@ export const readOptions = (u: unknown): Options => {
     retryDelay: num(o['retryDelay'], 5, 0, 86_400),
     maxRetryDelay: num(o['maxRetryDelay'], 300, 0, 86_400),
     requestTimeout: num(o['requestTimeout'], DEFAULT_REQUEST_TIMEOUT, 0, 86_400),
-    strategy: o['strategy'] === 'exact' || o['strategy'] === 'owners' ? o['strategy'] : 'auto'
+    strategy: o['strategy'] === 'exact' || o['strategy'] === 'owners' ? o['strategy'] : 'auto',
+    health: readHealthOptions(o['health']),
+    negentropy: o['negentropy'] === 'always' || o['negentropy'] === 'off' ? o['negentropy'] : 'auto',
+    fetch: readFetchOptions(o['fetchTagged']),
+    discovery: readDiscoveryOptions(o['discovery'])
   }
 }
 
@@ -191,7 +233,8 @@ export const freshRelay = (relay: string, limits: RelayLimits): RelayState => ({
   connectionsNeeded: 0
 })
 
-export const backoff = (o: Options, failures: number): number => Math.min(o.maxRetryDelay, o.retryDelay * 2 ** Math.max(0, Math.min(30, failures - 1)))
+/** The retry delay after `failures` in a row: exponential, capped, with the relay's deterministic jitter (health.ts). */
+export const backoff = (o: Options, failures: number, relay = ''): number => retryDelay(o.retryDelay, o.maxRetryDelay, o.health, relay, Math.max(1, failures))
 
 export const CLOSED_CONN: Conn = { up: false, live: new Map(), failures: 0, retryAt: -Infinity }
 

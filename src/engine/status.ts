@@ -6,6 +6,9 @@
 import type { LearnedLimits, RelayState } from './state.js'
 import type { RelayStatus } from './types.js'
 import { digest } from '../wire/batches.js'
+import { healthState, paused, readHealthOptions, type HealthOptions } from './health.js'
+
+const DEFAULT_HEALTH = readHealthOptions(undefined)
 
 export const isSettledRelay = (rs: RelayState): boolean => {
   if (rs.runs.length > 0) return false
@@ -39,11 +42,15 @@ export const nextDue = (rs: RelayState): number | undefined => {
   }
   for (let k = rs.conns.length; k < rs.plan.length; k++) if ((rs.plan[k] ?? []).length > 0) due = Math.min(due, -Infinity)
   for (const r of rs.runs) if (r.status === 'failed') due = Math.min(due, r.retryAt)
+  // a paused relay (backoff, cooling, parked) does nothing before its pause ends
+  const h = rs.health
+  if (h !== undefined && h.park !== undefined && Number.isFinite(h.until) && (due !== Infinity || rs.plan.some((p) => p.length > 0)))
+    due = due === Infinity ? h.until : Math.max(due, h.until)
   return due === Infinity ? undefined : Math.max(0, due)
 }
 
 /** One relay's state as plain data. */
-export const relayStatus = (rs: RelayState, learned: LearnedLimits | undefined): RelayStatus => {
+export const relayStatus = (rs: RelayState, learned: LearnedLimits | undefined, now = 0, ho: HealthOptions = DEFAULT_HEALTH): RelayStatus => {
   let open = 0
   let inFlight = 0
   const connections = rs.conns.map((c, socket) => {
@@ -88,6 +95,13 @@ export const relayStatus = (rs: RelayState, learned: LearnedLimits | undefined):
     nextDue: nextDue(rs),
     learned: { ...(learned ?? {}) },
     strategy: rs.strategy,
-    connectionsNeeded: rs.connectionsNeeded
+    connectionsNeeded: rs.connectionsNeeded,
+    health: {
+      state: healthState(rs.health, ho, now),
+      failures: rs.health?.failures ?? 0,
+      until: rs.health !== undefined && paused(rs.health, now) ? rs.health.until : undefined,
+      reason: rs.health?.reason,
+      auth: rs.health?.auth
+    }
   }
 }

@@ -8,6 +8,7 @@ import type { SyncConfig } from '../config/Config.js'
 import type { RepoIndex } from '../repo/RepoIndex.js'
 import type { Rejection } from '../model/Rejection.js'
 import type { PlanProblem, RelayBatch, Subscription } from '../wire/Wire.js'
+import type { NostrFilter } from '../wire/Filters.js'
 
 /**
  * All sync state of a host, as one opaque, immutable value. Make one with {@link syncEngine};
@@ -72,6 +73,186 @@ export interface EngineOptions {
    * @since 0.3.0
    */
   readonly strategy?: 'exact' | 'owners' | 'auto'
+  /**
+   * Relay health (see {@link EngineHealthOptions}): the jitter seed of every backoff, when a relay
+   * counts as dead, how long a naughty relay is parked, the cooldown after a rate limit.
+   *
+   * @since 0.3.0
+   */
+  readonly health?: EngineHealthOptions
+  /**
+   * NIP-77 negentropy for history: `auto` (the default: a relay whose NIP-11 lists 77, a hint
+   * given with a `Nips` input, is tried, and one that completed a session is used), `always`
+   * (every relay not known to fail is tried), `off` (paged `REQ`s only). Support is learned from
+   * evidence: a relay whose session fails (`NEG-ERR`, a `NOTICE` naming negentropy, no answer)
+   * before any success is not tried again for 7 days; its history is paged. See docs/negentropy.md.
+   *
+   * @since 0.3.0
+   */
+  readonly negentropy?: 'auto' | 'always' | 'off'
+  /**
+   * GRASP-01 "tagged by": fetch by id what accepted root events and announcements tag (`e` and
+   * `q` values; a `q` address as `{kinds, authors, #d}`), from the relays of their repository, and
+   * never again what the own relay refused (a `Refused` input). On by default; `false` turns it
+   * off. See {@link FetchTaggedOptions} and docs/grasp01.md.
+   *
+   * @since 0.3.0
+   */
+  readonly fetchTagged?: boolean | FetchTaggedOptions
+  /**
+   * Kind 10317 discovery, off by default: `true` (or options) asks the relays of each accepted
+   * repository maintainer's GRASP list for that maintainer's announcements. See
+   * {@link DiscoveryOptions} and docs/grasp01.md.
+   *
+   * @since 0.3.0
+   */
+  readonly discovery?: boolean | DiscoveryOptions
+}
+
+/**
+ * Options of fetching by id what accepted events tag (`EngineOptions.fetchTagged`). Values past
+ * a cap are left out and reported (`fetch-cap`).
+ *
+ * @example
+ * import { syncEngine, type FetchTaggedOptions } from 'nip34-sync'
+ *
+ * const fetchTagged: FetchTaggedOptions = { perEvent: 10, delay: 0 }
+ * assert.strictEqual(typeof syncEngine({ ownRelays: ['wss://g.example'] }, { fetchTagged }), 'object')
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface FetchTaggedOptions {
+  /** `false`: off (default on). */
+  readonly enabled?: boolean
+  /** Values taken from one event's `e` and `q` tags, in tag order (default 20). */
+  readonly perEvent?: number
+  /** Values waiting to be fetched, at most (default 10 000). */
+  readonly total?: number
+  /** Seconds a value waits before it is asked for; one that arrives meanwhile is not asked (default 10). */
+  readonly delay?: number
+  /** Seconds an id the own relay refused is not fetched again (default 604 800: 7 days). */
+  readonly refusedFor?: number
+  /** Refused ids kept, at most; the oldest go first (default 100 000). */
+  readonly maxRefused?: number
+  /** Values remembered as asked, at most; the oldest go first (default 100 000). */
+  readonly maxAsked?: number
+}
+
+/**
+ * Options of kind 10317 discovery (`EngineOptions.discovery`).
+ *
+ * @example
+ * import { syncEngine, type DiscoveryOptions } from 'nip34-sync'
+ *
+ * const discovery: DiscoveryOptions = { relaysPerList: 2 }
+ * assert.strictEqual(typeof syncEngine({ ownRelays: ['wss://g.example'] }, { discovery }), 'object')
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface DiscoveryOptions {
+  /** `false`: off (discovery is off unless this option is given). */
+  readonly enabled?: boolean
+  /** Relays taken from one list, in its order of preference (default 4). */
+  readonly relaysPerList?: number
+  /** Lists kept, one per author (default 10 000). */
+  readonly maxLists?: number
+  /** Authors in one `{kinds:[30617], authors}` filter (default 100). */
+  readonly authorsPerFilter?: number
+}
+
+/**
+ * Options of relay health (`EngineOptions.health`). Every retry delay is `retryDelay · 2^(n-1)`
+ * capped at `maxRetryDelay`, stretched by a jitter derived from `(seed, relay, n)`: equal seeds
+ * give equal delays, and nothing random enters the engine (a host passes a random seed once).
+ *
+ * @example
+ * import { engineRelay, step, syncEngine, type EngineHealthOptions } from 'nip34-sync'
+ * import { option as O } from 'fp-ts'
+ *
+ * const health: EngineHealthOptions = { seed: 'host-1', deadAfter: 3, naughtyDelay: 3600 }
+ * const engine = syncEngine({ ownRelays: ['wss://g.example'], bootstrapRelays: ['wss://b.example'] }, { health })
+ * const e1 = step({ _tag: 'Events', events: [], now: 1000 })(engine).engine
+ * const e2 = step({ _tag: 'Failed', relay: 'wss://b.example', kind: 'dns', reason: 'ENOTFOUND', now: 1001 })(e1).engine
+ * assert.strictEqual(O.toUndefined(engineRelay('wss://b.example')(e2))?.health.state, 'naughty')
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface EngineHealthOptions {
+  /** The jitter seed (a string or a number). Without one there is no jitter. */
+  readonly seed?: string | number
+  /** The largest jitter, as a fraction of a delay (default 0.5 with a seed; at most 1, so delays still grow with each failure). */
+  readonly jitter?: number
+  /** Failures in a row after which a relay is dead: its connections close and it is tried once per `deadRetryDelay` (default 10). */
+  readonly deadAfter?: number
+  /** Seconds between the tries of a dead relay (default 86 400: daily). */
+  readonly deadRetryDelay?: number
+  /** Seconds a relay is parked after a DNS, TLS, protocol or address failure, or a failed NIP-42 auth (default 43 200: 12 h). */
+  readonly naughtyDelay?: number
+  /** Seconds no `REQ` goes to a relay after it said it rate-limits (default: `retryDelay`). */
+  readonly cooldown?: number
+}
+
+/**
+ * The health of a relay as {@link RelayStatus} reports it: `ok`; `backoff` (connections failed,
+ * retried after a growing delay); `cooling` (it rate-limits: no `REQ` until `until`); `dead`
+ * (`deadAfter` failures in a row: tried once a day); `naughty` (a DNS, TLS, protocol or address
+ * failure: parked for 12 h); `auth-required` (NIP-42: waiting for the host to authenticate);
+ * `auth-failed` (auth refused or impossible: parked like a naughty relay).
+ *
+ * @example
+ * import type { RelayHealthState } from 'nip34-sync'
+ *
+ * const parked = (s: RelayHealthState): boolean => s === 'dead' || s === 'naughty' || s === 'auth-failed'
+ * assert.strictEqual(parked('naughty'), true)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export type RelayHealthState = 'ok' | 'backoff' | 'cooling' | 'dead' | 'naughty' | 'auth-required' | 'auth-failed'
+
+/**
+ * A connection failure the host classified (`Failed` input): the host name does not resolve
+ * (`dns`), the TLS handshake or certificate failed (`tls`), the server did not speak the
+ * WebSocket or nostr protocol (`protocol`), or the relay policy refused the resolved address
+ * (`refused-address`). Each puts the relay on the naughty list.
+ *
+ * @example
+ * import type { RelayFailureKind } from 'nip34-sync'
+ *
+ * const kind: RelayFailureKind = 'dns'
+ * assert.strictEqual(kind, 'dns')
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export type RelayFailureKind = 'dns' | 'tls' | 'protocol' | 'refused-address'
+
+/**
+ * The health part of {@link RelayStatus}.
+ *
+ * @example
+ * import { engineRelay, step, syncEngine } from 'nip34-sync'
+ * import { option as O } from 'fp-ts'
+ *
+ * const e = step({ _tag: 'Events', events: [], now: 1000 })(syncEngine({ ownRelays: ['wss://g.example'], bootstrapRelays: ['wss://b.example'] })).engine
+ * assert.deepStrictEqual(O.toUndefined(engineRelay('wss://b.example')(e))?.health, { state: 'ok', failures: 0, until: undefined, reason: undefined, auth: undefined })
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface RelayHealth {
+  readonly state: RelayHealthState
+  /** Connection failures in a row (counted once per backoff period; 0 after an `EOSE`). */
+  readonly failures: number
+  /** Unix seconds until which the relay is paused (backoff, cooling, dead, naughty, auth-failed); `undefined` when it is not. */
+  readonly until: number | undefined
+  /** What put it there (the failure's text, the rate-limit or auth message). */
+  readonly reason: string | undefined
+  /** NIP-42: the relay asked for auth, accepted it, or auth failed; `undefined` when it never asked. */
+  readonly auth: 'required' | 'ok' | 'failed' | undefined
 }
 
 /**
@@ -119,6 +300,10 @@ export const DEFAULT_MAX_CONNECTIONS_PER_RELAY = 8
  * | `Limits` | the relay's NIP-11 limits (a partial {@link RelayLimits}) | the relay is re-planned under them, even if its target did not change |
  * | `Tick` | now and then | retries that are due are sent |
  * | `Held` | the repositories in GRASP-01 purgatory (waiting for their git data) changed: `repos` lists them all | they are synced state-only (their state events); one that leaves purgatory gets its full live plan and its history from the beginning |
+ * | `Failed` | a connection attempt failed for a `kind` of reason that will not mend soon (DNS, TLS, protocol, refused address) | as `Disconnected`, and the relay is parked for `naughtyDelay` (naughty list) |
+ * | `Authenticated` | NIP-42 auth succeeded on the connection | the `REQ`s it refused with `auth-required:` are sent again |
+ * | `AuthFailed` | NIP-42 auth failed or is impossible (no key) | the relay is parked for `naughtyDelay` |
+ * | `Refused` | the own relay refused events (`ids`; `OK false`, not `duplicate:` or `rate-limited:`) | those ids are not fetched by id for `refusedFor` seconds (fetchTagged) |
  *
  * @example
  * import { type EngineInput } from 'nip34-sync'
@@ -140,6 +325,20 @@ export type EngineInput =
   | { readonly _tag: 'Limits'; readonly relay: string; readonly limits: Partial<RelayLimits>; readonly now?: number }
   | { readonly _tag: 'Tick'; readonly now: number }
   | { readonly _tag: 'Held'; readonly repos: Iterable<string>; readonly now?: number }
+  /** A connection attempt failed for a reason that will not mend soon: as `Disconnected`, and the relay is parked (naughty list). @since 0.3.0 */
+  | { readonly _tag: 'Failed'; readonly relay: string; readonly socket?: number; readonly kind: RelayFailureKind; readonly reason?: string; readonly now?: number }
+  /** NIP-42: the connection authenticated; the `REQ`s refused with `auth-required:` on it are sent again (once). @since 0.3.0 */
+  | { readonly _tag: 'Authenticated'; readonly relay: string; readonly socket?: number; readonly now?: number }
+  /** NIP-42: auth failed (refused, or no key to sign with): the relay is parked like a naughty one. @since 0.3.0 */
+  | { readonly _tag: 'AuthFailed'; readonly relay: string; readonly socket?: number; readonly reason?: string; readonly now?: number }
+  /** NIP-77: the negentropy session `id` (a batch's `negentropy`) completed; `need`: the ids the relay has and the host lacks (fetched by id). @since 0.3.0 */
+  | { readonly _tag: 'NegentropyResult'; readonly relay: string; readonly socket?: number; readonly id: string; readonly need: ReadonlyArray<string>; readonly now?: number }
+  /** NIP-77: the relay answered the session `id` with `NEG-ERR` (its `reason`): the session's filter is paged with `REQ`s. @since 0.3.0 */
+  | { readonly _tag: 'NegentropyError'; readonly relay: string; readonly socket?: number; readonly id: string; readonly reason?: string; readonly now?: number }
+  /** The relay's NIP-11 `supported_nips`: listing 77 is a hint (negentropy is tried, never trusted alone). @since 0.3.0 */
+  | { readonly _tag: 'Nips'; readonly relay: string; readonly nips: ReadonlyArray<number>; readonly now?: number }
+  /** The own relay refused these events (`OK false`, not `duplicate:` nor `rate-limited:`): they are not fetched by id again for `refusedFor` seconds. @since 0.3.0 */
+  | { readonly _tag: 'Refused'; readonly ids: ReadonlyArray<string>; readonly now?: number }
 
 /**
  * Something the host should know (log it): a plan's problem, a refusal by a relay, a `NOTICE`,
@@ -155,7 +354,7 @@ export type EngineInput =
  * @since 0.2.0
  */
 export interface EngineProblem {
-  readonly code: PlanProblem['code'] | 'invalid-input' | 'closed' | 'notice' | 'invalid-limits' | 'learned-limits'
+  readonly code: PlanProblem['code'] | 'invalid-input' | 'closed' | 'notice' | 'invalid-limits' | 'learned-limits' | 'health' | 'fetch-cap'
   /** The relay concerned (`''` for none). */
   readonly relay: string
   readonly socket?: number
@@ -248,6 +447,73 @@ export interface RelayStatus {
   readonly strategy: 'exact' | 'owners'
   /** Connections the whole live plan needs (more than `plan.length` when some is in `overflow`). @since 0.3.0 */
   readonly connectionsNeeded: number
+  /** The relay's health: backoff, cooldown, dead, naughty, NIP-42 auth. @since 0.3.0 */
+  readonly health: RelayHealth
+  /** NIP-77 negentropy: what the relay taught, and the sessions of its history (always given by `engineRelay`). @since 0.3.0 */
+  readonly negentropy?: RelayNegentropy
+}
+
+/**
+ * A relay's NIP-77 negentropy as the engine knows it ({@link RelayStatus}`.negentropy`).
+ *
+ * @example
+ * import { engineRelay, step, syncEngine } from 'nip34-sync'
+ * import { option as O } from 'fp-ts'
+ *
+ * const e0 = step({ _tag: 'Events', events: [], now: 1000 })(syncEngine({ ownRelays: ['wss://g.example'], bootstrapRelays: ['wss://b.example'] })).engine
+ * const e1 = step({ _tag: 'Nips', relay: 'wss://b.example', nips: [1, 11, 77], now: 1001 })(e0).engine
+ * const neg = O.toUndefined(engineRelay('wss://b.example')(e1))?.negentropy
+ * assert.deepStrictEqual([neg?.support, neg?.hinted, neg?.used], ['unknown', true, true])
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface RelayNegentropy {
+  /** `yes`: a session completed; `no`: sessions failed (not tried again for 7 days); `unknown`: no evidence yet. */
+  readonly support: 'unknown' | 'yes' | 'no'
+  /** Its NIP-11 document lists 77 (a hint only). */
+  readonly hinted: boolean
+  /** Its history is fetched with negentropy now. */
+  readonly used: boolean
+  /** Sessions it completed. */
+  readonly sessions: number
+  /** Sessions running or queued. */
+  readonly running: number
+  /** Fetches by id (of what sessions found missing) running or queued. */
+  readonly fetching: number
+}
+
+/**
+ * A NIP-77 negentropy session the host opens (a batch's `negentropy`): `["NEG-OPEN", id, filter,
+ * initial message]`, the initial message built from the host's own events matching `filter` (its
+ * "have" set). One filter per session, as NIP-77 requires.
+ *
+ * @example
+ * import type { NegentropyOpen } from 'nip34-sync'
+ *
+ * const open: NegentropyOpen = { id: 'n34h0a1b2', filter: { kinds: [30617] } }
+ * assert.strictEqual(open.filter.kinds?.[0], 30617)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface NegentropyOpen {
+  readonly id: string
+  readonly filter: NostrFilter
+}
+
+declare module '../wire/plan.js' {
+  interface RelayBatch {
+    /**
+     * NIP-77 negentropy sessions to open on this connection after `messages` (engine only;
+     * absent: none). Report each one's end: `NegentropyResult` (the ids the relay has that the
+     * host lacks), `NegentropyError` (`NEG-ERR`) or `Timeout` (no answer). A later `CLOSE` of a
+     * session's id is sent as `NEG-CLOSE`.
+     *
+     * @since 0.3.0
+     */
+    readonly negentropy?: ReadonlyArray<NegentropyOpen>
+  }
 }
 
 /**
@@ -269,7 +535,19 @@ export interface EngineSnapshot {
     readonly lastEose?: number
     readonly limits?: RelayLimits
     readonly learned?: { readonly maxSubscriptions?: number; readonly maxFiltersPerReq?: number; readonly maxMessageBytes?: number }
+    /** What it taught about NIP-77 negentropy, when anything. @since 0.3.0 */
+    readonly negentropy?: { readonly support: 'unknown' | 'yes' | 'no'; readonly hinted: boolean; readonly failures: number; readonly until: number; readonly sessions: number }
+    /** Its health when not healthy: failures in a row, and the park it is in until when. @since 0.3.0 */
+    readonly health?: {
+      readonly failures: number
+      readonly park?: 'backoff' | 'cooling' | 'dead' | 'naughty' | 'auth-failed'
+      readonly until?: number
+      readonly reason?: string
+      readonly auth?: 'required' | 'ok' | 'failed'
+    }
   }>
+  /** Fetch by id: the ids the own relay refused (with until when) and the values asked for (with when), oldest first. @since 0.3.0 */
+  readonly fetch?: { readonly refused: ReadonlyArray<readonly [string, number]>; readonly asked: ReadonlyArray<readonly [string, number]> }
 }
 
 /**
