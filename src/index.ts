@@ -11,6 +11,7 @@ export * from './model/RepoRef.js'
 export * from './model/Rejection.js'
 export * from './config/Config.js'
 export * from './decode/Nip34Event.js'
+export * from './decode/graspList.js'
 export * from './repo/RepoIndex.js'
 export {
   emptyRelayIndex,

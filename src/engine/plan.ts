@@ -29,10 +29,11 @@ export const freezeSubscription = (s: Subscription): Subscription => {
  * only the subscriptions it changed, never a shift of the others from one connection to the next.
  */
 export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem>): RelayState => {
-  if (rs.target === undefined) return { ...rs, plan: [], overflow: [], folded: 0, slots: undefined }
   const budget = liveSubscriptionBudget(rs.limits)
   const total = budget * o.maxConnections
   // frozen (deeply): a plan is shared with the host, and its digests are remembered per filters array
+  // a relay only kind 10317 discovery names: its extra subscriptions alone (discovery.ts)
+  if (rs.target === undefined) return { ...rs, plan: (rs.extra ?? []).length === 0 ? [] : assign(rs.plan, (rs.extra ?? []).slice(0, total), budget, o.maxConnections), overflow: [], folded: 0, slots: undefined }
   const l = planLive(rs.slots, rs.target, rs.limits, total, freezeSubscription, o.strategy)
   for (const p of l.problems) {
     if (p.code === 'over-budget')
@@ -44,7 +45,9 @@ export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem
     else problems.push({ ...p, relay: rs.relay })
   }
   const needed = Math.max(1, Math.ceil((l.subscriptions.length + l.overflow.length) / Math.max(1, budget)))
-  return { ...rs, plan: assign(rs.plan, l.subscriptions, budget, o.maxConnections), overflow: l.overflow, folded: l.folded, slots: l.slots, strategy: l.strategy, connectionsNeeded: needed }
+  // discovery's extra subscriptions after the layout's, within what the connections still hold
+  const extra = (rs.extra ?? []).slice(0, Math.max(0, total - l.subscriptions.length))
+  return { ...rs, plan: assign(rs.plan, extra.length === 0 ? l.subscriptions : [...l.subscriptions, ...extra], budget, o.maxConnections), overflow: l.overflow, folded: l.folded, slots: l.slots, strategy: l.strategy, connectionsNeeded: needed }
 }
 
 /**
