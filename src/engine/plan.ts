@@ -10,6 +10,7 @@ import type { Subscription } from '../wire/Wire.js'
 import { historyPlan } from '../wire/batches.js'
 import { planLive } from './slots.js'
 import { startPaging } from './Lifecycle.js'
+import { toSessions } from './negentropyPlan.js'
 import type { Options, RelayState, Run } from './state.js'
 import type { EngineProblem } from './types.js'
 
@@ -31,9 +32,9 @@ export const freezeSubscription = (s: Subscription): Subscription => {
 export const replan = (rs: RelayState, o: Options, problems: Array<EngineProblem>): RelayState => {
   const budget = liveSubscriptionBudget(rs.limits)
   const total = budget * o.maxConnections
-  // frozen (deeply): a plan is shared with the host, and its digests are remembered per filters array
   // a relay only kind 10317 discovery names: its extra subscriptions alone (discovery.ts)
   if (rs.target === undefined) return { ...rs, plan: (rs.extra ?? []).length === 0 ? [] : assign(rs.plan, (rs.extra ?? []).slice(0, total), budget, o.maxConnections), overflow: [], folded: 0, slots: undefined }
+  // frozen (deeply): a plan is shared with the host, and its digests are remembered per filters array
   const l = planLive(rs.slots, rs.target, rs.limits, total, freezeSubscription, o.strategy)
   for (const p of l.problems) {
     if (p.code === 'over-budget')
@@ -116,7 +117,8 @@ export const addJob = (rs: RelayState, target: FilterTarget, since: number | und
     failures: 0,
     sentAt: 0
   }))
-  return { ...rs, jobs: [...rs.jobs, { id, target, since, discovery }], runs: [...rs.runs, ...runs] }
+  // NIP-77: a relay whose history uses negentropy gets one session per filter (negentropy.ts)
+  return { ...rs, jobs: [...rs.jobs, { id, target, since, discovery }], runs: [...rs.runs, ...(rs.negentropy === true ? toSessions(runs, rs.limits) : runs)] }
 }
 
 /** A relay's target with the repositories in purgatory moved to `stateOnly` (without their root events). */
