@@ -42,6 +42,7 @@ import { Connection } from './connection.js'
 import { fetchRelayInfo, makeNet, Refused } from './net.js'
 import { relaySink, relaySource, type EventSink, type EventSource, type NostrEventLike, type StoreResult } from './ownRelay.js'
 import { int, isEvent, readOptions } from './options.js'
+import { negentropyHost, storeHave } from './negentropy.js'
 import type { ConnectionState, Executor, ExecutorEvent, ExecutorOptions, ExecutorRelayState, ExecutorState } from './types.js'
 
 export type { ConnectionState, Executor, ExecutorCounters, ExecutorEvent, ExecutorOptions, ExecutorRelayState, ExecutorState } from './types.js'
@@ -161,7 +162,10 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   let sourceCaughtUp = false
   let caughtUp = false
   const waiters = new Set<(ok: boolean) => void>()
-  const counters = { received: 0, unmatched: 0, overFetched: 0, invalid: 0, pageOverflow: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0 }
+  const counters = {
+    received: 0, unmatched: 0, overFetched: 0, invalid: 0, pageOverflow: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0,
+    negentropySessions: 0, negentropyFailed: 0, negentropyNeed: 0
+  }
 
   const emit = (e: ExecutorEvent): void => {
     for (const l of [o.onProgress, ...listeners])
@@ -225,7 +229,30 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
 
   const forget = (rem: Remote): void => {
     for (const id of rem.subs.keys()) pages.delete(pageKey(rem.key, id))
+    neg.forget(rem.key)
   }
+
+  // NIP-77: sessions the engine plans, run with the store relay's events as the "have" set (negentropy.ts)
+  const neg = negentropyHost(
+    storeUrl === undefined
+      ? async () => []
+      : storeHave({ url: storeUrl, net, connectTimeoutMs: o.connectTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, pageSize: 500 }),
+    {
+      report: (input) => queue(input),
+      touch: (peer, id) => {
+        const rem = remotes.get(peer.key)
+        if (rem !== undefined && rem.inFlight.has(id)) rem.inFlight.set(id, clock())
+      },
+      event: (e) => {
+        if (e.phase === 'done') {
+          counters.negentropySessions++
+          counters.negentropyNeed += e.need ?? 0
+        } else if (e.phase === 'error') counters.negentropyFailed++
+        emit({ type: 'negentropy', ...e })
+      },
+      now: nowSec
+    }
+  )
 
   /** Sends one batch: opens the connection when asked, `CLOSE`s then `REQ`s in order, disconnects when asked. */
   const apply = (b: RelayBatch): void => {
@@ -253,6 +280,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       rem.recent.set(id, list)
     }
     for (const m of b.messages) {
+      if (m[0] === 'CLOSE' && neg.close(rem, m[1])) {
+        // a session's CLOSE goes out as NEG-CLOSE
+        rem.inFlight.delete(m[1])
+        closes++
+        continue
+      }
       retire(m[1])
       if (m[0] === 'CLOSE') {
         rem.subs.delete(m[1])
@@ -267,6 +300,13 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         reqs++
       }
       rem.conn.send(JSON.stringify(m))
+    }
+    if (b.negentropy !== undefined && b.negentropy.length > 0) {
+      const maxBytes = O.toUndefined(engineRelay(b.relay)(engine))?.limits.maxMessageBytes ?? 65_536
+      for (const s of b.negentropy) {
+        rem.inFlight.set(s.id, sent)
+        neg.open(rem, s.id, s.filter, maxBytes)
+      }
     }
     counters.reqs += reqs
     counters.closes += closes
@@ -406,6 +446,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         queue({ _tag: 'Closed', relay, socket, id, reason, now: nowSec() })
         return
       }
+      case 'NEG-MSG':
+      case 'NEG-ERR':
+        if (neg.has(rem, id) && m[0] === 'NEG-ERR') rem.inFlight.delete(id)
+        neg.frame(rem, m)
+        if (!neg.has(rem, id)) rem.inFlight.delete(id)
+        return
       case 'NOTICE': {
         const message = id.slice(0, 500)
         emit({ type: 'notice', relay, socket, message })
@@ -430,6 +476,9 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         const current = O.toUndefined(engineRelay(relay)(engine))?.limits
         const r = current === undefined ? limitsFromRelayInfo(doc) : limitsFromRelayInfo(doc, current)
         emit({ type: 'limits', relay, limits: r.limits, problems: r.problems.map((p) => `${p.field}: ${p.reason}`) })
+        // NIP-11 `supported_nips`: a hint for NIP-77 (the engine trusts evidence only)
+        const nips: unknown = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)['supported_nips'] : undefined
+        if (Array.isArray(nips)) queue({ _tag: 'Nips', relay, nips: nips.filter((n): n is number => Number.isSafeInteger(n)).slice(0, 1000), now: nowSec() })
         if (current !== undefined && JSON.stringify(current) === JSON.stringify(r.limits)) return
         queue({ _tag: 'Limits', relay, limits: r.limits, now: nowSec() })
       },
@@ -623,6 +672,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     abort.abort()
     for (const rem of remotes.values()) rem.conn.terminate()
     remotes.clear()
+    neg.stop()
     predicates.clear()
     pages.clear()
     try {

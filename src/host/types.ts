@@ -3,7 +3,7 @@
  *
  * @since 0.3.0
  */
-import type { Acceptance, EngineInput, EngineOptions, RelayBatch, RelayLimits, SyncConfig, SyncEngine } from '../index.js'
+import type { Acceptance, EngineInput, EngineOptions, RelayBatch, RelayHealth, RelayLimits, SyncConfig, SyncEngine } from '../index.js'
 import type { Resolver, WebSocketClass } from './net.js'
 import type { EventSink, EventSource } from './ownRelay.js'
 
@@ -114,6 +114,22 @@ export interface ExecutorOptions {
   readonly clock?: () => number
   /** Called with every progress event (see also {@link Executor.on}). */
   readonly onProgress?: (event: ExecutorEvent) => void
+  /**
+   * The operator's secret key (32 bytes, or 64 hex characters), to answer NIP-42 `AUTH`
+   * challenges: the executor signs a kind 22242 event for the relay and challenge and reports
+   * `Authenticated`, so the `REQ`s refused with `auth-required:` are sent again. Without it a
+   * relay that requires auth is parked (`AuthFailed`). Only used to sign auth events; never logged.
+   *
+   * @since 0.3.0
+   */
+  readonly secretKey?: Uint8Array | string
+  /**
+   * The seed of the engine's backoff jitter (`EngineOptions.health.seed`; default: a random one per
+   * executor, so hosts do not retry a relay in step). Set it to make the delays reproducible.
+   *
+   * @since 0.3.0
+   */
+  readonly jitterSeed?: string | number
 }
 
 /**
@@ -156,6 +172,12 @@ export type ExecutorEvent =
   | { readonly type: 'rejected'; readonly rejections: ReadonlyArray<{ readonly code: string; readonly message: string; readonly eventId?: string }> }
   | { readonly type: 'problem'; readonly code: string; readonly relay: string; readonly message: string }
   | { readonly type: 'stored'; readonly stored: number; readonly failed: number }
+  /** NIP-42: an auth event was sent, accepted or refused (or could not be made: no key, no challenge). @since 0.3.0 */
+  | { readonly type: 'auth'; readonly relay: string; readonly socket: number; readonly status: 'sent' | 'ok' | 'failed'; readonly reason?: string }
+  /** A connection failure classified as one that will not mend soon: the relay is parked (naughty list). @since 0.3.0 */
+  | { readonly type: 'failed'; readonly relay: string; readonly socket: number; readonly kind: 'dns' | 'tls' | 'protocol' | 'refused-address'; readonly reason: string }
+  /** A NIP-77 negentropy session: opened, done (`need`: the ids the relay has and the store lacks, fetched next), or failed (`reason`). @since 0.3.0 */
+  | { readonly type: 'negentropy'; readonly relay: string; readonly socket: number; readonly id: string; readonly phase: 'open' | 'done' | 'error'; readonly need?: number; readonly reason?: string }
 
 /**
  * One connection to a relay, as the executor sees it.
@@ -197,8 +219,14 @@ export interface ExecutorRelayState {
   readonly lastEose: number | undefined
   /** Its live plan is open and confirmed, and no history is being fetched. */
   readonly settled: boolean
-  /** Its last connection attempts failed (`giveUpAfter` in a row) or its address was refused: it does not hold back "caught up". */
+  /** Its last connection attempts failed (`giveUpAfter` in a row), its address was refused, or it is dead, naughty or failed auth: it does not hold back "caught up". */
   readonly unreachable: boolean
+  /** The engine's health of the relay (backoff, cooling, dead, naughty, auth). @since 0.3.0 */
+  readonly health?: RelayHealth
+  /** Events it sent that matched their subscription but are not wanted from it (dropped with `wants`). @since 0.3.0 */
+  readonly overFetched?: number
+  /** Live subscriptions the plan asks of it, over all connections. @since 0.3.0 */
+  readonly planned?: number
 }
 
 /**
@@ -234,6 +262,12 @@ export interface ExecutorCounters {
   readonly rejected: number
   readonly reqs: number
   readonly closes: number
+  /** NIP-77 negentropy sessions completed. @since 0.3.0 */
+  readonly negentropySessions?: number
+  /** NIP-77 negentropy sessions that failed (`NEG-ERR`, a message this host cannot read). @since 0.3.0 */
+  readonly negentropyFailed?: number
+  /** Ids that completed sessions found missing (fetched by id). @since 0.3.0 */
+  readonly negentropyNeed?: number
 }
 
 /**
