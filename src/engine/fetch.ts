@@ -136,6 +136,16 @@ export const expireRefused = (f: FetchState, now: number): FetchState => {
   return { ...f, refused }
 }
 
+/** Drops the asked entries older than `retryAfter` (they are first): such a value may be asked again. */
+export const expireAsked = (f: FetchState, now: number, retryAfter: number): FetchState => {
+  let n = 0
+  for (const [, at] of f.asked) {
+    if (at + retryAfter > now) break
+    n++
+  }
+  return n === 0 ? f : { ...f, asked: f.asked.skip(n).toOrderedMap() }
+}
+
 /** Adds refused ids (kept `refusedFor` seconds from `now`; at most `maxRefused`, oldest dropped); they leave `pending`. */
 export const addRefused = (f: FetchState, ids: ReadonlyArray<string>, now: number, o: FetchConfig): FetchState => {
   if (o.maxRefused === 0 || o.refusedFor === 0) return f
@@ -170,7 +180,7 @@ const relaysOfRepo = (d: EngineData, index: RepoIndexData, repo: string, cache: 
  * (with the relays of their repositories), and the ids of the batch leave it.
  */
 export const collect = (d: EngineData, events: ReadonlyArray<unknown>, now: number, o: FetchConfig, problems: Array<EngineProblem>): FetchState => {
-  let f = expireRefused(fetchOf(d), now)
+  let f = expireAsked(expireRefused(fetchOf(d), now), now, o.retryAfter)
   if (!o.enabled) return f
   const index = repoData(d.index)
   const roots = d.config.rootKinds
@@ -233,12 +243,16 @@ export const fetchGroups = (keys: ReadonlyArray<string>, l: RelayLimits): Readon
   const addresses = keys.filter((k) => !HEX64.test(k)).sort()
   const groups: Array<ReadonlyArray<NostrFilter>> = []
   const per = idsPerFilter(l)
-  for (let i = 0; i < ids.length; i += per) groups.push([{ ids: ids.slice(i, i + per) }])
+  // `limit` = the ids asked (some stores answer a lone id asked with a larger limit with nothing)
+  for (let i = 0; i < ids.length; i += per) {
+    const chunk = ids.slice(i, i + per)
+    groups.push([{ ids: chunk, limit: chunk.length }])
+  }
   let group: Array<NostrFilter> = []
   for (const a of addresses) {
     const p = parseAddress(a)
     if (p === undefined) continue
-    const filter: NostrFilter = { kinds: [p.kind], authors: [p.pubkey], '#d': [p.d] }
+    const filter: NostrFilter = { kinds: [p.kind], authors: [p.pubkey], '#d': [p.d], limit: 1 }
     if (group.length >= l.maxFiltersPerReq || (group.length > 0 && messageBytes(['REQ', 'x'.repeat(l.maxSubIdLength), ...group, filter]) > l.maxMessageBytes)) {
       groups.push(group)
       group = []

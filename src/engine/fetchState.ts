@@ -21,6 +21,8 @@ export interface FetchConfig {
   readonly maxRefused: number
   /** Values remembered as asked (not asked again), at most. */
   readonly maxAsked: number
+  /** Seconds after which a value asked for (and not refused) may be asked again. */
+  readonly retryAfter: number
 }
 
 export const DEFAULT_FETCH: FetchConfig = {
@@ -30,7 +32,8 @@ export const DEFAULT_FETCH: FetchConfig = {
   delay: 10,
   refusedFor: 7 * 86_400,
   maxRefused: 100_000,
-  maxAsked: 100_000
+  maxAsked: 100_000,
+  retryAfter: 86_400
 }
 
 /** Options of kind 10317 discovery (`EngineOptions.discovery`). */
@@ -64,7 +67,7 @@ const fields = (u: object, keys: ReadonlyArray<string>): Record<string, unknown>
 export const readFetchOptions = (u: unknown): FetchConfig => {
   if (u === false) return { ...DEFAULT_FETCH, enabled: false }
   if (typeof u !== 'object' || u === null) return DEFAULT_FETCH
-  const o = fields(u, ['enabled', 'perEvent', 'total', 'delay', 'refusedFor', 'maxRefused', 'maxAsked'])
+  const o = fields(u, ['enabled', 'perEvent', 'total', 'delay', 'refusedFor', 'maxRefused', 'maxAsked', 'retryAfter'])
   if (o === undefined) return DEFAULT_FETCH
   return {
     enabled: o['enabled'] !== false,
@@ -73,7 +76,8 @@ export const readFetchOptions = (u: unknown): FetchConfig => {
     delay: int(o['delay'], DEFAULT_FETCH.delay, 0, 86_400),
     refusedFor: int(o['refusedFor'], DEFAULT_FETCH.refusedFor, 0, 365 * 86_400),
     maxRefused: int(o['maxRefused'], DEFAULT_FETCH.maxRefused, 0, 10_000_000),
-    maxAsked: int(o['maxAsked'], DEFAULT_FETCH.maxAsked, 0, 10_000_000)
+    maxAsked: int(o['maxAsked'], DEFAULT_FETCH.maxAsked, 0, 10_000_000),
+    retryAfter: int(o['retryAfter'], DEFAULT_FETCH.retryAfter, 0, 365 * 86_400)
   }
 }
 

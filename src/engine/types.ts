@@ -137,6 +137,8 @@ export interface FetchTaggedOptions {
   readonly maxRefused?: number
   /** Values remembered as asked, at most; the oldest go first (default 100 000). */
   readonly maxAsked?: number
+  /** Seconds after which a value asked for and not refused may be asked again: it may have reached a relay since (default 86 400). */
+  readonly retryAfter?: number
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   DEFAULT_RECONNECT_WINDOW,
   DEFAULT_ROOT_KINDS,
   DELETION_KIND,
+  GRASP_LIST_KIND,
   enableWasmVerification,
   engineDesired,
   engineRelay,
@@ -42,6 +43,7 @@ import { Connection } from './connection.js'
 import { fetchRelayInfo, makeNet, Refused } from './net.js'
 import { relaySink, relaySource, type EventSink, type EventSource, type NostrEventLike, type StoreResult } from './ownRelay.js'
 import { int, isEvent, readOptions } from './options.js'
+import { discoveryOn, isDirect } from './grasp01.js'
 import { negentropyHost, storeHave } from './negentropy.js'
 import type { ConnectionState, Executor, ExecutorEvent, ExecutorOptions, ExecutorRelayState, ExecutorState } from './types.js'
 
@@ -116,6 +118,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   } as SyncConfig
   const rootKinds = Array.isArray(o.config['rootKinds']) ? (o.config['rootKinds'] as Array<unknown>).filter((k): k is number => Number.isSafeInteger(k)) : DEFAULT_ROOT_KINDS
   const engineKinds = new Set<number>([ANNOUNCEMENT_KIND, DELETION_KIND, ...rootKinds])
+  // kind 10317 discovery (off by default): the engine reads the GRASP lists (host/grasp01.ts)
+  if (discoveryOn(o.engine)) engineKinds.add(GRASP_LIST_KIND)
   const reconnectWindow = int((o.engine as Record<string, unknown> | undefined)?.['reconnectWindow'], DEFAULT_RECONNECT_WINDOW, 0, 1e10)
   // bootstrap relays are trusted for their URL as written, not for where their names resolve (a
   // hijacked public name must not reach into the host's network); own, store and allowRelays are trusted exactly
@@ -415,7 +419,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           if (page.length < pageCap(filters)) page.push(ev)
           else counters.pageOverflow++
         }
-        if (!wantedFrom(relay)(ev)) {
+        // a subscription of exact events (fetch by id, discovery by author: host/grasp01.ts) keeps what it asked for
+        if (!wantedFrom(relay)(ev) && !isDirect(filters)) {
           counters.overFetched++
           return
         }
@@ -542,6 +547,9 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           const failed = events.length - stored
           counters.stored += stored
           counters.storeFailed += failed
+          // GRASP-01: ids the own relay refused are not fetched by id again (the engine's Refused input)
+          const no = r !== undefined && typeof r === 'object' && Array.isArray(r.refused) ? r.refused.filter((x): x is string => typeof x === 'string') : []
+          if (no.length > 0) queue({ _tag: 'Refused', ids: no, now: nowSec() })
           emit({ type: 'stored', stored, failed })
           check()
         },

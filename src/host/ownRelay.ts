@@ -10,6 +10,7 @@ import { nextPage, pageFilter, reconnectSince, startPaging, type NostrFilter, ty
 import { Connection } from './connection.js'
 import type { Net } from './net.js'
 import type { SignedEvent } from '../decode/verifyBackend.js'
+import { isRefusal } from './grasp01.js'
 
 /**
  * Where the executor reads the events that say what to sync (announcements, deletions, root
@@ -96,6 +97,12 @@ export interface EventSink {
 export interface StoreResult {
   readonly stored: number
   readonly failed: number
+  /**
+   * Ids of events the relay refused (`OK false` with a reason other than `duplicate:`,
+   * `rate-limited:` or `error:`): the executor reports them to the engine (`Refused`), which does
+   * not fetch them by id again for a while. @since 0.3.0
+   */
+  readonly refused?: ReadonlyArray<string>
 }
 
 /**
@@ -263,7 +270,7 @@ export interface RelaySinkOptions {
 
 interface Entry {
   readonly event: NostrEventLike
-  readonly done: (ok: boolean) => void
+  readonly done: (ok: boolean, refused?: boolean) => void
   tries: number
   sentAt: number
 }
@@ -335,7 +342,8 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
         if (e === undefined) return
         inFlight.delete(m[1])
         const reason = typeof m[3] === 'string' ? m[3] : ''
-        e.done(m[2] === true || reason.startsWith('duplicate'))
+        const ok = m[2] === true || reason.startsWith('duplicate')
+        e.done(ok, !ok && isRefusal(reason))
         pump()
       },
       onDrop: () => {
@@ -363,12 +371,14 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
         }
         let stored = 0
         let failed = 0
-        const done = (ok: boolean): void => {
+        const refused: Array<string> = []
+        const done = (ok: boolean, refusedId?: string): void => {
           if (ok) stored++
           else failed++
-          if (stored + failed === events.length) resolve({ stored, failed })
+          if (refusedId !== undefined) refused.push(refusedId)
+          if (stored + failed === events.length) resolve({ stored, failed, ...(refused.length === 0 ? {} : { refused }) })
         }
-        for (const event of events) queue.push({ event, done, tries: 0, sentAt: 0 })
+        for (const event of events) queue.push({ event, done: (ok, no) => done(ok, no === true ? event.id : undefined), tries: 0, sentAt: 0 })
         pump()
       }),
     stop: () => {

@@ -54,6 +54,12 @@ export interface LoopbackRelayOptions {
    * cache, asking "is event X there?" before and after X was stored can answer "no" twice.
    */
   readonly filterCacheMs?: number
+  /**
+   * Refuses events: a reason (sent as `OK false`, e.g. `blocked: not tagged by an accepted
+   * event`) for an event the relay must not store, `undefined` to store it (a GRASP relay's
+   * acceptance rules, for the executor's refused-id memory).
+   */
+  readonly refuse?: (event: { readonly id: string; readonly kind: number; readonly tags: ReadonlyArray<ReadonlyArray<string>> }) => string | undefined
 }
 
 /** Starts a relay on 127.0.0.1 and a free port (or `port`), storing events in `database`. */
@@ -62,6 +68,14 @@ export const startLoopbackRelay = async (options: LoopbackRelayOptions = {}): Pr
   const repository = new EventRepositorySqlite(options.database ?? ':memory:')
   await repository.init()
   const relay = new NostrRelay(repository, { filterResultCacheTtl: options.filterCacheMs ?? 0 })
+  const refuse = options.refuse
+  if (refuse !== undefined)
+    relay.register({
+      beforeHandleEvent: (event: { id: string; kind: number; tags: Array<Array<string>> }) => {
+        const reason = refuse(event)
+        return reason === undefined ? { canHandle: true } : { canHandle: false, message: reason }
+      }
+    } as never)
   const listen = async (port: number): Promise<WebSocketServer> => {
     const server = new WebSocketServer({ host: '127.0.0.1', port })
     server.on('connection', (ws) => {

@@ -78,7 +78,7 @@ describe('fetch by id what accepted root events tag', () => {
     const due = step({ _tag: 'Tick', now: T0 + 6 })(first.engine)
     const asked = idReqs(due.batches, R)
     expect(asked.length).toBe(1)
-    expect(asked[0]?.slice(2)).toEqual([{ ids: [target], limit: 500 }])
+    expect(asked[0]?.slice(2)).toEqual([{ ids: [target], limit: 1 }])
     expect(engineFetchStatus(due.engine)).toMatchObject({ pending: 0, asked: 1 })
     const id = asked[0]?.[1] as string
     const end = step({ _tag: 'Eose', relay: R, id, events: [{ id: target, kind: 1, created_at: 5, pubkey: hex(1), tags: [] }], now: T0 + 7 })(due.engine)
@@ -92,7 +92,7 @@ describe('fetch by id what accepted root events tag', () => {
 
   it('with no delay the REQ goes out in the Events step itself', () => {
     const r = step({ _tag: 'Events', events: [issue(ref('repo'), [['e', hex(9)]])], now: T0 + 1 })(withRepo({ fetchTagged: { delay: 0 } }))
-    expect(idReqs(r.batches, R).map((m) => m.slice(2))).toEqual([[{ ids: [hex(9)], limit: 500 }]])
+    expect(idReqs(r.batches, R).map((m) => m.slice(2))).toEqual([[{ ids: [hex(9)], limit: 1 }]])
   })
 
   it('an id that arrives before it is due is not asked; an id the index holds is never collected', () => {
@@ -115,7 +115,7 @@ describe('fetch by id what accepted root events tag', () => {
     const addr = `30023:${hex(5)}:note:1`
     const r = step({ _tag: 'Events', events: [issue(ref('repo'), [['q', addr], ['q', ref('repo')]])], now: T0 + 1 })(withRepo({ fetchTagged: { delay: 0 } }))
     const filters = reqs(r.batches, R).flatMap((m) => m.slice(2)).filter((f) => (f as { kinds?: Array<number> }).kinds?.[0] === 30023)
-    expect(filters).toEqual([{ kinds: [30023], authors: [hex(5)], '#d': ['note:1'], limit: 500 }])
+    expect(filters).toEqual([{ kinds: [30023], authors: [hex(5)], '#d': ['note:1'], limit: 1 }])
   })
 
   it('the per-event cap and the total cap leave values out and report them (fetch-cap)', () => {
@@ -140,7 +140,7 @@ describe('refused-id memory', () => {
     expect(idReqs(r1.batches, R)).toEqual([])
     const later = T0 + 7 * 86_400 + 1
     const r2 = step({ _tag: 'Events', events: [issue(ref('repo'), [['e', target]], 201)], now: later })(settle(r1.engine, r1.batches, T0 + 10))
-    expect(idReqs(r2.batches, R).map((m) => m.slice(2))).toEqual([[{ ids: [target], limit: 500 }]])
+    expect(idReqs(r2.batches, R).map((m) => m.slice(2))).toEqual([[{ ids: [target], limit: 1 }]])
     expect(engineFetchStatus(r2.engine).refused).toBe(0)
   })
 
