@@ -110,7 +110,7 @@ export class NegentropyResponder {
       const currBound = neg.decodeBound(query)
       const mode = decodeVarInt(query)
       const lower = prevIndex
-      const upper = this.storage.findLowerBound(prevIndex, size, currBound)
+      let upper = this.storage.findLowerBound(prevIndex, size, currBound)
       if (mode === SKIP) skip = true
       else if (mode === FINGERPRINT) {
         const theirs = query.shiftN(16)
@@ -125,12 +125,19 @@ export class NegentropyResponder {
         doSkip()
         const ids = new this.Wrapped()
         let count = 0
-        this.storage.iterate(lower, upper, (item) => {
+        let endBound = currBound
+        // within the frame size: the ids up to the limit, the rest of the range left for a fingerprint
+        this.storage.iterate(lower, upper, (item, index) => {
+          if (neg.exceededFrameSizeLimit(full.length + ids.length)) {
+            endBound = item
+            upper = index
+            return false
+          }
           ids.extend(item.id)
           count++
           return true
         })
-        o.extend(neg.encodeBound(currBound))
+        o.extend(neg.encodeBound(endBound))
         o.extend(encodeVarInt(ID_LIST))
         o.extend(encodeVarInt(count))
         o.extend(ids)
