@@ -194,7 +194,7 @@ export const engineRelays = (engine: SyncEngine): ReadonlyArray<string> => [...d
 
 /**
  * The earliest time (unix seconds) something of the engine is due: a retry after its backoff, a
- * connection to open again. `undefined` when nothing waits (then only new events or feedback
+ * connection to open again, a value tagged by an accepted event to fetch by id (after its delay). `undefined` when nothing waits (then only new events or feedback
  * make work). A host sends a `Tick` at that time (it may tick more often; a `Tick` also retries a
  * `REQ` unanswered for `requestTimeout` seconds).
  *
