@@ -43,6 +43,8 @@ import { Connection } from './connection.js'
 import { fetchRelayInfo, makeNet, Refused } from './net.js'
 import { relaySink, relaySource, type EventSink, type EventSource, type NostrEventLike, type StoreResult } from './ownRelay.js'
 import { int, isEvent, readOptions } from './options.js'
+import { challengeOf, classifyFailure, signAuth } from './auth.js'
+import { engineWithSeed, isParked } from './healthHooks.js'
 import { discoveryOn, isDirect } from './grasp01.js'
 import { negentropyHost, storeHave } from './negentropy.js'
 import type { ConnectionState, Executor, ExecutorEvent, ExecutorOptions, ExecutorRelayState, ExecutorState } from './types.js'
@@ -74,6 +76,12 @@ interface Remote {
    * that split or moved is asked for under new ids, live, from the moment the relay reads them).
    */
   readonly recent: Map<string, Array<{ readonly filters: ReadonlyArray<NostrFilter>; readonly until: number }>>
+  /** NIP-42: the last challenge, the id of the auth event sent for it, whether the relay accepted it. */
+  challenge?: string | undefined
+  authId?: string | undefined
+  authed?: boolean
+  /** A `REQ` was refused with `auth-required:` before any challenge came (ms): auth fails if none comes in time. */
+  authAwaited?: number | undefined
 }
 
 /** How long the filters of a closed or replaced subscription still admit events. */
@@ -138,7 +146,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     addressPolicy
   })
 
-  let engine: SyncEngine = o.initialEngine ?? syncEngine(config, o.engine)
+  let engine: SyncEngine = o.initialEngine ?? syncEngine(config, engineWithSeed(o.engine, o.jitterSeed))
   let running = false
   let stopped = false
   const listeners = new Set<(e: ExecutorEvent) => void>()
@@ -166,6 +174,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   let sourceCaughtUp = false
   let caughtUp = false
   const waiters = new Set<(ok: boolean) => void>()
+  /** Over-fetched events per relay (see `counters.overFetched`). */
+  const overFetchedBy = new Map<string, number>()
   const counters = {
     received: 0, unmatched: 0, overFetched: 0, invalid: 0, pageOverflow: 0, stored: 0, storeFailed: 0, storePending: 0, steps: 0, rejected: 0, reqs: 0, closes: 0,
     negentropySessions: 0, negentropyFailed: 0, negentropyNeed: 0
@@ -336,7 +346,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       onFrame: (data) => {
         if (remotes.get(key) === rem) onRemoteFrame(rem, data)
       },
-      onDrop: (error) => {
+      onDrop: (error, cause) => {
         // a close reported by a connection that is no longer the current one changes nothing
         if (remotes.get(key) !== rem) return
         remotes.delete(key)
@@ -347,7 +357,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           refused.add(relay)
           emit({ type: 'refused', relay, socket, rule: error.refusal.rule, reason: error.refusal.reason })
         } else emit({ type: 'disconnected', relay, socket, reason: error instanceof Error ? error.message : String(error) })
-        queue({ _tag: 'Disconnected', relay, socket, now: nowSec() })
+        // DNS, TLS, protocol and address failures park the relay (the engine's naughty list); others back off
+        const failure = classifyFailure(error, cause)
+        if (failure !== undefined && (!rem.connected || failure.kind === 'protocol')) {
+          emit({ type: 'failed', relay, socket, kind: failure.kind, reason: failure.reason })
+          queue({ _tag: 'Failed', relay, socket, kind: failure.kind, reason: failure.reason, now: nowSec() })
+        } else queue({ _tag: 'Disconnected', relay, socket, now: nowSec() })
       }
     })
     remotes.set(key, rem)
@@ -422,6 +437,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         // a subscription of exact events (fetch by id, discovery by author: host/grasp01.ts) keeps what it asked for
         if (!wantedFrom(relay)(ev) && !isDirect(filters)) {
           counters.overFetched++
+          overFetchedBy.set(relay, (overFetchedBy.get(relay) ?? 0) + 1)
           return
         }
         if (!admit(ev)) return
@@ -449,6 +465,27 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         const reason = typeof m[2] === 'string' ? m[2].slice(0, 500) : ''
         emit({ type: 'closed', relay, socket, id, reason })
         queue({ _tag: 'Closed', relay, socket, id, reason, now: nowSec() })
+        if (/^auth-required:/i.test(reason.trimStart())) authNeeded(rem)
+        return
+      }
+      case 'AUTH': {
+        const challenge = challengeOf(m)
+        if (challenge !== undefined) answerAuth(rem, challenge)
+        return
+      }
+      case 'OK': {
+        if (rem.authId === undefined || id !== rem.authId) return
+        rem.authId = undefined
+        if (m[2] === true) {
+          rem.authed = true
+          rem.authAwaited = undefined
+          emit({ type: 'auth', relay, socket, status: 'ok' })
+          queue({ _tag: 'Authenticated', relay, socket, now: nowSec() })
+        } else {
+          const why = typeof m[3] === 'string' ? m[3].slice(0, 200) : 'refused'
+          emit({ type: 'auth', relay, socket, status: 'failed', reason: why })
+          queue({ _tag: 'AuthFailed', relay, socket, reason: why, now: nowSec() })
+        }
         return
       }
       case 'NEG-MSG':
@@ -466,6 +503,32 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       default:
         return
     }
+  }
+
+  // ---- NIP-42 ----------------------------------------------------------------------------------
+
+  /** Signs and sends the auth event for a challenge (with the operator's key; nothing without one). */
+  const answerAuth = (rem: Remote, challenge: string): void => {
+    rem.challenge = challenge
+    if (o.secretKey === undefined || rem.authed === true) return
+    const ev = signAuth(o.secretKey, rem.relay, challenge)
+    if (ev === undefined) return
+    rem.authId = ev.id
+    rem.conn.send(JSON.stringify(['AUTH', ev]))
+    emit({ type: 'auth', relay: rem.relay, socket: rem.socket, status: 'sent' })
+  }
+
+  /** A `REQ` was refused with `auth-required:`: auth is answered (or pending), or it cannot be (no key). */
+  const authNeeded = (rem: Remote): void => {
+    if (rem.authed === true || rem.authId !== undefined) return
+    const { relay, socket } = rem
+    if (o.secretKey === undefined) {
+      emit({ type: 'auth', relay, socket, status: 'failed', reason: 'no key to sign with (secretKey)' })
+      queue({ _tag: 'AuthFailed', relay, socket, reason: 'no key to sign with', now: nowSec() })
+      return
+    }
+    if (rem.challenge !== undefined) answerAuth(rem, rem.challenge)
+    else rem.authAwaited ??= clock()
   }
 
   // ---- NIP-11 ----------------------------------------------------------------------------------
@@ -581,13 +644,21 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           emit({ type: 'timeout', relay: rem.relay, socket: rem.socket, id })
           feedback.push({ _tag: 'Timeout', relay: rem.relay, socket: rem.socket, id, now: nowSec() })
         }
+    // auth required and no challenge came in time: auth failed
+    for (const rem of remotes.values())
+      if (rem.authAwaited !== undefined && rem.authAwaited < limit && rem.authId === undefined && rem.authed !== true) {
+        rem.authAwaited = undefined
+        emit({ type: 'auth', relay: rem.relay, socket: rem.socket, status: 'failed', reason: 'no AUTH challenge' })
+        feedback.push({ _tag: 'AuthFailed', relay: rem.relay, socket: rem.socket, reason: 'no AUTH challenge', now: nowSec() })
+      }
     feedback.push({ _tag: 'Tick', now: nowSec() })
     flush()
   }
 
   // ---- caught up -------------------------------------------------------------------------------
 
-  const unreachable = (relay: string): boolean => refused.has(relay) || (failures.get(relay) ?? 0) >= o.giveUpAfter
+  const unreachable = (relay: string): boolean =>
+    refused.has(relay) || (failures.get(relay) ?? 0) >= o.giveUpAfter || isParked(O.toUndefined(engineRelay(relay)(engine))?.health)
 
   const isCaughtUp = (): boolean => {
     if (!running || !sourceCaughtUp || inbox.length > 0 || feedback.length > 0 || toStore.length > 0 || counters.storePending > 0) return false
@@ -724,7 +795,15 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       for (const rem of remotes.values())
         if (rem.relay === relay) connections.push({ socket: rem.socket, connected: rem.connected, subscriptions: rem.subs.size, inFlight: rem.inFlight.size })
       connections.sort((a, b) => a.socket - b.socket)
-      relays.push({ relay, connections, lastEose: st?.lastEose, settled: st?.settled === true, unreachable: unreachable(relay) })
+      relays.push({
+        relay,
+        connections,
+        lastEose: st?.lastEose,
+        settled: st?.settled === true,
+        unreachable: unreachable(relay),
+        ...(st === undefined ? {} : { health: st.health, planned: st.subscriptions }),
+        overFetched: overFetchedBy.get(relay) ?? 0
+      })
     }
     return { running, caughtUp, source: { connected: sourceConnected, caughtUp: sourceCaughtUp }, relays, counters: { ...counters } }
   }

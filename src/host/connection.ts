@@ -34,8 +34,12 @@ class WireRelay extends AbstractRelay {
 export interface ConnectionHandlers {
   readonly onOpen: () => void
   readonly onFrame: (data: string) => void
-  /** The connection is gone (never called after {@link Connection.close}). `error` is the reason it failed. */
-  readonly onDrop: (error: unknown) => void
+  /**
+   * The connection is gone (never called after {@link Connection.close}). `error` is the reason it
+   * failed; `cause` the socket's own first error, when it had one (a DNS, TLS or protocol error
+   * that nostr-tools reports only as "connection failed").
+   */
+  readonly onDrop: (error: unknown, cause?: unknown) => void
 }
 
 export class Connection {
@@ -46,6 +50,10 @@ export class Connection {
   private delay: ReturnType<typeof setTimeout> | undefined
   /** The address check refused the socket's lookup: the reason the connection fails. */
   private refused: Refused | undefined
+  /** The socket's first `error` event (Node's `ws`), for classifying the failure. */
+  private cause: unknown
+  /** Frames that arrived before the open was reported (a NIP-42 `AUTH` challenge sent on connect): handed on right after `onOpen`. */
+  private early: Array<string> = []
 
   constructor(
     readonly url: string,
@@ -78,13 +86,14 @@ export class Connection {
   private connect(): void {
     if (this.state !== 'waiting') return
     this.state = 'connecting'
-    this.net.socketFor(this.url, { onRaw: (raw) => (this.raw = raw), onRefused: (r) => (this.refused = r) }).then(
+    this.net.socketFor(this.url, { onRaw: (raw) => this.watch(raw), onRefused: (r) => (this.refused = r) }).then(
       (WebSocketImpl) => {
         if (this.state !== 'connecting') return
         const relay = new WireRelay(this.url, { verifyEvent: () => true, websocketImplementation: WebSocketImpl, enablePing: false, enableReconnect: false })
         relay.onnotice = () => undefined
         relay.onframe = (data) => {
           if (this.state === 'open') this.h.onFrame(data)
+          else if (this.state === 'connecting' && this.early.length < 16) this.early.push(data)
         }
         relay.onclose = () => this.drop(new Error('connection closed'))
         this.relay = relay
@@ -96,12 +105,28 @@ export class Connection {
             this.outbox = []
             for (const frame of queued) this.write(frame)
             this.h.onOpen()
+            const early = this.early
+            this.early = []
+            for (const data of early) if (this.state === 'open') this.h.onFrame(data)
           },
           (e: unknown) => this.drop(e)
         )
       },
       (e: unknown) => this.drop(e)
     )
+  }
+
+  private watch(raw: RawSocket): void {
+    this.raw = raw
+    const on = (raw as { on?: unknown }).on
+    if (typeof on === 'function')
+      try {
+        on.call(raw, 'error', (e: unknown) => {
+          this.cause ??= e
+        })
+      } catch {
+        // not an event emitter: no cause
+      }
   }
 
   private write(frame: string): void {
@@ -118,7 +143,7 @@ export class Connection {
   private drop(error: unknown): void {
     if (this.state === 'closed') return
     this.teardown(true)
-    this.h.onDrop(this.refused ?? error)
+    this.h.onDrop(this.refused ?? error, this.cause)
   }
 
   private teardown(terminate: boolean): void {

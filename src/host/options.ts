@@ -7,6 +7,7 @@ import { defaultResolver, type Resolver, type WebSocketClass } from './net.js'
 import type { EventSink, EventSource, NostrEventLike } from './ownRelay.js'
 import type { Acceptance, EngineOptions, SyncEngine } from '../index.js'
 import type { ExecutorEvent } from './types.js'
+import { readSecretKey } from './auth.js'
 
 // -------------------------------------------------------------------------------------------------
 // options
@@ -47,6 +48,10 @@ export interface Resolved {
   readonly wasm: boolean
   readonly clock: () => number
   readonly onProgress: ((e: ExecutorEvent) => void) | undefined
+  /** The operator's key for NIP-42 auth (32 bytes), if given. */
+  readonly secretKey: Uint8Array | undefined
+  /** The engine's jitter seed (`undefined`: a random one per executor). */
+  readonly jitterSeed: string | undefined
 }
 
 /** Reads the options once, field by field (a throwing getter gives the default). */
@@ -56,7 +61,7 @@ export const readOptions = (u: unknown): Resolved => {
     for (const k of [
       'ownRelay', 'storeRelay', 'bootstrapRelays', 'allowRelays', 'acceptance', 'config', 'engine', 'initialEngine', 'source', 'sink', 'WebSocket',
       'fetch', 'resolve', 'batchWindowMs', 'batchMax', 'requestTimeoutMs', 'connectTimeoutMs', 'infoTimeoutMs', 'tickMs', 'jitterMs', 'pingMs',
-      'giveUpAfter', 'storeWindow', 'dedupCapacity', 'wasm', 'clock', 'onProgress'
+      'giveUpAfter', 'storeWindow', 'dedupCapacity', 'wasm', 'clock', 'onProgress', 'secretKey', 'jitterSeed'
     ])
       try {
         r[k] = (u as Record<string, unknown>)[k]
@@ -95,7 +100,9 @@ export const readOptions = (u: unknown): Resolved => {
     dedupCapacity: int(r['dedupCapacity'], 200_000, 1000, 100_000_000),
     wasm: r['wasm'] !== false,
     clock: fn<() => number>(r['clock']) ?? Date.now,
-    onProgress: fn<(e: ExecutorEvent) => void>(r['onProgress'])
+    onProgress: fn<(e: ExecutorEvent) => void>(r['onProgress']),
+    secretKey: readSecretKey(r['secretKey']),
+    jitterSeed: typeof r['jitterSeed'] === 'string' ? r['jitterSeed'].slice(0, 200) : typeof r['jitterSeed'] === 'number' && Number.isFinite(r['jitterSeed']) ? String(r['jitterSeed']) : undefined
   }
 }
 

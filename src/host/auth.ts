@@ -1,0 +1,69 @@
+/**
+ * Relay health at the edge (internal): NIP-42 auth with the operator's key, and the
+ * classification of connection failures the engine parks (DNS, TLS, protocol, refused address).
+ *
+ * The key is read once into bytes and only ever used to sign kind 22242 events (nostr-tools'
+ * `makeAuthEvent` and `finalizeEvent`): it is never logged, put in an event, or reported.
+ */
+import { makeAuthEvent } from 'nostr-tools/nip42'
+import { finalizeEvent } from 'nostr-tools/pure'
+import type { RelayFailureKind } from '../index.js'
+import { Refused } from './net.js'
+import type { NostrEventLike } from './ownRelay.js'
+
+const HEX64 = /^[0-9a-f]{64}$/i
+
+/** The operator's secret key as 32 bytes (hex or bytes), or `undefined` when the value is not one. */
+export const readSecretKey = (u: unknown): Uint8Array | undefined => {
+  if (u instanceof Uint8Array) return u.length === 32 ? Uint8Array.from(u) : undefined
+  if (typeof u === 'string' && HEX64.test(u)) {
+    const out = new Uint8Array(32)
+    for (let i = 0; i < 32; i++) out[i] = parseInt(u.slice(2 * i, 2 * i + 2), 16)
+    return out
+  }
+  return undefined
+}
+
+/** The signed kind 22242 event answering `challenge` from `relay` (NIP-42); `undefined` when signing fails. */
+export const signAuth = (key: Uint8Array, relay: string, challenge: string): NostrEventLike | undefined => {
+  try {
+    return finalizeEvent(makeAuthEvent(relay, challenge.slice(0, 1000)), key) as NostrEventLike
+  } catch {
+    return undefined
+  }
+}
+
+/** A relay's challenge (`["AUTH", challenge]`): a string of sane size, else `undefined`. */
+export const challengeOf = (m: ReadonlyArray<unknown>): string | undefined => {
+  const c = m[1]
+  return typeof c === 'string' && c.length > 0 && c.length <= 1000 ? c : undefined
+}
+
+const textOf = (e: unknown): string => {
+  if (e instanceof Error) return `${(e as { code?: unknown }).code ?? ''} ${e.message}`
+  if (typeof e === 'string') return e
+  return ''
+}
+
+const DNS = /\b(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_NODATA|EAI_FAIL)\b|getaddrinfo|name or service not known|nodename nor servname/i
+const TLS = /\b(ERR_TLS_\w+|ERR_SSL_\w+|CERT_\w+|UNABLE_TO_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO)\b|certificate|\bssl\b|\btls\b|handshake failure/i
+const PROTOCOL = /unexpected server response|invalid (websocket )?frame|WS_ERR_\w+|invalid (status|upgrade|sec-websocket)|not a websocket|invalid payload|protocol error/i
+const TIMEOUT = /timed? ?out|ETIMEDOUT/i
+
+/**
+ * What a failed connection attempt says: `refused-address` for the relay policy's refusal, `dns`
+ * for a name that does not resolve, `tls` for certificate and handshake errors, `protocol` for a
+ * server that does not answer as a WebSocket (an HTTP 200 page, a bad frame); `undefined` for
+ * anything that may mend soon (refused connection, reset, timeout), which the backoff handles.
+ */
+export const classifyFailure = (error: unknown, cause: unknown): { readonly kind: RelayFailureKind; readonly reason: string } | undefined => {
+  if (error instanceof Refused) return { kind: 'refused-address', reason: error.refusal.reason }
+  for (const e of [cause, error]) {
+    const t = textOf(e).trim()
+    if (t === '' || TIMEOUT.test(t)) continue
+    if (DNS.test(t)) return { kind: 'dns', reason: t.slice(0, 200) }
+    if (TLS.test(t)) return { kind: 'tls', reason: t.slice(0, 200) }
+    if (PROTOCOL.test(t)) return { kind: 'protocol', reason: t.slice(0, 200) }
+  }
+  return undefined
+}

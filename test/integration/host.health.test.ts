@@ -1,0 +1,140 @@
+/**
+ * Relay health end to end, on real loopback relays (@nostr-relay/core + SQLite + ws): a relay
+ * that requires NIP-42 auth is synced once the executor authenticates with the operator's key
+ * (and parked when there is no key); a relay that keeps dropping goes to backoff, then dead; a
+ * host name that does not resolve lands on the naughty list.
+ */
+import { describe, expect, it } from 'vitest'
+import { createExecutor, type EventSource, type ExecutorEvent, type ExecutorOptions, type ExecutorRelayState, type SourceHandlers } from '../../src/host/index.js'
+import { secretKey, sign } from '../support/signing.js'
+import { startLoopbackRelay } from '../relay/loopbackRelay.js'
+import { publish, until } from '../relay/client.js'
+
+const OWN = 'wss://grasp.example.com'
+const owner = secretKey('health owner')
+const operator = secretKey('health operator')
+const now = () => Math.floor(Date.now() / 1000)
+const announce = (d: string, relay: string) => sign(owner, 30617, now() - 100, [['d', d], ['relays', OWN, relay], ['clone', `https://grasp.example.com/${d}.git`]])
+
+/** An executor whose source is fed by the test and whose sink collects contents. */
+const run = async (relay: string, options: Partial<ExecutorOptions> = {}) => {
+  let handlers: SourceHandlers | undefined
+  const source: EventSource = { start: (h) => (handlers = h), stop: () => undefined }
+  const stored: Array<string> = []
+  const events: Array<ExecutorEvent> = []
+  const host = createExecutor({
+    ownRelay: OWN,
+    allowRelays: [relay],
+    fetch: false,
+    source,
+    sink: {
+      store: async (evs) => {
+        for (const e of evs) stored.push((e as { content: string }).content)
+      }
+    },
+    tickMs: 100,
+    jitterMs: 0,
+    onProgress: (e) => events.push(e),
+    ...options
+  })
+  await host.start()
+  handlers?.onEvents([announce('x', relay)])
+  handlers?.onCaughtUp()
+  const of = (): ExecutorRelayState | undefined => host.state().relays.find((r) => r.relay === relay)
+  return { host, stored, events, of }
+}
+
+describe('NIP-42 auth', () => {
+  it('a relay that refuses every REQ with auth-required: is synced after the executor authenticates', async () => {
+    const r = await startLoopbackRelay({ requireAuth: true })
+    try {
+      expect(await publish(r.url, [sign(owner, 30618, now() - 50, [['d', 'x']], 'state behind auth')])).toBe(1)
+      const { host, stored, events, of } = await run(r.url, { secretKey: operator })
+      try {
+        expect(await host.whenCaughtUp(20_000)).toBe(true)
+        expect(await until(() => stored.includes('state behind auth'), 10_000, 50)).toBe(true)
+        expect(events.filter((e) => e.type === 'auth').map((e) => (e as { status: string }).status)).toEqual(['sent', 'ok'])
+        expect(events.some((e) => e.type === 'closed' && e.reason.startsWith('auth-required:'))).toBe(true)
+        expect(of()?.health).toMatchObject({ state: 'ok', auth: 'ok' })
+        expect(of()?.unreachable).toBe(false)
+        // the key never shows in what the executor reports
+        const hex = Buffer.from(operator).toString('hex')
+        expect(JSON.stringify(events)).not.toContain(hex)
+        expect(JSON.stringify(host.state())).not.toContain(hex)
+      } finally {
+        await host.stop()
+      }
+    } finally {
+      await r.stop()
+    }
+  }, 60_000)
+
+  it('without a key the relay is parked (auth-failed) and does not hold back "caught up"', async () => {
+    const r = await startLoopbackRelay({ requireAuth: true })
+    try {
+      const { host, stored, of } = await run(r.url)
+      try {
+        expect(await host.whenCaughtUp(20_000)).toBe(true)
+        expect(of()?.health).toMatchObject({ state: 'auth-failed', auth: 'failed', reason: 'auth: no key to sign with' })
+        expect(of()?.unreachable).toBe(true)
+        expect(of()?.connections.length).toBe(0)
+        expect(stored).toEqual([])
+      } finally {
+        await host.stop()
+      }
+    } finally {
+      await r.stop()
+    }
+  }, 60_000)
+})
+
+describe('backoff, dead, naughty', () => {
+  it('a relay that keeps dropping goes to backoff, then dead (no connection while dead)', async () => {
+    const r = await startLoopbackRelay({ dropClients: true })
+    try {
+      const { host, events, of } = await run(r.url, { engine: { retryDelay: 1, maxRetryDelay: 1, health: { deadAfter: 3 } } })
+      try {
+        const states = new Set<string>()
+        const dead = await until(
+          () => {
+            const s = of()?.health?.state
+            if (s !== undefined) states.add(s)
+            return s === 'dead'
+          },
+          20_000,
+          20
+        )
+        expect(dead).toBe(true)
+        expect(states.has('backoff')).toBe(true)
+        expect(of()?.health?.failures).toBe(3)
+        expect(of()?.health?.until).toBeGreaterThan(now() + 80_000)
+        expect(of()?.unreachable).toBe(true)
+        expect(await host.whenCaughtUp(10_000)).toBe(true)
+        const opened = events.filter((e) => e.type === 'sent' && e.relay === r.url && e.connection === 'open').length
+        await new Promise((res) => setTimeout(res, 1500))
+        expect(events.filter((e) => e.type === 'sent' && e.relay === r.url && e.connection === 'open').length).toBe(opened)
+        expect(of()?.connections.length).toBe(0)
+      } finally {
+        await host.stop()
+      }
+    } finally {
+      await r.stop()
+    }
+  }, 60_000)
+
+  it('a host name that does not resolve lands on the naughty list', async () => {
+    const relay = 'ws://nothing-here.invalid:7777'
+    const { host, events, of } = await run(relay)
+    try {
+      expect(await until(() => of()?.health?.state === 'naughty', 20_000, 50)).toBe(true)
+      const failed = events.find((e) => e.type === 'failed')
+      expect(failed).toMatchObject({ type: 'failed', relay, kind: 'dns' })
+      expect(of()?.health?.reason).toMatch(/^dns: /)
+      expect(of()?.health?.until).toBeGreaterThanOrEqual(now() + 43_000)
+      expect(of()?.unreachable).toBe(true)
+      expect(await host.whenCaughtUp(10_000)).toBe(true)
+    } finally {
+      await host.stop()
+    }
+  }, 60_000)
+})
