@@ -349,3 +349,57 @@ describe('kind 10317 discovery', () => {
     expect([...per.entries()]).toEqual([[R, [MAINT]], [R2, [MAINT]]])
   })
 })
+
+describe('fetch by id under any limits', () => {
+  it('every REQ fits the relay limits, every tagged value is asked exactly once, and the relay settles', async () => {
+    const { checkMessage } = await import('../../../src/index.js')
+    const stats = { chunked: 0, addresses: 0, oneReq: 0 }
+    fc.assert(
+      fc.property(
+        fc.record({
+          maxValuesPerList: fc.integer({ min: 1, max: 8 }),
+          maxFiltersPerReq: fc.integer({ min: 1, max: 4 }),
+          maxMessageBytes: fc.integer({ min: 2048, max: 6000 }),
+          maxLimit: fc.integer({ min: 1, max: 50 })
+        }),
+        fc.array(fc.array(fc.oneof(fc.integer({ min: 0, max: 60 }).map((n) => ['e', hex(n)]), fc.integer({ min: 0, max: 6 }).map((n) => ['q', `30023:${hex(n + 1)}:n${n}`])), { maxLength: 10 }), { minLength: 1, maxLength: 6 }),
+        (limits, tagLists) => {
+          const options: EngineOptions = { fetchTagged: { delay: 0 }, limits }
+          const roots = tagLists.map((tags, i) => issue(ref('repo'), tags, 400 + i))
+          const r = step({ _tag: 'Events', events: roots, now: T0 + 1 })(withRepo(options))
+          const all: Array<RelayBatch> = [...r.batches]
+          // answer everything (empty pages) until quiet, collecting every batch
+          let e = r.engine
+          let todo = [...r.batches]
+          for (let round = 0; round < 200 && todo.length > 0; round++) {
+            const next: Array<RelayBatch> = []
+            for (const b of todo)
+              for (const m of b.messages)
+                if (m[0] === 'REQ') {
+                  const s = step({ _tag: 'Eose', relay: b.relay, socket: b.socket, id: m[1], events: [], now: T0 + 2 })(e)
+                  e = s.engine
+                  next.push(...s.batches)
+                }
+            all.push(...next)
+            todo = next
+          }
+          const lim = O.toUndefined(engineRelay(R)(e))?.limits
+          for (const b of all) for (const m of b.messages) expect(checkMessage(b.relay === R ? lim : undefined)(m), JSON.stringify(m)).toEqual([])
+          const filters = all.filter((b) => b.relay === R).flatMap((b) => b.messages.filter((m) => m[0] === 'REQ').flatMap((m) => m.slice(2))) as Array<Record<string, unknown>>
+          const askedIds = filters.flatMap((f) => (Array.isArray(f['ids']) ? (f['ids'] as Array<string>) : []))
+          const askedAddrs = filters.filter((f) => (f['kinds'] as Array<number> | undefined)?.[0] === 30023).map((f) => `30023:${(f['authors'] as Array<string>)[0]}:${(f['#d'] as Array<string>)[0]}`)
+          const rootIds = new Set(roots.map((x) => x.id))
+          const expected = new Set(tagLists.flatMap((tags) => [...new Set(tags.map((t) => t[1] as string))].slice(0, 20)).filter((v) => !rootIds.has(v)))
+          expect(new Set([...askedIds, ...askedAddrs])).toEqual(expected)
+          expect(askedIds.length).toBe(new Set(askedIds).size)
+          expect(O.toUndefined(engineRelay(R)(e))?.historyLeft).toBe(0)
+          if (filters.filter((f) => Array.isArray(f['ids'])).length > 1) stats.chunked++
+          if (askedAddrs.length > 0) stats.addresses++
+          if (askedIds.length > 0 && filters.filter((f) => Array.isArray(f['ids'])).length === 1) stats.oneReq++
+        }
+      ),
+      { numRuns: 40 }
+    )
+    for (const [k, v] of Object.entries(stats)) expect(v, k).toBeGreaterThan(0)
+  })
+})
