@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 export const USAGE = `Usage:
   nip34-sync plan --own URL [--bootstrap URL]... [--mode listed|all] [--wire] [--explain RELAY] [FILE|-]...
   nip34-sync sync --own URL --store URL [--bootstrap URL]... [--allow-relay URL]... [--state FILE] [--once]
+  nip34-sync status --own URL [--store URL] [--bootstrap URL]... [--allow-relay URL]... (--state FILE | --sync SECONDS)
   nip34-sync --help | --version
 
 Commands:
@@ -19,6 +20,10 @@ Commands:
   sync   Run the executor: read announcements and root events from the own relay, ask the remote
          relays they list, and store what they send in the store relay, until stopped (or, with
          --once, until every relay is caught up).
+  status Print one JSON line per relay: its health (ok, backoff, cooling, dead, naughty,
+         auth-required, auth-failed), failures in a row, until when it is paused, subscriptions
+         planned and open, REQs in flight, its last EOSE, its next retry, over-fetched events.
+         From a state file that sync --state saved (nothing connects), or live with --sync.
 
 Options of plan:
   --own URL            this server's relay (repeatable; required)
@@ -44,6 +49,13 @@ Options of sync:
   --once               exit when every relay is caught up, printing a summary
   --timeout SECONDS    with --once: give up after this long (default 600; exit 1)
   --quiet, -q          no progress on stderr (the summary is still printed)
+
+Options of status:
+  --own, --store, --bootstrap, --allow-relay, --mode
+                       as for sync (the same ones: they decide which relays are trusted)
+  --state FILE         read the engine's state from FILE (with --sync: start from it and save it)
+  --sync SECONDS       run the executor for at most SECONDS (less once caught up), then print
+  --quiet, -q          no summary line on stderr
 
 Exit status: 0 ok; 1 malformed lines or rejected events (plan), not caught up in time (sync --once);
 2 bad command line; 3 could not run (unreadable file, unusable state file).
@@ -102,6 +114,17 @@ export const parsing = <T>(f: () => T): T => {
 
 export const parsePlan = (argv: ReadonlyArray<string>) =>
   parsing(() => parseArgs({ args: [...argv], options: planOptions, allowPositionals: true, strict: true }))
+
+export const statusOptions = {
+  ...common,
+  store: { type: 'string' },
+  'allow-relay': { type: 'string', multiple: true },
+  state: { type: 'string' },
+  sync: { type: 'string' }
+} as const
+
+export const parseStatus = (argv: ReadonlyArray<string>) =>
+  parsing(() => parseArgs({ args: [...argv], options: statusOptions, allowPositionals: false, strict: true }))
 
 export const parseSync = (argv: ReadonlyArray<string>) =>
   parsing(() => parseArgs({ args: [...argv], options: syncOptions, allowPositionals: false, strict: true }))

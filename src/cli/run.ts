@@ -16,6 +16,10 @@ export const run = async (argv: ReadonlyArray<string>, io: Io): Promise<number> 
         const { sync } = await import('./sync.js')
         return await sync(rest, io)
       }
+      case 'status': {
+        const { status } = await import('./status.js')
+        return await status(rest, io)
+      }
       case '--help':
       case '-h':
       case 'help':
