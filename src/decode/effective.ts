@@ -65,8 +65,11 @@ const compute = (config: ResolvedConfig, sources: ReadonlyArray<RelaySource>): E
       excluded.push({ relay: s.relay, tag: s.tag, value: s.value, code: 'cap-exceeded', rule: 'relaysPerAnnouncement', reason: `more than ${cap} relays in one announcement; this one is not used` })
     else targets.push(s.relay)
   }
-  return { targets, own, excluded }
+  // most announcements have no own or excluded source: one shared empty list, not two per announcement
+  return { targets, own: own.length === 0 ? NONE : own, excluded: excluded.length === 0 ? NONE : excluded }
 }
+
+const NONE: ReadonlyArray<never> = Object.freeze([])
 
 /** The effective relays of an announcement (anything with `relaySources`). */
 export const effectiveRelays = (config: ResolvedConfig, ann: { readonly relaySources: ReadonlyArray<RelaySource> }): Effective => {

@@ -15,8 +15,18 @@
  * `mergeMaintainers` and `relaysPerAnnouncement`. The index keeps every usable relay URL of an
  * announcement; which of them become targets is decided by {@link deriveTargets}.
  *
- * Laws (checked with fast-check in `test/laws.test.ts`): the index after a set of events does not
- * depend on their order, on how they are split into batches, or on duplicates.
+ * Laws (checked with fast-check in `test/laws/laws.test.ts`): the index after a set of events does
+ * not depend on their order, on how they are split into batches, or on duplicates.
+ *
+ * The deletion ledger (which event ids each pubkey asked to delete, kept so that a deletion that
+ * arrives before its target still wins) is bounded by what it can still affect: a NIP-09
+ * deletion only affects events of its own author, so each pubkey is remembered for at most
+ * `caps.deletionsPerAuthor` ids ({@link DELETIONS_PER_AUTHOR} by default), the smallest in hex
+ * order; an id past the bound is reported (`cap-exceeded`, rule `deletionsPerAuthor`). The
+ * ledger itself keeps the laws (the smallest ids per author of the union is a join-semilattice).
+ * The laws above hold for every stream in which no pubkey names more ids than the bound; past
+ * it, and for that pubkey's own events only, an event removed while its deletion was remembered
+ * stays removed, while the same event arriving after the ledger forgot its deletion is kept.
  *
  * @since 0.1.0
  */
@@ -189,8 +199,43 @@ export const applyBatch =
       }
       for (const x of r) rejected.push(x)
     }
-    return result(wrap(internal.applyEvents(data(index), accepted)))
+    const forgotten: Array<internal.Forgotten> = []
+    const next = internal.applyEvents(data(index), accepted, { deletionsPerAuthor: deletionsPerAuthor(resolved.caps), forgotten })
+    for (const f of forgotten)
+      rejected.push(
+        rejection('cap-exceeded', `the deletion ledger keeps at most ${deletionsPerAuthor(resolved.caps)} event ids per pubkey (the smallest); this one is forgotten`, {
+          eventId: f.by,
+          partial: true,
+          value: f.id,
+          rule: 'deletionsPerAuthor'
+        })
+      )
+    return result(wrap(next))
   }
+
+/**
+ * How many event ids the deletion ledger remembers per pubkey when the configuration does not
+ * say (`caps.deletionsPerAuthor`). A NIP-09 deletion only affects its own author's events, so
+ * this bounds what any one pubkey can make the index keep, and what is forgotten can only ever
+ * concern that pubkey's own events. Past the bound the smallest ids (hex order) are kept, so the
+ * ledger still does not depend on arrival order; see {@link RepoIndex} for the one law that
+ * weakens past it.
+ *
+ * @example
+ * import { DELETIONS_PER_AUTHOR } from 'nip34-sync'
+ *
+ * assert.strictEqual(DELETIONS_PER_AUTHOR, 10_000)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export const DELETIONS_PER_AUTHOR: number = internal.DELETIONS_PER_AUTHOR
+
+/** The configured per-author bound of the deletion ledger, or the default. */
+const deletionsPerAuthor = (caps: object): number => {
+  const n: unknown = (caps as { readonly deletionsPerAuthor?: unknown }).deletionsPerAuthor
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : internal.DELETIONS_PER_AUTHOR
+}
 
 /** The batch's elements, read once (a Proxy or a throwing getter makes the batch unreadable). */
 const readBatch = (events: unknown): ReadonlyArray<unknown> | undefined => {

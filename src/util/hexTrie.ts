@@ -4,7 +4,11 @@
  *
  * A 16-way radix trie on the key's hex digits whose leaves are sorted arrays of up to
  * {@link LEAF_MAX} keys (and, for maps, values): about 8 bytes per key in a set and 16 in a map,
- * plus the key string itself. Updates copy one path (a leaf and at most a few 16-slot branches);
+ * plus the key string itself. A leaf may fill a run of adjacent slots of its branch (the keys of
+ * several digits); a full leaf is cut in two at the digit boundary nearest its middle key, and
+ * only a leaf of one digit moves one level deeper (into a branch whose slots all hold it). So
+ * leaves stay about half full or more at every size, where splitting a full leaf 16 ways left
+ * leaves of two or three keys at unlucky sizes (200 000 ids: 65 536 leaves of three). Updates copy one path (a leaf and at most a few 16-slot branches);
  * a batch of updates made through one {@link Editor} mutates the nodes it already copied in
  * place, so a batch costs what it touches. Iteration is in key order (hex digit order is code-unit
  * order). Ids are hashes, so the trie stays shallow; someone grinding ids with a shared prefix
@@ -130,7 +134,7 @@ export class HexTrie<V> {
       const n = stack.pop() as Node
       if (isLeaf(n)) {
         for (let i = 0; i < n.keys.length; i++) yield [n.keys[i] as string, (n.vals === undefined ? undefined : n.vals[i]) as V]
-      } else for (let d = 15; d >= 0; d--) if (n.kids[d] !== undefined) stack.push(n.kids[d] as Node)
+      } else for (let d = 15; d >= 0; d--) if (n.kids[d] !== undefined && n.kids[d] !== n.kids[d - 1]) stack.push(n.kids[d] as Node)
     }
   }
 
@@ -203,14 +207,31 @@ export class HexTrie<V> {
 const collect = (n: Node | undefined, out: Array<string>): void => {
   if (n === undefined) return
   if (isLeaf(n)) for (const k of n.keys) out.push(k)
-  else for (const kid of n.kids) collect(kid, out)
+  else for (let d = 0; d < 16; d++) if (n.kids[d] !== (d === 0 ? undefined : n.kids[d - 1])) collect(n.kids[d], out)
+}
+
+/** The keys of `a`, a branch's kid in slot `d` (a leaf may fill several slots), whose digit at `depth` is `d`. */
+const collectSlot = (a: Node, d: number, depth: number, out: Array<string>): void => {
+  if (!isLeaf(a)) return collect(a, out)
+  for (const k of a.keys) if (digit(k, depth) === d) out.push(k)
 }
 
 const only = (a: Node | undefined, b: Node | undefined, depth: number, out: Array<string>): void => {
   if (a === undefined || a === b) return
   if (b === undefined) return collect(a, out)
   if (!isLeaf(a) && !isLeaf(b)) {
-    for (let d = 0; d < 16; d++) only(a.kids[d], b.kids[d], depth + 1, out)
+    for (let d = 0; d < 16; d++) {
+      const ak = a.kids[d]
+      const bk = b.kids[d]
+      if (ak === undefined || ak === bk) continue
+      if (!isLeaf(ak) && bk !== undefined && !isLeaf(bk)) {
+        only(ak, bk, depth + 1, out)
+        continue
+      }
+      const keys: Array<string> = []
+      collectSlot(ak, d, depth, keys)
+      for (const k of keys) if (!holds(bk, k, depth + 1)) out.push(k)
+    }
     return
   }
   const keys: Array<string> = []
@@ -242,6 +263,14 @@ export const hexSet = (keys: Iterable<string>): HexTrie<undefined> => {
   const e = new Editor<undefined>(EMPTY_SET)
   for (const k of keys) e.set(k, undefined)
   return e.done()
+}
+
+/** Puts `after` in slot `d` of `m` and in every slot of the run `before` filled around it. */
+const replaceKid = (m: Branch, d: number, before: Node | undefined, after: Node | undefined): void => {
+  m.kids[d] = after
+  if (before === undefined || !isLeaf(before)) return
+  for (let j = d - 1; j >= 0 && m.kids[j] === before; j--) m.kids[j] = after
+  for (let j = d + 1; j < 16 && m.kids[j] === before; j++) m.kids[j] = after
 }
 
 /** A copy of `xs` with `x` inserted at `at`, allocated at its exact length. */
@@ -296,7 +325,7 @@ export class Editor<V> {
   setIfAbsent(key: string, value: V): V | undefined {
     const before = sizeOf(this.root)
     this.absent = undefined
-    this.root = this.insert(this.root, key, value, 0, true)
+    this.root = this.insert(this.wrapRoot(key), key, value, 0, true)
     return sizeOf(this.root) === before ? (this.isSet ? (true as unknown as V) : (this.absent as V)) : undefined
   }
 
@@ -319,7 +348,19 @@ export class Editor<V> {
   }
 
   set(key: string, value: V): void {
-    this.root = this.insert(this.root, key, value, 0, false)
+    this.root = this.insert(this.wrapRoot(key), key, value, 0, false)
+  }
+
+  /**
+   * The root, made a branch first when it is a full leaf that `key` would join: every slot of
+   * the new branch holds that one leaf, whose run of slots the next insert splits.
+   */
+  private wrapRoot(key: string): Node | undefined {
+    const r = this.root
+    if (r === undefined || !isLeaf(r) || r.keys.length < LEAF_MAX || key.length <= 1 || search(r.keys, key) >= 0) return r
+    const branch: Branch = { owner: this.owner, kids: new Array<Node | undefined>(16).fill(r), size: r.keys.length }
+    this.made.push(branch)
+    return branch
   }
 
   private insert(n: Node | undefined, key: string, value: V, depth: number, keep: boolean): Node {
@@ -341,32 +382,65 @@ export class Editor<V> {
         return m
       }
       const at = -i - 1
-      if (n.keys.length < LEAF_MAX || depth >= key.length) {
-        this.altered = true
-        if (n.owner !== this.owner) return this.leaf(insertAt(n.keys, at, key), n.vals === undefined ? undefined : insertAt(n.vals, at, value))
-        // a leaf this editor made: in place (the spare capacity is trimmed by `done`)
-        n.keys.splice(at, 0, key)
-        n.vals?.splice(at, 0, value)
-        this.grown.push(n)
-        return n
-      }
-      // split the full leaf into a branch on the next digit
-      const branch: Branch = { owner: this.owner, kids: new Array<Node | undefined>(16).fill(undefined), size: 0 }
-    this.made.push(branch)
-      let b: Node = branch
-      for (let j = 0; j < n.keys.length; j++) b = this.insert(b, n.keys[j] as string, (n.vals === undefined ? undefined : n.vals[j]) as V, depth, false)
-      return this.insert(b, key, value, depth, false)
+      // a full leaf was split by its parent before this insert reached it (see `makeRoom`); a
+      // leaf still full here holds keys that cannot be told apart further, and grows
+      this.altered = true
+      if (n.owner !== this.owner) return this.leaf(insertAt(n.keys, at, key), n.vals === undefined ? undefined : insertAt(n.vals, at, value))
+      // a leaf this editor made: in place (the spare capacity is trimmed by `done`)
+      n.keys.splice(at, 0, key)
+      n.vals?.splice(at, 0, value)
+      this.grown.push(n)
+      return n
     }
     const d = digit(key, depth)
-    const before = n.kids[d]
+    let before = n.kids[d]
+    // each cut shrinks the leaf's run of slots, or moves it one digit deeper
+    while (before !== undefined && isLeaf(before) && before.keys.length >= LEAF_MAX && depth + 1 < key.length && search(before.keys, key) < 0) {
+      n = this.makeRoom(n, d, depth)
+      before = n.kids[d]
+    }
     const sizeBefore = sizeOf(before)
     const after = this.insert(before, key, value, depth + 1, keep)
     // a child this editor owns may have changed in place: compare sizes, not only identity
     const delta = sizeOf(after) - sizeBefore
     if (after === before && delta === 0) return n
     const m = this.own(n)
-    m.kids[d] = after
+    replaceKid(m, d, before, after)
     m.size += delta
+    return m
+  }
+
+  /**
+   * Splits the full leaf in slot `d` of the branch `n` (at `depth`), so that fills stay high
+   * whatever the size: a leaf filling several slots (a run of digits) is cut into two leaves at
+   * the digit boundary nearest its middle key; a leaf filling one slot becomes a branch one digit
+   * deeper, every slot of which holds the leaf (the next insert cuts that run). Returns the
+   * branch, owned by this editor.
+   */
+  private makeRoom(n: Branch, d: number, depth: number): Branch {
+    const m = this.own(n)
+    const leaf = m.kids[d] as Leaf
+    let lo = d
+    let hi = d
+    while (lo > 0 && m.kids[lo - 1] === leaf) lo--
+    while (hi < 15 && m.kids[hi + 1] === leaf) hi++
+    if (lo === hi) {
+      const sub: Branch = { owner: this.owner, kids: new Array<Node | undefined>(16).fill(leaf), size: leaf.keys.length }
+      this.made.push(sub)
+      m.kids[d] = sub
+      return m
+    }
+    // the first key whose digit is past the middle key's, or the middle key's own digit when
+    // every key after it shares that digit
+    const keys = leaf.keys
+    const mid = keys.length >> 1
+    let cut = digit(keys[mid] as string, depth)
+    if (cut === lo) cut = lo + 1
+    let at = 0
+    while (at < keys.length && digit(keys[at] as string, depth) < cut) at++
+    const left = this.leaf(keys.slice(0, at), leaf.vals?.slice(0, at))
+    const right = this.leaf(keys.slice(at), leaf.vals?.slice(at))
+    for (let j = lo; j <= hi; j++) m.kids[j] = j < cut ? (at === 0 ? undefined : left) : at === keys.length ? undefined : right
     return m
   }
 
@@ -397,7 +471,7 @@ export class Editor<V> {
       // collapse a small branch back into one leaf
       const keys: Array<string> = []
       const vals: Array<unknown> = []
-      const rest = new HexTrie<V>({ owner: undefined, kids: n.kids.map((k, j) => (j === d ? after : k)), size }, this.isSet)
+      const rest = new HexTrie<V>({ owner: undefined, kids: n.kids.map((k) => (k === before ? after : k)), size }, this.isSet)
       for (const [k, v] of rest.entries()) {
         keys.push(k)
         vals.push(v)
@@ -405,7 +479,7 @@ export class Editor<V> {
       return this.leaf(keys, vals)
     }
     const m = this.own(n)
-    m.kids[d] = after
+    replaceKid(m, d, before, after)
     m.size = size
     return m
   }

@@ -81,3 +81,74 @@ describe('keysOnlyIn', () => {
     }
   )
 })
+
+/** Every leaf under a trie's root, once (a leaf may fill several slots of its branch). */
+const leavesOf = (t: HexTrie<unknown>): Array<{ keys: ReadonlyArray<string> }> => {
+  const out = new Set<{ keys: ReadonlyArray<string> }>()
+  const walk = (n: unknown): void => {
+    if (n === undefined) return
+    const node = n as { keys?: ReadonlyArray<string>; kids?: ReadonlyArray<unknown> }
+    if (node.keys !== undefined) out.add(node as { keys: ReadonlyArray<string> })
+    else for (const k of node.kids ?? []) walk(k)
+  }
+  walk(t.root)
+  return [...out]
+}
+
+describe('leaf runs (a full leaf is cut at a digit boundary, or moves one digit deeper)', () => {
+  // uniform keys, as event ids are: the sizes that used to leave leaves of 2 or 3 keys
+  const uniformKey = fc.stringMatching(/^[0-9a-f]{6}$/).map((k) => k.padEnd(64, '0'))
+  const uniformOp = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), key: uniformKey, value: fc.nat({ max: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key: uniformKey, value: fc.constant(0) }) }
+  )
+  const reached = { big: 0, deep: 0 }
+
+  test.prop([fc.array(fc.array(uniformOp, { maxLength: 600, size: 'max' }), { minLength: 1, maxLength: 4 })], { numRuns: 60 })(
+    'agrees with a Map (get, order, greatest key, set-if-absent, keysOnlyIn between versions), older versions never change, and leaves stay full',
+    (batches) => {
+      let trie: HexTrie<number> = empty(false)
+      const model = new Map<string, number>()
+      const history: Array<[HexTrie<number>, Array<[string, number]>]> = []
+      for (const batch of batches) {
+        const before = trie
+        const e = new Editor(trie)
+        for (const { op, key, value } of batch) {
+          if (op === 'remove') {
+            e.remove(key)
+            model.delete(key)
+          } else if (value === 3) {
+            // set-if-absent: the value under the key when present, nothing changed
+            expect(e.setIfAbsent(key, value)).toBe(model.get(key))
+            if (!model.has(key)) model.set(key, value)
+          } else {
+            e.set(key, value)
+            model.set(key, value)
+          }
+        }
+        trie = e.done()
+        const sorted = [...model].sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        history.push([trie, sorted])
+        expect(trie.size).toBe(model.size)
+        expect(trie.lastKey()).toBe(sorted[sorted.length - 1]?.[0])
+        expect(keysOnlyIn(trie, before)).toEqual(trie.subtract(before).toArray())
+        expect(keysOnlyIn(before, trie)).toEqual(before.subtract(trie).toArray())
+        // fills: no leaf holds more than LEAF_MAX keys, and leaves hold a quarter of that on
+        // average once the trie has split (inserts only: removals may thin leaves out)
+        const leaves = leavesOf(trie)
+        for (const l of leaves) expect(l.keys.length).toBeLessThanOrEqual(LEAF_MAX)
+        if (trie.size > 4 * LEAF_MAX) {
+          reached.big++
+          if (batch.every((o) => o.op === 'set')) expect(trie.size / leaves.length).toBeGreaterThanOrEqual(LEAF_MAX / 4)
+        }
+        if (leaves.length > 16) reached.deep++
+      }
+      for (const [t, entries] of history) expect([...t.entries()]).toEqual(entries)
+    }
+  )
+
+  afterAll(() => {
+    expect(reached.big).toBeGreaterThan(20)
+    expect(reached.deep).toBeGreaterThan(20)
+  })
+})
