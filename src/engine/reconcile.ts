@@ -14,6 +14,7 @@ import { sha256Hex } from '../util/hash.js'
 import { compareStrings } from '../util/sorted.js'
 import { pageFilter, reconnectSince, type PageCursor } from './Lifecycle.js'
 import { addJob } from './plan.js'
+import { addFilterJobs } from './filterJobs.js'
 import { CLOSED_CONN, type Conn, type Options, type RelayState, type Run } from './state.js'
 import type { EngineProblem, NegentropyOpen } from './types.js'
 import { mergeOpens, openOf } from './negentropyPlan.js'
@@ -111,6 +112,13 @@ export const reconcile = (
           const withJob = addJob({ ...rs, jobs, runs }, rs.target, since, true, sink)
           jobs = withJob.jobs
           runs.push(...withJob.runs.slice(runs.length))
+        }
+        // kind 10317 discovery's subscriptions (discovery.ts): their history since the last EOSE too
+        if ((rs.extra ?? []).length > 0) {
+          const groups = (rs.extra ?? []).map((s) => s.filters.map(({ limit: _limit, ...f }) => ({ ...f, since })))
+          const withJobs = addFilterJobs({ ...rs, jobs, runs }, groups, 'g:', false, [])
+          jobs = withJobs.jobs
+          runs.push(...withJobs.runs.slice(runs.length))
         }
       }
     }

@@ -403,3 +403,16 @@ describe('fetch by id under any limits', () => {
     for (const [k, v] of Object.entries(stats)) expect(v, k).toBeGreaterThan(0)
   })
 })
+
+describe('kind 10317 discovery: reconnect', () => {
+  it('a relay only a GRASP list names resumes its maintainers history from its last EOSE after a drop', () => {
+    const events = [announce('repo', [R]), listEvent(MAINT, 10, [R2])]
+    const first = step({ _tag: 'Events', events, now: T0 })(syncEngine(config, { discovery: true, retryDelay: 1 }))
+    const e1 = settle(first.engine, first.batches, T0 + 10)
+    const dropped = step({ _tag: 'Disconnected', relay: R2, socket: 0, now: T0 + 20 })(e1)
+    const back = step({ _tag: 'Tick', now: T0 + 100 })(dropped.engine)
+    const filters = reqs(back.batches, R2).map((m) => m.slice(2))
+    expect(filters).toContainEqual([{ kinds: [30617], authors: [MAINT], limit: 0 }])
+    expect(filters).toContainEqual([{ kinds: [30617], authors: [MAINT], since: T0 + 10 - 900, limit: 500 }])
+  })
+})
