@@ -505,6 +505,12 @@ export interface NegentropyOpen {
 }
 
 declare module '../wire/plan.js' {
+  /**
+   * A batch may also carry NIP-77 negentropy sessions (engine only).
+   *
+   * @category model
+   * @since 0.3.0
+   */
   interface RelayBatch {
     /**
      * NIP-77 negentropy sessions to open on this connection after `messages` (engine only;
