@@ -137,7 +137,7 @@ export const engineApplied = (engine: SyncEngine): RelayIndex => {
 
 /**
  * Nothing left to do: every desired relay has its live plan open and confirmed, no history is
- * being fetched, nothing is pending or waiting for a retry.
+ * being fetched, nothing is pending or waiting for a retry, no tagged value waits to be fetched.
  *
  * @example
  * import { isSettled, step, syncEngine } from 'nip34-sync'
@@ -149,6 +149,8 @@ export const engineApplied = (engine: SyncEngine): RelayIndex => {
  * @since 0.2.0
  */
 export const isSettled = (engine: SyncEngine): boolean => {
+  // a value tagged by an accepted event, waiting for its delay, is work left (grasp01.ts)
+  if (fetchDue(data(engine)) !== undefined) return false
   for (const rs of data(engine).relays.values()) if (!isSettledRelay(rs)) return false
   return true
 }

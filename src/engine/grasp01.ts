@@ -85,8 +85,13 @@ export interface FetchStatus {
 export const engineFetchStatus = (engine: SyncEngine): FetchStatus => {
   const d = data(engine)
   const f = fetchOf(d)
-  let refused = 0
-  for (const [, until] of f.refused) if (until > d.now) refused++
+  // expired entries are the first ones (the engine's time never goes back): count them, not the rest
+  let expired = 0
+  for (const [, until] of f.refused) {
+    if (until > d.now) break
+    expired++
+  }
+  const refused = f.refused.size - expired
   const disc = discoveryOf(d)
   return {
     pending: f.pending.size,

@@ -21,6 +21,7 @@ import {
   GRASP_LIST_KIND,
   enableWasmVerification,
   engineDesired,
+  engineFetchStatus,
   engineRelay,
   engineRelays,
   isSettled,
@@ -663,6 +664,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   const isCaughtUp = (): boolean => {
     if (!running || !sourceCaughtUp || inbox.length > 0 || feedback.length > 0 || toStore.length > 0 || counters.storePending > 0) return false
     if (isSettled(engine)) return true
+    // GRASP-01: values tagged by accepted events still waiting for their delay (fetched at a later tick)
+    if (engineFetchStatus(engine).pending > 0) return false
     for (const relay of engineRelays(engine)) {
       if (unreachable(relay)) continue
       if (O.toUndefined(engineRelay(relay)(engine))?.settled !== true) return false

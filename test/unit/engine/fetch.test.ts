@@ -416,3 +416,15 @@ describe('kind 10317 discovery: reconnect', () => {
     expect(filters).toContainEqual([{ kinds: [30617], authors: [MAINT], since: T0 + 10 - 900, limit: 500 }])
   })
 })
+
+describe('settled', () => {
+  it('an engine is not settled while a tagged value waits for its delay, and is once it is fetched', async () => {
+    const { isSettled } = await import('../../../src/index.js')
+    const r = step({ _tag: 'Events', events: [issue(ref('repo'), [['e', hex(21)]])], now: T0 + 1 })(withRepo({ fetchTagged: { delay: 30 } }))
+    const e1 = settle(r.engine, r.batches, T0 + 2)
+    expect(engineFetchStatus(e1).pending).toBe(1)
+    expect(isSettled(e1)).toBe(false)
+    const due = step({ _tag: 'Tick', now: T0 + 31 })(e1)
+    expect(isSettled(settle(due.engine, due.batches, T0 + 32))).toBe(true)
+  })
+})
