@@ -64,7 +64,7 @@ const encodeVarInt = (n) => {
     n >>>= 7
   }
   o.reverse()
-  for (let i = 0; i < o.length - 1; i++) o[i] |= 128
+  for (let i = 0; i < o.length - 1; i++) o[i] = /** @type {number} */ (o[i]) | 128
   return new Uint8Array(o)
 }
 /** @param {ReadonlyArray<{ id: string, created_at: number }>} items */
@@ -201,6 +201,7 @@ const paged = (relay) => {
   let down = 0
   let frames = 0
   let rounds = 0
+  /** @type {number | undefined} */
   let until
   for (;;) {
     const page = sorted.filter((e) => until === undefined || e.created_at <= until).slice(0, PAGE)
