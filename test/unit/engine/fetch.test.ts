@@ -428,3 +428,37 @@ describe('settled', () => {
     expect(isSettled(settle(due.engine, due.batches, T0 + 32))).toBe(true)
   })
 })
+
+describe('kind 10317 discovery through step', () => {
+  it('the relays asked and their authors do not depend on the order or the batches of the lists and announcements', () => {
+    const M2 = 'b2'.repeat(32)
+    const relaysArb = fc.subarray(['wss://d1.example', 'wss://d2.example', 'wss://d3.example', 'wss://d4.example'], { minLength: 1 })
+    const stats = { moved: 0, twoAuthors: 0 }
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ who: fc.constantFrom(MAINT, M2), at: fc.integer({ min: 1, max: 4 }), relays: relaysArb }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        (specs, cuts) => {
+          const lists = specs.map((s, i) => listEvent(s.who, s.at, s.relays, String(i)))
+          const events: Array<unknown> = [announce('repo', [R]), announce('other', [R], { pubkey: M2 }), ...lists]
+          const run = (evs: ReadonlyArray<unknown>, k: number) => {
+            let e: SyncEngine = syncEngine(config, { discovery: { relaysPerList: 2 } })
+            const size = Math.ceil(evs.length / k)
+            for (let i = 0; i < evs.length; i += size) e = step({ _tag: 'Events', events: evs.slice(i, i + size), now: T0 + i })(e).engine
+            const out: Record<string, unknown> = {}
+            for (const relay of engineFetchStatus(e).discoveryRelays)
+              out[relay] = O.toUndefined(engineRelay(relay)(e))?.plan.flat().filter((s) => s.slot.startsWith('g:')).map((s) => s.filters)
+            return out
+          }
+          const a = run(events, 1)
+          const b = run([...events].reverse(), cuts)
+          expect(b).toEqual(a)
+          if (new Set(specs.filter((s) => s.who === MAINT).map((s) => s.relays.join())).size > 1) stats.moved++
+          if (Object.values(a).some((subs) => JSON.stringify(subs).includes(M2) && JSON.stringify(subs).includes(MAINT))) stats.twoAuthors++
+        }
+      ),
+      { numRuns: 60 }
+    )
+    for (const [k, v] of Object.entries(stats)) expect(v, k).toBeGreaterThan(0)
+  })
+})
