@@ -31,7 +31,7 @@ import { closedForAuth, onAuthenticated, onAuthFailed, onFailed } from './health
 import { invalid, readInput } from './input.js'
 import { onRefused } from './grasp01.js'
 import { fetchDue } from './fetch.js'
-import { negStatus, negTick, onNegError, onNegNotice, onNegResult, onNegTimeout, onNips } from './negentropy.js'
+import { negStatus, negTick, onNegClosed, onNegError, onNegNotice, onNegResult, onNegTimeout, onNips } from './negentropy.js'
 import { data, emptyEngine, make, wrap } from './state.js'
 import { isSettledRelay, nextDue, relayStatus } from './status.js'
 import type { EngineOptions, EngineRestore, EngineSnapshot, EngineSnapshotError, RelayStatus, StepResult, SyncEngine } from './types.js'
@@ -313,7 +313,7 @@ export const step =
         case 'Eose':
           return onEose(engine, d, r, now)
         case 'Closed':
-          return closedForAuth(engine, d, r, now) ?? onClosed(engine, d, r, now)
+          return closedForAuth(engine, d, r, now) ?? onNegClosed(engine, d, r, now) ?? onClosed(engine, d, r, now)
         case 'Notice':
           return onNegNotice(engine, d, r, now) ?? onNotice(engine, d, r, now)
         case 'Timeout':

@@ -144,6 +144,13 @@ export const onNegError = (engine: SyncEngine, d: EngineData, r: Read, now: numb
   return settle({ ...res, engine: wrap(know(e, r.relay, failed(knownOf(e, r.relay), now))) }, r.relay, now)
 }
 
+/** A `CLOSED` for a running session (a relay that treats `NEG-OPEN` as a subscription): as `NEG-ERR`. `undefined`: no session of that id. */
+export const onNegClosed = (engine: SyncEngine, d: EngineData, r: Read, now: number): StepResult | undefined => {
+  const rs = r.relay === undefined || r.socket < 0 ? undefined : d.relays.get(r.relay)
+  if (rs === undefined || sessionIndex(rs, r.socket, r.id) < 0) return undefined
+  return onNegError(engine, d, r, now)
+}
+
 const NAMES_NEG = /neg-?(open|msg|close|err)|negentropy/i
 const UNKNOWN_VERB = /unknown|unsupported|not supported|unrecogni[sz]ed|invalid (message|command)|bad msg|not implemented/i
 

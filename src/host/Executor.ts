@@ -459,6 +459,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         return
       }
       case 'CLOSED': {
+        // a relay that takes NEG-OPEN for a subscription closes it: as NEG-ERR
+        if (!rem.subs.has(id) && neg.has(rem, id)) {
+          rem.inFlight.delete(id)
+          neg.frame(rem, ['NEG-ERR', id, typeof m[2] === 'string' ? m[2] : 'closed'])
+          return
+        }
         if (!rem.subs.has(id)) return
         rem.subs.delete(id)
         rem.inFlight.delete(id)
@@ -658,8 +664,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
 
   // ---- caught up -------------------------------------------------------------------------------
 
-  const unreachable = (relay: string): boolean =>
-    refused.has(relay) || (failures.get(relay) ?? 0) >= o.giveUpAfter || isParked(O.toUndefined(engineRelay(relay)(engine))?.health)
+  /** Refused by the policy, `giveUpAfter` failures in a row (failed opens here, or the engine's health count, which an open alone does not reset), or parked by its health. */
+  const unreachable = (relay: string): boolean => {
+    if (refused.has(relay) || (failures.get(relay) ?? 0) >= o.giveUpAfter) return true
+    const health = O.toUndefined(engineRelay(relay)(engine))?.health
+    return isParked(health) || (health?.failures ?? 0) >= o.giveUpAfter
+  }
 
   const isCaughtUp = (): boolean => {
     if (!running || !sourceCaughtUp || inbox.length > 0 || feedback.length > 0 || toStore.length > 0 || counters.storePending > 0) return false

@@ -41,7 +41,7 @@ import { announce, rootEvent } from '../../support/helpers.js'
 const R = 'wss://neg.example'
 const T0 = 1_700_000_000
 type Ev = ReturnType<typeof announce>
-type Mode = 'speaks' | 'err' | 'notice' | 'silent' | 'blocked'
+type Mode = 'speaks' | 'err' | 'notice' | 'silent' | 'blocked' | 'closed'
 
 const pkOf = (i: number) => (i + 1).toString(16).padStart(64, '0')
 
@@ -158,6 +158,9 @@ class Sim {
         case 'err':
           this.step({ _tag: 'NegentropyError', relay: R, socket: p.socket, id: p.id, reason: 'error: negentropy disabled', now: this.now })
           break
+        case 'closed':
+          this.step({ _tag: 'Closed', relay: R, socket: p.socket, id: p.id, reason: 'error: unknown subscription', now: this.now })
+          break
         case 'blocked':
           this.step({ _tag: 'NegentropyError', relay: R, socket: p.socket, id: p.id, reason: 'blocked: too many query results', now: this.now })
           break
@@ -205,10 +208,10 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   issues: fc.integer({ min: 0, max: 4 }),
   spread: fc.integer({ min: 1, max: 5 }),
   stored: fc.constantFrom(0, 1, 2, 3),
-  mode: fc.constantFrom<Mode>('speaks', 'speaks', 'err', 'notice', 'silent', 'blocked'),
+  mode: fc.constantFrom<Mode>('speaks', 'speaks', 'speaks', 'err', 'notice', 'silent', 'blocked', 'closed'),
   learn: fc.constantFrom<'hint' | 'always'>('hint', 'always'),
   limits: fc
-    .record({ maxLimit: fc.integer({ min: 2, max: 40 }), maxFiltersPerReq: fc.integer({ min: 1, max: 4 }), maxMessageBytes: fc.constantFrom(4096, 8192, 65_536) })
+    .record({ maxLimit: fc.integer({ min: 2, max: 12 }), maxFiltersPerReq: fc.integer({ min: 1, max: 4 }), maxMessageBytes: fc.constantFrom(4096, 8192, 65_536) })
     .map((l) => relayLimits(l).limits)
 })
 
@@ -297,7 +300,7 @@ describe('negentropy end to end in the engine (simulated relay)', () => {
     expect(neg(sim.engine)).toMatchObject({ support: 'unknown', hinted: false, used: false })
   })
 
-  for (const mode of ['err', 'notice', 'silent'] as const)
+  for (const mode of ['err', 'notice', 'silent', 'closed'] as const)
     it(`a relay that advertises 77 and fails (${mode}): falls back to paged REQs, fetches everything, learns 'no'`, () => {
       const sim = simulate({ ...base, mode, learn: 'hint' }, 'auto')
       const paged = simulate({ ...base, mode, learn: 'hint' }, 'off')
@@ -385,8 +388,9 @@ describe('negentropy end to end in the engine (simulated relay)', () => {
       return sim.count.maxIdsReqs > 1 ? 'speaks:fetch cut in several REQs' : 'speaks:fetch in one REQ'
     }
     fc.statistics(scenarioArb, classify, { numRuns: 150, seed: 7, logger: (l) => lines.push(l) })
+    console.log(lines.join('\n'))
     const seen = lines.map((l) => l.replace(/\.+.*$/, '').trim())
-    for (const c of ['fallback:err', 'fallback:notice', 'fallback:silent', 'fallback:blocked', 'speaks:nothing missing', 'speaks:fetch in one REQ', 'speaks:fetch cut in several REQs'])
+    for (const c of ['fallback:err', 'fallback:notice', 'fallback:silent', 'fallback:blocked', 'fallback:closed', 'speaks:nothing missing', 'speaks:fetch in one REQ', 'speaks:fetch cut in several REQs'])
       expect(seen, lines.join('\n')).toContain(c)
   })
 })
