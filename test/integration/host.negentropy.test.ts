@@ -13,8 +13,9 @@
  * Each is synced into an own relay of its own, which already holds the announcements and half of
  * the issues (the "have" set). A's history comes through negentropy sessions and `REQ`s by id,
  * with no paged history `REQ` at all; B's sessions fail and fall back to paged `REQ`s. Both own
- * relays end with the same events: every published one. First, the protocol alone: nostr-tools'
- * initiator against the test relay's responder finds exactly the ids one side lacks.
+ * relays end with the same events: every published one. Then two relays that fail otherwise
+ * (`NEG-ERR`, and no answer at all: the engine's request timeout). First, the protocol alone:
+ * nostr-tools' initiator against the test relay's responder finds exactly the ids one side lacks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
@@ -154,4 +155,39 @@ describe('the executor: history through negentropy where a relay speaks it, page
     const bytes = (f: Record<string, { count: number; bytes: number }>) => Object.entries(f).filter(([k]) => !k.includes(':')).reduce((n, [, v]) => n + v.bytes, 0)
     console.log(JSON.stringify({ a: { in: a.frames().in, outBytes: bytes(a.frames().out), inBytes: bytes(a.frames().in) }, b: { in: b.frames().in, outBytes: bytes(b.frames().out), inBytes: bytes(b.frames().in) } }))
   }, 120_000)
+
+  for (const mode of ['err', 'silent'] as const)
+    it(`a relay that answers NEG-OPEN with ${mode === 'err' ? 'NEG-ERR' : 'nothing'}: its history is paged after the ${mode === 'err' ? 'error' : 'timeout'}, every event arrives`, async () => {
+      const remote = await startLoopbackRelay({ negentropy: mode, nip11: NIP11 })
+      const store = await startLoopbackRelay()
+      try {
+        const t = Math.floor(Date.now() / 1000) - 3600
+        const keys = Array.from({ length: 10 }, (_, i) => secretKey(`neg-e2e ${mode} owner ${i}`))
+        const anns = keys.map((k, i) => sign(k, 30617, t + i, [['d', `r${i}`], ['relays', OWN, remote.url], ['clone', `https://grasp.example.com/x/r${i}.git`]]))
+        const issues = keys.map((k, i) => sign(k, 1621, t + 20 + i, [['a', `30617:${pubkeyOf(k)}:r${i}`], ['subject', `i${i}`]], `issue ${i}`))
+        const all = [...anns, ...issues]
+        expect(await publish(remote.url, all)).toBe(all.length)
+        const host = createExecutor({
+          ownRelay: OWN,
+          storeRelay: store.url,
+          bootstrapRelays: [remote.url],
+          allowRelays: [remote.url],
+          // no answer: the engine's own request timeout (1 s) fails the session on a Tick
+          engine: { retryDelay: 1, negentropy: 'always', requestTimeout: 1 },
+          tickMs: 200
+        })
+        await host.start()
+        const caughtUp = await host.whenCaughtUp(60_000)
+        const status = O.toUndefined(engineRelay(remote.url)(host.engine()))
+        await host.stop()
+        expect(caughtUp).toBe(true)
+        expect((await holds(store.url, all.map((e) => e.id))).size).toBe(all.length)
+        const f = remote.frames().in
+        expect(f['NEG-OPEN']?.count ?? 0).toBeGreaterThan(0)
+        expect(f['REQ:history']?.count ?? 0).toBeGreaterThan(0)
+        expect(status?.negentropy).toMatchObject({ support: 'no', used: false, running: 0 })
+      } finally {
+        await Promise.all([remote.stop(), store.stop()])
+      }
+    }, 90_000)
 })
