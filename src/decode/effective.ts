@@ -65,8 +65,18 @@ const compute = (config: ResolvedConfig, sources: ReadonlyArray<RelaySource>): E
       excluded.push({ relay: s.relay, tag: s.tag, value: s.value, code: 'cap-exceeded', rule: 'relaysPerAnnouncement', reason: `more than ${cap} relays in one announcement; this one is not used` })
     else targets.push(s.relay)
   }
-  // most announcements have no own or excluded source: one shared empty list, not two per announcement
-  return { targets, own: own.length === 0 ? NONE : own, excluded: excluded.length === 0 ? NONE : excluded }
+  // most announcements have no excluded source and the same own source(s): shared lists, not
+  // two more per announcement
+  return { targets, own: shareOwn(own), excluded: excluded.length === 0 ? NONE : excluded }
+}
+
+/** The last own-source list made, reused when the next one holds the same (shared) sources. */
+let lastOwn: ReadonlyArray<RelaySource> = Object.freeze([])
+const shareOwn = (own: ReadonlyArray<RelaySource>): ReadonlyArray<RelaySource> => {
+  if (own.length === 0) return NONE
+  if (own.length === lastOwn.length && own.every((s, i) => s === lastOwn[i])) return lastOwn
+  lastOwn = Object.freeze(own.slice())
+  return lastOwn
 }
 
 const NONE: ReadonlyArray<never> = Object.freeze([])

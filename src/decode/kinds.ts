@@ -164,9 +164,12 @@ export const decodeRoot = (config: ResolvedConfig, ev: NostrEvent, position: num
   if (repos.length > 1) repos.sort(compareStrings)
   return {
     event: { _tag: 'RootEvent', id: ev.id, pubkey: ev.pubkey, kind: ev.kind, createdAt: ev.created_at, repos },
-    rejected: rejected ?? []
+    rejected: rejected ?? NO_REJECTIONS
   }
 }
+
+/** The rejections of the usual, clean root event: one shared empty list. */
+const NO_REJECTIONS: ReadonlyArray<Rejection> = Object.freeze([])
 
 export const decodeDeletion = (ev: NostrEvent, position: number | undefined): Decoded => {
   const ctx = { position, eventId: ev.id }

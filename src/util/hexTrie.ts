@@ -19,7 +19,7 @@
  *
  * @internal
  */
-export const LEAF_MAX = 32
+export const LEAF_MAX = 64
 
 interface Leaf {
   owner: object | undefined
@@ -285,7 +285,8 @@ const insertAt = <A>(xs: ReadonlyArray<A>, at: number, x: A): Array<A> => {
 
 /** A batch of updates: nodes copied once, then changed in place until `done`. */
 export class Editor<V> {
-  private owner: object = {}
+  /** The token of the nodes this editor may change in place (itself: no allocation per editor). */
+  private owner: object = this
   private root: Node | undefined
   private readonly isSet: boolean
   private readonly base: HexTrie<V>
@@ -495,7 +496,6 @@ export class Editor<V> {
     for (const n of this.made) n.owner = undefined
     this.made.length = 0
     this.grown.length = 0
-    this.owner = {}
     if (!this.altered) return this.base
     return this.root === undefined ? empty<V>(this.isSet) : new HexTrie<V>(this.root, this.isSet)
   }
