@@ -248,11 +248,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   }
 
   // NIP-77: sessions the engine plans, run with the store relay's events as the "have" set (negentropy.ts)
-  const neg = negentropyHost(
-    storeUrl === undefined
-      ? async () => []
-      : storeHave({ url: storeUrl, net, connectTimeoutMs: o.connectTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, pageSize: 500 }),
-    {
+  const haves = storeUrl === undefined ? undefined : storeHave({ url: storeUrl, net, connectTimeoutMs: o.connectTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, pageSize: 500 })
+  const neg = negentropyHost(haves === undefined ? async () => [] : haves.have, {
       report: (input) => queue(input),
       touch: (peer, id) => {
         const rem = remotes.get(peer.key)
@@ -266,8 +263,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         emit({ type: 'negentropy', ...e })
       },
       now: nowSec
-    }
-  )
+  })
 
   /** Sends one batch: opens the connection when asked, `CLOSE`s then `REQ`s in order, disconnects when asked. */
   const apply = (b: RelayBatch): void => {
@@ -765,6 +761,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
     for (const rem of remotes.values()) rem.conn.terminate()
     remotes.clear()
     neg.stop()
+    haves?.stop()
     predicates.clear()
     pages.clear()
     try {
