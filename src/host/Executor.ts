@@ -250,19 +250,19 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   // NIP-77: sessions the engine plans, run with the store relay's events as the "have" set (negentropy.ts)
   const haves = storeUrl === undefined ? undefined : storeHave({ url: storeUrl, net, connectTimeoutMs: o.connectTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, pageSize: 500 })
   const neg = negentropyHost(haves === undefined ? async () => [] : haves.have, {
-      report: (input) => queue(input),
-      touch: (peer, id) => {
-        const rem = remotes.get(peer.key)
-        if (rem !== undefined && rem.inFlight.has(id)) rem.inFlight.set(id, clock())
-      },
-      event: (e) => {
-        if (e.phase === 'done') {
-          counters.negentropySessions++
-          counters.negentropyNeed += e.need ?? 0
-        } else if (e.phase === 'error') counters.negentropyFailed++
-        emit({ type: 'negentropy', ...e })
-      },
-      now: nowSec
+    report: (input) => queue(input),
+    touch: (peer, id) => {
+      const rem = remotes.get(peer.key)
+      if (rem !== undefined && rem.inFlight.has(id)) rem.inFlight.set(id, clock())
+    },
+    event: (e) => {
+      if (e.phase === 'done') {
+        counters.negentropySessions++
+        counters.negentropyNeed += e.need ?? 0
+      } else if (e.phase === 'error') counters.negentropyFailed++
+      emit({ type: 'negentropy', ...e })
+    },
+    now: nowSec
   })
 
   /** Sends one batch: opens the connection when asked, `CLOSE`s then `REQ`s in order, disconnects when asked. */
@@ -472,8 +472,11 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         return
       }
       case 'AUTH': {
+        // kept; answered only once the relay refuses a REQ for auth (no key shown to relays that do not ask)
         const challenge = challengeOf(m)
-        if (challenge !== undefined) answerAuth(rem, challenge)
+        if (challenge === undefined) return
+        rem.challenge = challenge
+        if (rem.authAwaited !== undefined) answerAuth(rem, challenge)
         return
       }
       case 'OK': {
@@ -486,6 +489,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           queue({ _tag: 'Authenticated', relay, socket, now: nowSec() })
         } else {
           const why = typeof m[3] === 'string' ? m[3].slice(0, 200) : 'refused'
+          rem.authAwaited = undefined
           emit({ type: 'auth', relay, socket, status: 'failed', reason: why })
           queue({ _tag: 'AuthFailed', relay, socket, reason: why, now: nowSec() })
         }
@@ -530,8 +534,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       queue({ _tag: 'AuthFailed', relay, socket, reason: 'no key to sign with', now: nowSec() })
       return
     }
+    rem.authAwaited ??= clock()
     if (rem.challenge !== undefined) answerAuth(rem, rem.challenge)
-    else rem.authAwaited ??= clock()
   }
 
   // ---- NIP-11 ----------------------------------------------------------------------------------
@@ -647,12 +651,14 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
           emit({ type: 'timeout', relay: rem.relay, socket: rem.socket, id })
           feedback.push({ _tag: 'Timeout', relay: rem.relay, socket: rem.socket, id, now: nowSec() })
         }
-    // auth required and no challenge came in time: auth failed
+    // auth required and no challenge, or no answer to the auth event, in time: auth failed
     for (const rem of remotes.values())
-      if (rem.authAwaited !== undefined && rem.authAwaited < limit && rem.authId === undefined && rem.authed !== true) {
+      if (rem.authAwaited !== undefined && rem.authAwaited < limit && rem.authed !== true) {
+        const reason = rem.authId === undefined ? 'no AUTH challenge' : 'no answer to AUTH'
         rem.authAwaited = undefined
-        emit({ type: 'auth', relay: rem.relay, socket: rem.socket, status: 'failed', reason: 'no AUTH challenge' })
-        feedback.push({ _tag: 'AuthFailed', relay: rem.relay, socket: rem.socket, reason: 'no AUTH challenge', now: nowSec() })
+        rem.authId = undefined
+        emit({ type: 'auth', relay: rem.relay, socket: rem.socket, status: 'failed', reason })
+        feedback.push({ _tag: 'AuthFailed', relay: rem.relay, socket: rem.socket, reason, now: nowSec() })
       }
     feedback.push({ _tag: 'Tick', now: nowSec() })
     flush()

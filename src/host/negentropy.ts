@@ -13,7 +13,7 @@
 import { option as O } from 'fp-ts'
 // nostr-tools 2.x lists no `./nip77` subpath in its exports: its NIP-77 module is the root's `nip77` namespace
 import { nip77 } from 'nostr-tools'
-import { nextPage, pageFilter, startPaging, type EngineInput, type NostrFilter } from '../index.js'
+import { nextPage, pageFilter, startPaging, type EngineInput, type NostrFilter, type PageCursor } from '../index.js'
 import { Connection } from './connection.js'
 import type { Net } from './net.js'
 
@@ -171,59 +171,118 @@ export interface StoreHaveOptions {
   readonly pageSize: number
 }
 
+/** "Have" queries running at once on the store connection (each one subscription). */
+const STORE_CONCURRENCY = 4
+
+interface Query {
+  readonly sub: string
+  cursor: PageCursor
+  page: Array<unknown>
+  readonly items: Map<string, number>
+  readonly resolve: (items: ReadonlyArray<HaveItem>) => void
+  readonly reject: (e: Error) => void
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
 /**
- * The "have" set of a filter from the store relay: its matching events' ids and times, paged
- * newest first on a connection of its own (closed at the end); rejects on a drop or a timeout.
+ * The "have" sets of filters from the store relay, on one connection of their own (opened when
+ * first needed, kept until `stop`): each query pages its filter newest first (the same paging as
+ * history) under its own subscription, at most {@link STORE_CONCURRENCY} at once, the rest
+ * queued. A query fails (rejects) on a `CLOSED`, a drop or no answer in time; the session then
+ * starts with nothing in hand (it fetches more, never less).
  */
-export const storeHave =
-  (o: StoreHaveOptions) =>
-  (filter: NostrFilter): Promise<ReadonlyArray<HaveItem>> =>
-    new Promise((resolve, reject) => {
-      const items = new Map<string, number>()
-      let cursor = startPaging(filter, { maxLimit: o.pageSize })
-      let page: Array<unknown> = []
-      let settled = false
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const SUB = 'n34neg-have'
-      const finish = (ok: boolean, e?: unknown): void => {
-        if (settled) return
-        settled = true
-        if (timer !== undefined) clearTimeout(timer)
-        c.close()
-        if (ok) resolve([...items].map(([id, created_at]) => ({ id, created_at })))
-        else reject(e instanceof Error ? e : new Error(String(e)))
-      }
-      const ask = (): void => {
-        const f = pageFilter(cursor)
-        if (O.isNone(f) || items.size >= MAX_HAVE) return finish(true)
-        page = []
-        c.send(JSON.stringify(['REQ', SUB, f.value]))
-        if (timer !== undefined) clearTimeout(timer)
-        timer = setTimeout(() => finish(false, new Error('the store relay did not answer in time')), o.requestTimeoutMs)
-      }
-      const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
-        onOpen: () => undefined,
-        onFrame: (data) => {
-          let m: unknown
-          try {
-            m = JSON.parse(data)
-          } catch {
-            return
+export const storeHave = (o: StoreHaveOptions) => {
+  let conn: Connection | undefined
+  let seq = 0
+  let stopped = false
+  const running = new Map<string, Query>()
+  const waiting: Array<Query> = []
+
+  const send = (frame: unknown): void => conn?.send(JSON.stringify(frame))
+  const clear = (q: Query): void => {
+    if (q.timer !== undefined) clearTimeout(q.timer)
+    q.timer = undefined
+  }
+  const done = (q: Query): void => {
+    clear(q)
+    running.delete(q.sub)
+    send(['CLOSE', q.sub])
+    q.resolve([...q.items].map(([id, created_at]) => ({ id, created_at })))
+    pump()
+  }
+  const fail = (q: Query, e: unknown): void => {
+    clear(q)
+    running.delete(q.sub)
+    q.reject(e instanceof Error ? e : new Error(String(e)))
+  }
+  const ask = (q: Query): void => {
+    const f = pageFilter(q.cursor)
+    if (O.isNone(f) || q.items.size >= MAX_HAVE) return done(q)
+    q.page = []
+    send(['REQ', q.sub, f.value])
+    clear(q)
+    q.timer = setTimeout(() => {
+      fail(q, new Error('the store relay did not answer in time'))
+      send(['CLOSE', q.sub])
+      pump()
+    }, o.requestTimeoutMs)
+  }
+  const connect = (): Connection => {
+    const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
+      onOpen: () => undefined,
+      onFrame: (data) => {
+        let m: unknown
+        try {
+          m = JSON.parse(data)
+        } catch {
+          return
+        }
+        if (!Array.isArray(m) || typeof m[1] !== 'string') return
+        const q = running.get(m[1])
+        if (q === undefined) return
+        if (m[0] === 'EVENT') {
+          const e = m[2] as { id?: unknown; created_at?: unknown } | null
+          if (typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.created_at === 'number') {
+            q.items.set(e.id, e.created_at)
+            q.page.push(e)
           }
-          if (!Array.isArray(m) || m[1] !== SUB) return
-          if (m[0] === 'EVENT') {
-            const e = m[2] as { id?: unknown; created_at?: unknown } | null
-            if (typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.created_at === 'number') {
-              items.set(e.id, e.created_at)
-              page.push(e)
-            }
-          } else if (m[0] === 'EOSE') {
-            cursor = nextPage(page)(cursor)
-            ask()
-          } else if (m[0] === 'CLOSED') finish(false, new Error(`the store relay refused: ${String(m[2])}`))
-        },
-        onDrop: (e) => finish(false, e)
-      })
-      ask()
-      c.start()
+        } else if (m[0] === 'EOSE') {
+          q.cursor = nextPage(q.page)(q.cursor)
+          ask(q)
+        } else if (m[0] === 'CLOSED') {
+          fail(q, new Error(`the store relay refused: ${String(m[2]).slice(0, 200)}`))
+          pump()
+        }
+      },
+      onDrop: (e) => {
+        if (conn === c) conn = undefined
+        for (const q of [...running.values()]) fail(q, e)
+        pump()
+      }
     })
+    c.start()
+    return c
+  }
+  const pump = (): void => {
+    if (stopped) return
+    while (running.size < STORE_CONCURRENCY && waiting.length > 0) {
+      const q = waiting.shift() as Query
+      conn ??= connect()
+      running.set(q.sub, q)
+      ask(q)
+    }
+  }
+  const have = (filter: NostrFilter): Promise<ReadonlyArray<HaveItem>> =>
+    new Promise((resolve, reject) => {
+      if (stopped) return reject(new Error('stopped'))
+      waiting.push({ sub: `n34neg-have-${++seq}`, cursor: startPaging(filter, { maxLimit: o.pageSize }), page: [], items: new Map(), resolve, reject, timer: undefined })
+      pump()
+    })
+  const stop = (): void => {
+    stopped = true
+    for (const q of [...running.values(), ...waiting.splice(0)]) fail(q, new Error('stopped'))
+    conn?.terminate()
+    conn = undefined
+  }
+  return { have, stop }
+}

@@ -104,8 +104,10 @@ describe('the executor: history through negentropy where a relay speaks it, page
     expect(await publish(storeA.url, stored(dataA))).toBe(stored(dataA).length)
     expect(await publish(storeB.url, stored(dataB))).toBe(stored(dataB).length)
 
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     const run = async (store: LoopbackRelay, remote: LoopbackRelay, negentropy: 'auto' | 'always') => {
       const events: Array<ExecutorEvent> = []
+      const timersBefore = timers()
       const host = createExecutor({
         ownRelay: OWN,
         storeRelay: store.url,
@@ -119,6 +121,9 @@ describe('the executor: history through negentropy where a relay speaks it, page
       const status = O.toUndefined(engineRelay(remote.url)(host.engine()))
       const counters = host.state().counters
       await host.stop()
+      // the sessions, the store's "have" connection and their timers are gone with it
+      await new Promise((r) => setTimeout(r, 50))
+      expect(timers()).toBeLessThanOrEqual(timersBefore)
       return { caughtUp, events, status, counters }
     }
 
