@@ -2,26 +2,29 @@
 // NIP-77 negentropy against paged REQs for history: frames, bytes and sequential round trips
 // for a relay holding N events of which the host already holds a share (docs/negentropy.md).
 //
-//   node bench/negentropy.js          # N = 1 000, 10 000, 50 000; held 0 %, 50 %, 90 %, 99 %
+//   npm run build && node bench/negentropy.js   # N = 1 000, 10 000, 50 000; held 0 %, 50 %, 90 %, 99 %
 //   BENCH_QUICK=1 node bench/negentropy.js
 //
 // In process, no sockets: the host side is nostr-tools' `Negentropy` (what the executor runs,
 // src/host/negentropy.ts), the relay side the responder of the loopback test relay
 // (test/relay/negentropyServer.ts, repeated here in JavaScript), and every frame is the JSON the
 // wire would carry. Paged REQs are the engine's history paging (pages of `maxLimit` = 500, newest
-// first, until an empty page); the fetch by id is the engine's chunking (negentropyPlan.ts
-// `fetchRuns` under the default limits: 500 ids a filter, 1 filter a REQ at 64 KiB). Event bodies
-// are synthetic issues of about 450 bytes. Writes bench/negentropy.json.
+// first, until an empty page); the fetch by id is the engine's own chunking (dist/, negentropyPlan.ts
+// `fetchRuns` under the default limits: the session's filter with at most 100 ids, as many filters
+// as fit 64 KiB). Event bodies are synthetic issues of about 450 bytes. Writes bench/negentropy.json.
+// Needs dist/ (`npm run build`).
 import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { nip77 } from 'nostr-tools'
+import { relayLimits } from '../dist/index.js'
+import { fetchRuns } from '../dist/engine/negentropyPlan.js'
 
 const { Negentropy, NegentropyStorageVector } = nip77
 const QUICK = process.env['BENCH_QUICK'] === '1'
 const SIZES = QUICK ? [1000, 5000] : [1000, 10_000, 50_000]
 const HELD = [0, 0.5, 0.9, 0.99]
 const PAGE = 500
-const IDS_PER_REQ = 500
+const LIMITS = relayLimits({}).limits
 const MAX_MESSAGE = 65_536
 const SUB = 'n34h' + 'a'.repeat(24)
 
@@ -180,17 +183,22 @@ const negentropy = (relay, held) => {
   up += bytes(['NEG-CLOSE', SUB])
   frames++
   const ms = performance.now() - t0
-  // the fetch by id: REQs of 500 ids (sent together: one more round trip), the events, an EOSE each
+  // the fetch by id as the engine cuts it (fetchRuns: the session's filter with `ids`, within the
+  // default limits), the REQs sent together (one more round trip), the events, an EOSE and a CLOSE each
   const byId = new Map(relay.map((e) => [e.id, e]))
-  let reqs = 0
-  for (let i = 0; i < need.length; i += IDS_PER_REQ) {
-    const ids = need.slice(i, i + IDS_PER_REQ)
-    up += bytes(['REQ', SUB, { ids, limit: ids.length }]) + bytes(['CLOSE', SUB])
+  const runs = fetchRuns({ slot: 's', cursors: [], status: 'pending', socket: 0, wire: SUB, mayBeOpen: false, retryAt: 0, failures: 0, sentAt: 0, neg: { phase: 'session', filter: FILTER } }, need, LIMITS)
+  for (const r of runs) {
+    const filters = r.cursors.map((/** @type {any} */ c) => ({ ...c.filter, limit: c.limit }))
+    up += bytes(['REQ', SUB, ...filters]) + bytes(['CLOSE', SUB])
     down += bytes(['EOSE', SUB])
-    for (const id of ids) down += bytes(['EVENT', SUB, byId.get(id)])
-    frames += 3 + ids.length
-    reqs++
+    frames += 3
+    for (const f of filters)
+      for (const id of f.ids) {
+        down += bytes(['EVENT', SUB, byId.get(id)])
+        frames++
+      }
   }
+  const reqs = runs.length
   return { need: need.length, frames, up, down, rounds: rounds + (reqs > 0 ? 1 : 0), reconcileMs: Math.round(ms), maxFrame }
 }
 

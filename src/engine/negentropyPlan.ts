@@ -138,21 +138,28 @@ export const demoteRun = <R extends RunLike>(r: R): R => {
 }
 
 /**
- * The ids a session found missing, fetched by id: `REQ`s of `ids` filters, each filter at most
- * `maxLimit` and `maxValuesPerList` ids, each `REQ` within `maxFiltersPerReq` filters and `maxMessageBytes` bytes (with
- * a subscription id of `idBytes`). One run per `REQ`, done at its `EOSE`.
+ * The ids a session found missing, fetched by id: `REQ`s of filters that are the session's filter
+ * with `ids` (so a relay's answer still matches what the session asked for, and what it brings is
+ * checked against the relay's target like any history event: it is not a fetch of exact events),
+ * each filter at most `maxLimit` and `maxValuesPerList` ids, each `REQ` within `maxFiltersPerReq`
+ * filters and `maxMessageBytes` bytes (with a subscription id of `idBytes`). When the session's
+ * filter leaves no room for an id, the filters are `ids` alone. One run per `REQ`, done at its `EOSE`.
  */
 export const fetchRuns = <R extends RunLike>(base: R, ids: ReadonlyArray<string>, limits: RelayLimits, idBytes = 64): Array<R> => {
-  const room = limits.maxMessageBytes - 64 - idBytes
-  const perFilter = Math.max(1, Math.min(limits.maxLimit, limits.maxValuesPerList, Math.floor((room - 48) / ID_BYTES)))
-  const perReq = Math.max(1, Math.min(limits.maxFiltersPerReq, Math.floor(room / (perFilter * ID_BYTES + 48))))
   const filter = base.neg?.filter ?? {}
+  const room = limits.maxMessageBytes - 64 - idBytes
+  // the session's filter, with `ids` and `limit` (9 digits at most) added
+  const own = messageBytes(['REQ', '', filter]) - 9 + 32
+  const kept = room - own - 48 >= ID_BYTES ? filter : {}
+  const overhead = (kept === filter ? own : 32) + 48
+  const perFilter = Math.max(1, Math.min(limits.maxLimit, limits.maxValuesPerList, Math.floor((room - overhead) / ID_BYTES)))
+  const perReq = Math.max(1, Math.min(limits.maxFiltersPerReq, Math.floor(room / (perFilter * ID_BYTES + overhead))))
   const runs: Array<R> = []
   for (let i = 0; i < ids.length; i += perFilter * perReq) {
     const cursors: Array<PageCursor> = []
     for (let j = i; j < Math.min(ids.length, i + perFilter * perReq); j += perFilter) {
       const chunk = ids.slice(j, Math.min(ids.length, i + perFilter * perReq, j + perFilter))
-      cursors.push(startPaging({ ids: chunk, limit: chunk.length } as NostrFilter, limits))
+      cursors.push(startPaging({ ...kept, ids: chunk, limit: chunk.length } as NostrFilter, limits))
     }
     runs.push({
       ...base,
@@ -170,9 +177,6 @@ export const fetchRuns = <R extends RunLike>(base: R, ids: ReadonlyArray<string>
   }
   return runs
 }
-
-/** The `REQ` of a fetch run as sent (for checks): `["REQ", id, ...filters]`. */
-export const fetchBytes = (r: RunLike, id: string): number => messageBytes(['REQ', id, ...r.cursors.map((c) => ({ ...c.filter, ids: (c.filter as { ids?: Array<string> }).ids ?? [], limit: c.limit }) as NostrFilter)])
 
 const HEX64 = /^[0-9a-f]{64}$/
 

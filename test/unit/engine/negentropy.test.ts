@@ -20,6 +20,7 @@ import { matchFilter, type Filter } from 'nostr-tools/filter'
 import {
   checkMessage,
   decodeEngine,
+  messageBytes,
   encodeEngine,
   engineRelay,
   isSettled,
@@ -238,21 +239,26 @@ describe('negentropy planning', () => {
     expect(sessions.every((s) => s.cursors.length === 1)).toBe(true)
   })
 
-  test.prop([fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1024, max: 200_000 })])(
-    'fetchRuns: every id once, each filter at most maxLimit ids, each REQ within maxFiltersPerReq and maxMessageBytes',
-    (n, maxLimit, maxFiltersPerReq, maxMessageBytes) => {
+  test.prop([fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1024, max: 200_000 }), fc.integer({ min: 0, max: 100 }), fc.boolean()])(
+    "fetchRuns: every id once, in the session's filter (ids alone when it leaves no room), each filter at most maxLimit ids, each REQ within maxFiltersPerReq and maxMessageBytes",
+    (n, maxLimit, maxFiltersPerReq, maxMessageBytes, tags, since) => {
       const limits = relayLimits({ maxLimit, maxFiltersPerReq, maxMessageBytes }).limits
       const ids = Array.from({ length: n }, (_, i) => i.toString(16).padStart(64, '0'))
-      const base: Run = { job: 1, slot: 's', cursors: [], status: 'pending', socket: 0, wire: 'w', mayBeOpen: false, retryAt: 0, failures: 0, sentAt: 0, neg: { phase: 'session', filter: {} } }
+      const session = { kinds: [1621], '#a': Array.from({ length: tags }, (_, i) => `30617:${'ab'.repeat(32)}:repo${i}`), ...(since ? { since: 1_700_000_000 } : {}) }
+      const base: Run = { job: 1, slot: 's', cursors: [], status: 'pending', socket: 0, wire: 'w', mayBeOpen: false, retryAt: 0, failures: 0, sentAt: 0, neg: { phase: 'session', filter: session } }
       const runs = fetchRuns(base, ids, limits)
       const seen: Array<string> = []
+      // room for the session's filter and one id, with 256 bytes to spare (the plan keeps a margin)
+      const roomy = messageBytes(['REQ', 'n34h' + 'f'.repeat(60), { ...session, ids: ['f'.repeat(64)], limit: 999_999_999 }]) + 256 <= limits.maxMessageBytes
       for (const r of runs) {
         const filters = r.cursors.map((c) => ({ ...c.filter, limit: c.limit }))
         expect(filters.length).toBeLessThanOrEqual(limits.maxFiltersPerReq)
         for (const f of filters) {
-          const list = (f as { ids: Array<string> }).ids
+          const { ids: list, limit, ...rest } = f as { ids: Array<string>; limit: number }
           expect(list.length).toBeLessThanOrEqual(limits.maxLimit)
-          expect(f.limit).toBe(list.length)
+          expect(limit).toBe(list.length)
+          // the session's filter is kept whenever it leaves room for an id (not a fetch of exact events)
+          if (roomy) expect(rest).toEqual(session)
           seen.push(...list)
         }
         expect(checkMessage(limits)(['REQ', 'n34h' + 'f'.repeat(60), ...filters])).toEqual([])
