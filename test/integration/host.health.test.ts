@@ -2,7 +2,8 @@
  * Relay health end to end, on real loopback relays (@nostr-relay/core + SQLite + ws): a relay
  * that requires NIP-42 auth is synced once the executor authenticates with the operator's key
  * (and parked when there is no key); a relay that keeps dropping goes to backoff, then dead; a
- * host name that does not resolve lands on the naughty list.
+ * relay that answers "rate-limited:" cools down; a host name that does not resolve lands on the
+ * naughty list.
  */
 import { describe, expect, it } from 'vitest'
 import { createExecutor, type EventSource, type ExecutorEvent, type ExecutorOptions, type ExecutorRelayState, type SourceHandlers } from '../../src/host/index.js'
@@ -114,6 +115,36 @@ describe('backoff, dead, naughty', () => {
         await new Promise((res) => setTimeout(res, 1500))
         expect(events.filter((e) => e.type === 'sent' && e.relay === r.url && e.connection === 'open').length).toBe(opened)
         expect(of()?.connections.length).toBe(0)
+      } finally {
+        await host.stop()
+      }
+    } finally {
+      await r.stop()
+    }
+  }, 60_000)
+
+  it('a relay that answers "rate-limited:" cools down (no REQ until the cooldown ends), then is synced', async () => {
+    const r = await startLoopbackRelay({ rateLimitReqs: 2 })
+    try {
+      expect(await publish(r.url, [sign(owner, 30618, now() - 50, [['d', 'x']], 'state after cooldown')])).toBe(1)
+      const { host, stored, events, of } = await run(r.url, { engine: { health: { cooldown: 2 } } })
+      try {
+        const sends: Array<number> = []
+        host.on((e) => {
+          if (e.type === 'sent' && e.relay === r.url && e.reqs > 0) sends.push(Date.now())
+        })
+        expect(await until(() => of()?.health?.state === 'cooling', 10_000, 10)).toBe(true)
+        const cooledUntil = of()?.health?.until as number
+        const seenAt = Date.now()
+        expect(cooledUntil).toBeGreaterThanOrEqual(Math.floor(seenAt / 1000) + 1)
+        expect(await host.whenCaughtUp(20_000)).toBe(true)
+        expect(await until(() => stored.includes('state after cooldown'), 10_000, 50)).toBe(true)
+        // no REQ went out while it cooled (unix seconds: the pause ends at the start of second `until`)
+        const during = sends.filter((t) => t >= seenAt && t < cooledUntil * 1000)
+        expect(during).toEqual([])
+        expect(sends.some((t) => t >= cooledUntil * 1000)).toBe(true)
+        expect(events.filter((e) => e.type === 'closed' && e.reason.startsWith('rate-limited:')).length).toBe(2)
+        expect(of()?.health?.state).toBe('ok')
       } finally {
         await host.stop()
       }

@@ -81,6 +81,8 @@ export interface LoopbackRelayOptions {
   readonly requireAuth?: boolean
   /** Terminate every client as soon as its WebSocket opens (a relay that keeps dropping). Default off. */
   readonly dropClients?: boolean
+  /** Refuse the first this many `REQ`s (over all clients) with `CLOSED` "rate-limited: slow down". Default 0. */
+  readonly rateLimitReqs?: number
 }
 
 /** Starts a relay on 127.0.0.1 and a free port (or `port`), storing events in `database`. */
@@ -91,6 +93,7 @@ export const startLoopbackRelay = async (options: LoopbackRelayOptions = {}): Pr
   // a hostname turns on @nostr-relay/core's NIP-42 (challenge on connect, auth events checked against it)
   const relay = new NostrRelay(repository, { filterResultCacheTtl: options.filterCacheMs ?? 0, ...(options.requireAuth === true ? { hostname: '127.0.0.1' } : {}) })
   const refuse = options.refuse
+  let limited = options.rateLimitReqs ?? 0
   if (refuse !== undefined)
     relay.register({
       beforeHandleEvent: (event: { id: string; kind: number; tags: Array<Array<string>> }) => {
@@ -128,6 +131,11 @@ export const startLoopbackRelay = async (options: LoopbackRelayOptions = {}): Pr
           const m: unknown = JSON.parse(text)
           if (options.negentropy !== undefined && options.negentropy !== false && Array.isArray(m) && typeof m[0] === 'string' && m[0].startsWith('NEG-')) {
             void negentropy(ws, sessions, m)
+            return
+          }
+          if (Array.isArray(m) && m[0] === 'REQ' && limited > 0) {
+            limited--
+            ws.send(JSON.stringify(['CLOSED', m[1], 'rate-limited: slow down']))
             return
           }
           // the core asks for auth only for DMs: this relay asks for it before any REQ
