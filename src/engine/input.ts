@@ -24,7 +24,7 @@ export interface Read {
   /** `NegentropyResult`: the ids the relay has that the host lacks (strings; checked by the step). */
   readonly ids?: ReadonlyArray<string>
   /** `Nips`: the relay's NIP-11 `supported_nips` (integers). */
-  readonly nips?: ReadonlyArray<number>
+  readonly nips?: ReadonlyArray<number> | 'invalid'
 }
 
 export const validTime = (u: unknown): number | undefined =>
@@ -43,9 +43,9 @@ export const readStrings = (u: unknown): ReadonlyArray<string> | undefined => {
   return out
 }
 
-/** The integers of an array (NIP-11 `supported_nips`), at most 1 000 read. */
-const readNips = (u: unknown): ReadonlyArray<number> => {
-  if (!Array.isArray(u)) return []
+/** The integers of an array (NIP-11 `supported_nips`), at most 1 000 read; `undefined` for anything else. */
+const readNips = (u: unknown): ReadonlyArray<number> | undefined => {
+  if (!Array.isArray(u)) return undefined
   const out: Array<number> = []
   for (let i = 0; i < Math.min(u.length, 1000); i++) {
     const v: unknown = u[i]
@@ -85,7 +85,7 @@ export const readInput = (u: unknown): Read | undefined => {
       repos: tag === 'Held' ? readStrings(r['repos']) : undefined,
       ...(typeof kind === 'string' ? { kind: kind.slice(0, 40) } : {}),
       ...(tag === 'NegentropyResult' ? { ids: readStrings(r['need']) ?? [] } : {}),
-      ...(tag === 'Nips' ? { nips: readNips(r['nips']) } : {}),
+      ...(tag === 'Nips' ? { nips: readNips(r['nips']) ?? 'invalid' } : {}),
       ...(tag === 'Refused' ? refusedIds(r['ids']) : {})
     }
   } catch {

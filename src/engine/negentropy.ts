@@ -194,6 +194,7 @@ export const onNegTimeout = (_engine: SyncEngine, d: EngineData, r: Read, now: n
  * retried as sessions), and `no` whose time is over becomes `unknown`.
  */
 export const negTick = (d: EngineData, now: number): EngineData => {
+  if (d.options.negentropy === 'off' && d.negentropy === undefined) return d
   let out = d
   const timeout = d.options.requestTimeout
   if (timeout > 0)
@@ -212,7 +213,8 @@ export const negTick = (d: EngineData, now: number): EngineData => {
 /** `Nips`: the relay's NIP-11 `supported_nips`; listing 77 is a hint that makes the relay worth a try. */
 export const onNips = (engine: SyncEngine, d: EngineData, r: Read, now: number): StepResult => {
   if (r.relay === undefined) return unchanged(engine, [{ code: 'invalid-input', relay: '', message: 'Nips: `relay` is not a string' }])
-  const hinted = (r.nips ?? []).includes(77)
+  if (r.nips === undefined || r.nips === 'invalid') return unchanged(engine, [{ code: 'invalid-input', relay: r.relay, message: 'Nips: `nips` is not a list of numbers' }])
+  const hinted = r.nips.includes(77)
   const k = knownOf(d, r.relay)
   if ((k?.hinted ?? false) === hinted) return unchanged(engine)
   const next = know(d, r.relay, { ...(k ?? NEG_UNKNOWN), hinted })

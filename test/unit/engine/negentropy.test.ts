@@ -368,6 +368,25 @@ describe('negentropy end to end in the engine (simulated relay)', () => {
     expect(bad.problems.map((p) => p.code)).toEqual(['invalid-input'])
   })
 
+  it('hostile inputs: a Proxy, throwing getters, wrong types: reported or ignored, never thrown', () => {
+    const sim = simulate({ ...base, mode: 'speaks', learn: 'hint' }, 'auto')
+    const throwing = new Proxy({}, { get: () => { throw new Error('boom') } })
+    const inputs: Array<unknown> = [
+      { _tag: 'NegentropyResult', relay: R, id: 'x', need: throwing },
+      { _tag: 'NegentropyResult', relay: R, id: 'x', need: [1, null, {}, 'z'.repeat(64)] },
+      { _tag: 'NegentropyError', relay: R, id: 42, reason: throwing },
+      { _tag: 'Nips', relay: R, nips: throwing },
+      { _tag: 'Nips', relay: R, nips: 'seventy-seven' },
+      { _tag: 'Nips', relay: 42, nips: [77] },
+      new Proxy({ _tag: 'Nips' }, { get: (_t, k) => (k === '_tag' ? 'Nips' : (() => { throw new Error('boom') })()) })
+    ]
+    for (const u of inputs) {
+      const r = step(u as never)(sim.engine)
+      expect(r.batches).toEqual([])
+      expect(neg(r.engine)).toEqual(neg(sim.engine))
+    }
+  })
+
   test.prop([scenarioArb], { numRuns: 40 })('any scenario: at least the events of paged REQs (all of them from a relay that speaks NIP-77), within limits, support from evidence only', (s) => {
     const sim = simulate(s, s.learn === 'always' ? 'always' : 'auto')
     const paged = simulate(s, 'off')
