@@ -33,6 +33,10 @@ const describe = (e: ExecutorEvent): string | undefined => {
       return `${e.relay}#${e.socket}: disconnected (${e.reason})`
     case 'refused':
       return `${e.relay}#${e.socket}: refused by the relay policy (${e.rule}): ${e.reason}`
+    case 'failed':
+      return `${e.relay}#${e.socket}: ${e.kind} failure, parked (naughty list): ${e.reason}`
+    case 'auth':
+      return `${e.relay}#${e.socket}: NIP-42 auth ${e.status}${e.reason === undefined ? '' : `: ${e.reason}`}`
     case 'closed':
       return `${e.relay}#${e.socket}: CLOSED ${e.id}: ${e.reason}`
     case 'notice':
@@ -73,7 +77,8 @@ const summary = (s: ExecutorState, ms: number, caughtUp: boolean): string => {
     `events: received ${c.received}, stored ${c.stored}, store failed ${c.storeFailed}, pending ${c.storePending}, rejected ${c.rejected}, unmatched ${c.unmatched}`,
     `engine steps: ${c.steps}; REQs sent: ${c.reqs}; CLOSEs sent: ${c.closes}`
   ]
-  for (const r of s.relays) if (!r.settled) lines.push(`not settled: ${r.relay}${r.unreachable ? ' (unreachable)' : ''}`)
+  for (const r of s.relays)
+    if (!r.settled) lines.push(`not settled: ${r.relay}${r.unreachable ? ' (unreachable)' : ''}${r.health === undefined || r.health.state === 'ok' ? '' : ` (${r.health.state}${r.health.reason === undefined ? '' : `: ${r.health.reason}`})`}`)
   return lines.map((l) => `  ${l}\n`).join('')
 }
 
