@@ -2,10 +2,12 @@
  * Relay health end to end, on real loopback relays (@nostr-relay/core + SQLite + ws): a relay
  * that requires NIP-42 auth is synced once the executor authenticates with the operator's key
  * (and parked when there is no key); a relay that keeps dropping goes to backoff, then dead; a
- * relay that answers "rate-limited:" cools down; a host name that does not resolve lands on the
- * naughty list.
+ * relay that answers "rate-limited:" cools down; a host name that does not resolve, a web server
+ * that does not upgrade, and `wss://` to a server without TLS land on the naughty list.
  */
 import { describe, expect, it } from 'vitest'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createExecutor, type EventSource, type ExecutorEvent, type ExecutorOptions, type ExecutorRelayState, type SourceHandlers } from '../../src/host/index.js'
 import { secretKey, sign } from '../support/signing.js'
 import { startLoopbackRelay } from '../relay/loopbackRelay.js'
@@ -149,6 +151,39 @@ describe('backoff, dead, naughty', () => {
         await host.stop()
       }
     } finally {
+      await r.stop()
+    }
+  }, 60_000)
+
+  it('a server that answers HTTP 200 instead of a WebSocket upgrade lands on the naughty list (protocol)', async () => {
+    // not a relay: a web page where a relay was listed (a misconfigured host)
+    const web = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('<h1>hello</h1>')
+    })
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', () => resolve()))
+    const port = (web.address() as AddressInfo).port
+    const relay = `ws://127.0.0.1:${port}`
+    const { host, events, of } = await run(relay)
+    try {
+      expect(await until(() => of()?.health?.state === 'naughty', 20_000, 50)).toBe(true)
+      expect(events.find((e) => e.type === 'failed')).toMatchObject({ relay, kind: 'protocol' })
+      expect(of()?.health?.reason).toMatch(/^protocol: .*Unexpected server response: 200/)
+    } finally {
+      await host.stop()
+      await new Promise((resolve) => web.close(resolve))
+    }
+  }, 60_000)
+
+  it('a TLS failure (wss:// to a server that does not speak TLS) lands on the naughty list', async () => {
+    const r = await startLoopbackRelay()
+    const relay = r.url.replace('ws://', 'wss://')
+    const { host, events, of } = await run(relay)
+    try {
+      expect(await until(() => of()?.health?.state === 'naughty', 20_000, 50)).toBe(true)
+      expect(events.find((e) => e.type === 'failed')).toMatchObject({ relay, kind: 'tls' })
+    } finally {
+      await host.stop()
       await r.stop()
     }
   }, 60_000)
