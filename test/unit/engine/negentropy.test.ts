@@ -296,6 +296,29 @@ describe('negentropy end to end in the engine (simulated relay)', () => {
     expect(neg(sim.engine)?.sessions).toBe(sim.count.results)
   })
 
+  it('a hint that arrives while paged history runs: the running REQs are closed and their filters go on as sessions; nothing is lost', () => {
+    const events = world(6, 3, 2)
+    const limits = relayLimits({ maxLimit: 4 }).limits
+    const sim = new Sim(syncEngine({ ownRelays: [OWN], bootstrapRelays: [R], verify: false }, { limits }), events, 'speaks', limits)
+    sim.step({ _tag: 'Events', events: [], now: T0 })
+    // one page of the discovery history answered: its cursor moved, its next page is running
+    const first = sim.pending.find((p) => !p.filters.every((f) => f.limit === 0))!
+    sim.pending = sim.pending.filter((p) => p !== first)
+    const page = sim.answer(first.filters)
+    sim.receive(page)
+    sim.step({ _tag: 'Eose', relay: R, socket: first.socket, id: first.id, events: page, now: T0 + 1 })
+    const running = sim.pending.filter((p) => !p.neg && !p.filters.every((f) => f.limit === 0)).map((p) => p.id)
+    expect(running.length).toBeGreaterThan(0)
+    const r = sim.step({ _tag: 'Nips', relay: R, nips: [77], now: T0 + 2 })
+    const closes = r.batches.flatMap((b) => b.messages.filter((m) => m[0] === 'CLOSE').map((m) => m[1]))
+    for (const id of running) expect(closes).toContain(id)
+    expect(r.batches.flatMap((b) => b.negentropy ?? []).length).toBeGreaterThan(0)
+    sim.run()
+    expect(isSettled(sim.engine)).toBe(true)
+    expect(sim.have.size).toBe(events.length)
+    expect(neg(sim.engine)).toMatchObject({ support: 'yes', hinted: true, used: true })
+  })
+
   it('without a hint (auto) nothing is tried: no evidence, paged REQs', () => {
     const events = world(3, 1, 1)
     const sim = new Sim(syncEngine({ ownRelays: [OWN], bootstrapRelays: [R], verify: false }), events, 'speaks', relayLimits({}).limits)
