@@ -202,6 +202,17 @@ describe('NIP-42 auth', () => {
   })
 })
 
+describe('total on outside input', () => {
+  it('new inputs with throwing getters, Proxies or bad fields are reported, never thrown', () => {
+    const h = host()
+    const trap = new Proxy({}, { get: () => { throw new Error('trap') } })
+    const getter = Object.defineProperty({ _tag: 'Failed', relay: R }, 'kind', { get: () => { throw new Error('getter') } })
+    for (const input of [trap, getter, { _tag: 'Authenticated' }, { _tag: 'AuthFailed', relay: 5 }, { _tag: 'Failed', relay: R, kind: 42 }, { _tag: 'Authenticated', relay: R, socket: -1 }])
+      expect(h.step(input as never).problems.map((p) => p.code)).toEqual(['invalid-input'])
+    expect(status(h.engine).health.state).toBe('ok')
+  })
+})
+
 describe('health in the snapshot', () => {
   it('a naughty and a dead relay stay parked across encodeEngine / decodeEngine', () => {
     const h = host({ health: { deadAfter: 1 } })
