@@ -123,6 +123,14 @@ export interface Caps {
    * @since 0.2.0
    */
   readonly relaysPerGroup: number
+  /**
+   * Event ids one pubkey's NIP-09 deletions are remembered for, in the deletion ledger (the
+   * smallest ids in hex order are kept; an id past the bound is reported and not remembered).
+   * Whatever one author deletes, nobody else's deletions are evicted. Default 10 000
+   * (`DELETIONS_PER_AUTHOR`).
+   * @since 0.3.0
+   */
+  readonly deletionsPerAuthor: number
 }
 
 /**
@@ -145,7 +153,8 @@ export const DEFAULT_CAPS: Caps = {
   valuesPerEvent: 4000,
   maintainersPerAnnouncement: 50,
   membersPerGroup: 64,
-  relaysPerGroup: 40
+  relaysPerGroup: 40,
+  deletionsPerAuthor: 10_000
 }
 
 /**
@@ -316,7 +325,8 @@ const resolveUncached = (raw: unknown): ResolvedConfig => {
     valuesPerEvent: nonNegativeInt('caps.valuesPerEvent', capsObject['valuesPerEvent'], DEFAULT_CAPS.valuesPerEvent, problems),
     maintainersPerAnnouncement: nonNegativeInt('caps.maintainersPerAnnouncement', capsObject['maintainersPerAnnouncement'], DEFAULT_CAPS.maintainersPerAnnouncement, problems),
     membersPerGroup: nonNegativeInt('caps.membersPerGroup', capsObject['membersPerGroup'], DEFAULT_CAPS.membersPerGroup, problems),
-    relaysPerGroup: nonNegativeInt('caps.relaysPerGroup', capsObject['relaysPerGroup'], DEFAULT_CAPS.relaysPerGroup, problems)
+    relaysPerGroup: nonNegativeInt('caps.relaysPerGroup', capsObject['relaysPerGroup'], DEFAULT_CAPS.relaysPerGroup, problems),
+    deletionsPerAuthor: nonNegativeInt('caps.deletionsPerAuthor', capsObject['deletionsPerAuthor'], DEFAULT_CAPS.deletionsPerAuthor, problems)
   }
   const ownHosts = new Set<string>()
   for (const r of ownRelays) {
