@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 export const USAGE = `Usage:
   nip34-sync plan --own URL [--bootstrap URL]... [--mode listed|all] [--wire] [--explain RELAY] [FILE|-]...
   nip34-sync sync --own URL --store URL [--bootstrap URL]... [--allow-relay URL]... [--state FILE] [--once]
+                  [--negentropy auto|always|off] [--discovery] [--secret-key-file FILE]
   nip34-sync status --own URL [--store URL] [--bootstrap URL]... [--allow-relay URL]... (--state FILE | --sync SECONDS)
   nip34-sync --help | --version
 
@@ -48,11 +49,21 @@ Options of sync:
   --state FILE         keep the engine's state in FILE between runs (read at start, written on exit)
   --once               exit when every relay is caught up, printing a summary
   --timeout SECONDS    with --once: give up after this long (default 600; exit 1)
+  --negentropy MODE    NIP-77 for history: auto (default: relays that proved it or list it in
+                       NIP-11, falling back to paged REQs), always (every relay not known to
+                       fail), off
+  --discovery          also ask the relays of maintainers' kind 10317 GRASP lists for their
+                       announcements (off by default)
+  --secret-key-file FILE
+                       the operator's secret key (64 hex characters) for NIP-42 AUTH, used only
+                       for relays that answer auth-required:; or set NIP34_SYNC_SECRET_KEY
   --quiet, -q          no progress on stderr (the summary is still printed)
 
 Options of status:
   --own, --store, --bootstrap, --allow-relay, --mode
                        as for sync (the same ones: they decide which relays are trusted)
+  --negentropy, --discovery, --secret-key-file
+                       as for sync (with --sync)
   --state FILE         read the engine's state from FILE (with --sync: start from it and save it)
   --sync SECONDS       run the executor for at most SECONDS (less once caught up), then print
   --quiet, -q          no summary line on stderr
@@ -94,8 +105,16 @@ export const planOptions = {
   now: { type: 'string' }
 } as const
 
+/** The executor's options both `sync` and `status --sync` take. */
+const executorFlags = {
+  negentropy: { type: 'string' },
+  discovery: { type: 'boolean' },
+  'secret-key-file': { type: 'string' }
+} as const
+
 export const syncOptions = {
   ...common,
+  ...executorFlags,
   store: { type: 'string' },
   'allow-relay': { type: 'string', multiple: true },
   state: { type: 'string' },
@@ -117,6 +136,7 @@ export const parsePlan = (argv: ReadonlyArray<string>) =>
 
 export const statusOptions = {
   ...common,
+  ...executorFlags,
   store: { type: 'string' },
   'allow-relay': { type: 'string', multiple: true },
   state: { type: 'string' },
@@ -128,6 +148,39 @@ export const parseStatus = (argv: ReadonlyArray<string>) =>
 
 export const parseSync = (argv: ReadonlyArray<string>) =>
   parsing(() => parseArgs({ args: [...argv], options: syncOptions, allowPositionals: false, strict: true }))
+
+/**
+ * The executor options of `--negentropy`, `--discovery` and `--secret-key-file` (or the
+ * `NIP34_SYNC_SECRET_KEY` variable): a key that is not 64 hex characters, or a file that cannot be
+ * read, is a usage error (the key is never printed).
+ */
+export const executorExtras = (
+  values: { readonly negentropy?: string | undefined; readonly discovery?: boolean | undefined; readonly 'secret-key-file'?: string | undefined },
+  env: Readonly<Record<string, string | undefined>> = process.env
+): { readonly engine: { readonly negentropy?: 'auto' | 'always' | 'off'; readonly discovery?: boolean }; readonly secretKey?: string } => {
+  const n = values.negentropy
+  if (n !== undefined && n !== 'auto' && n !== 'always' && n !== 'off') throw new UsageError(`--negentropy must be 'auto', 'always' or 'off', not '${n}'`)
+  let key: string | undefined
+  const file = values['secret-key-file']
+  if (file !== undefined) {
+    try {
+      key = readFileSync(file, 'utf8').trim()
+    } catch (e) {
+      throw new UsageError(`--secret-key-file ${file}: ${e instanceof Error ? e.message : 'unreadable'}`)
+    }
+    if (!/^[0-9a-f]{64}$/i.test(key)) throw new UsageError(`--secret-key-file ${file}: not a secret key (64 hex characters)`)
+  } else {
+    const v = env['NIP34_SYNC_SECRET_KEY']
+    if (v !== undefined && v !== '') {
+      key = v.trim()
+      if (!/^[0-9a-f]{64}$/i.test(key)) throw new UsageError('NIP34_SYNC_SECRET_KEY: not a secret key (64 hex characters)')
+    }
+  }
+  return {
+    engine: { ...(n === undefined ? {} : { negentropy: n }), ...(values.discovery === true ? { discovery: true } : {}) },
+    ...(key === undefined ? {} : { secretKey: key.toLowerCase() })
+  }
+}
 
 export const mode = (value: string | undefined): 'listed' | 'all' => {
   if (value === undefined || value === 'listed') return 'listed'

@@ -11,7 +11,7 @@
 import { either as E, option as O } from 'fp-ts'
 import { engineNextDue, engineRelay, engineRelays, relayUrl, step, type RelayStatus, type SyncEngine } from '../index.js'
 import { createExecutor, type ExecutorRelayState } from '../host/index.js'
-import { mode, parseStatus, required, seconds, UsageError, USAGE } from './args.js'
+import { executorExtras, mode, parseStatus, required, seconds, UsageError, USAGE } from './args.js'
 import { EXIT, nowMs, say, writeText, type Io } from './io.js'
 import { checkConfig, configOf } from './plan.js'
 import { loadState, saveState } from './state.js'
@@ -95,6 +95,7 @@ export const status = async (argv: ReadonlyArray<string>, io: Io): Promise<numbe
   const stateFile = values.state
   if (syncS === undefined && stateFile === undefined) throw new UsageError('give --state FILE (read a saved state) or --sync SECONDS (run a short sync), or both')
   if (syncS !== undefined && store === undefined) throw new UsageError('--sync needs --store URL (as sync does)')
+  const extras = executorExtras(values)
 
   let saved: SyncEngine | undefined
   if (stateFile !== undefined) {
@@ -128,6 +129,7 @@ export const status = async (argv: ReadonlyArray<string>, io: Io): Promise<numbe
     bootstrapRelays: bootstrap,
     allowRelays: allow,
     acceptance,
+    ...extras,
     ...(saved === undefined ? {} : { initialEngine: saved }),
     ...(io.clock === undefined ? {} : { clock: io.clock })
   })

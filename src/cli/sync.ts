@@ -7,7 +7,7 @@
 import { either as E } from 'fp-ts'
 import { relayUrl } from '../index.js'
 import { createExecutor, type Executor, type ExecutorEvent, type ExecutorState } from '../host/index.js'
-import { mode, parseSync, required, seconds, UsageError, USAGE } from './args.js'
+import { executorExtras, mode, parseSync, required, seconds, UsageError, USAGE } from './args.js'
 import { EXIT, nowMs, say, writeText, type Io } from './io.js'
 import { checkConfig, configOf } from './plan.js'
 import { loadState, saveState } from './state.js'
@@ -109,6 +109,7 @@ export const sync = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
   const timeoutMs = (timeoutS ?? 600) * 1000
   const quiet = values.quiet === true
   const stateFile = values.state
+  const extras = executorExtras(values)
 
   let initialEngine
   if (stateFile !== undefined) {
@@ -127,6 +128,7 @@ export const sync = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
     bootstrapRelays: bootstrap,
     allowRelays: allow,
     acceptance,
+    ...extras,
     ...(initialEngine === undefined ? {} : { initialEngine }),
     ...(io.clock === undefined ? {} : { clock: io.clock })
   })

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PassThrough, Readable } from 'node:stream'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLoopbackRelay, type LoopbackRelay } from '../relay/loopbackRelay.js'
@@ -108,6 +109,24 @@ describe('nip34-sync status', () => {
       const again = await cli(args)
       expect(again.code, again.stderr).toBe(0)
       expect(lines(again.stdout).find((l) => l.relay === members.url)).toMatchObject({ state: 'auth-failed', until: m?.until })
+    }, 60_000)
+
+    it('with --secret-key-file the auth-only remote is authenticated and caught up; bad keys and modes are usage errors', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nip34-cli-status-'))
+      const keyFile = join(dir, 'key')
+      writeFileSync(keyFile, `${bytesToHex(secretKey('cli status operator'))}\n`)
+      const args = ['status', '--own', OWN, '--store', store.url, '--bootstrap', boot.url, '--allow-relay', members.url]
+      const r = await cli([...args, '--secret-key-file', keyFile, '--negentropy', 'off', '--sync', '30'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(lines(r.stdout).find((l) => l.relay === members.url)).toMatchObject({ state: 'ok', auth: 'ok', caughtUp: true })
+      expect(r.stdout + r.stderr).not.toContain(bytesToHex(secretKey('cli status operator')))
+      const badKey = join(dir, 'bad')
+      writeFileSync(badKey, 'not a key')
+      const bad = await cli([...args, '--secret-key-file', badKey, '--sync', '1'])
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toContain('not a secret key')
+      expect((await cli([...args, '--negentropy', 'sometimes', '--sync', '1'])).code).toBe(2)
+      expect((await cli(['sync', '--own', OWN, '--store', store.url, '--negentropy', 'never'])).code).toBe(2)
     }, 60_000)
   })
 })
