@@ -8,7 +8,7 @@ import type { SyncConfig } from '../config/Config.js'
 import type { RepoIndex } from '../repo/RepoIndex.js'
 import type { Rejection } from '../model/Rejection.js'
 import type { PlanProblem, RelayBatch, Subscription } from '../wire/Wire.js'
-import type { NostrFilter } from '../wire/Filters.js'
+export type { NegentropyOpen } from '../wire/plan.js'
 
 /**
  * All sync state of a host, as one opaque, immutable value. Make one with {@link syncEngine};
@@ -483,45 +483,6 @@ export interface RelayNegentropy {
   readonly running: number
   /** Fetches by id (of what sessions found missing) running or queued. */
   readonly fetching: number
-}
-
-/**
- * A NIP-77 negentropy session the host opens (a batch's `negentropy`): `["NEG-OPEN", id, filter,
- * initial message]`, the initial message built from the host's own events matching `filter` (its
- * "have" set). One filter per session, as NIP-77 requires.
- *
- * @example
- * import type { NegentropyOpen } from 'nip34-sync'
- *
- * const open: NegentropyOpen = { id: 'n34h0a1b2', filter: { kinds: [30617] } }
- * assert.strictEqual(open.filter.kinds?.[0], 30617)
- *
- * @category model
- * @since 0.3.0
- */
-export interface NegentropyOpen {
-  readonly id: string
-  readonly filter: NostrFilter
-}
-
-declare module '../wire/plan.js' {
-  /**
-   * A batch may also carry NIP-77 negentropy sessions (engine only).
-   *
-   * @category model
-   * @since 0.3.0
-   */
-  interface RelayBatch {
-    /**
-     * NIP-77 negentropy sessions to open on this connection after `messages` (engine only;
-     * absent: none). Report each one's end: `NegentropyResult` (the ids the relay has that the
-     * host lacks), `NegentropyError` (`NEG-ERR`) or `Timeout` (no answer). A later `CLOSE` of a
-     * session's id is sent as `NEG-CLOSE`.
-     *
-     * @since 0.3.0
-     */
-    readonly negentropy?: ReadonlyArray<NegentropyOpen>
-  }
 }
 
 /**

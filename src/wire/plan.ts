@@ -149,4 +149,33 @@ export interface RelayBatch {
   readonly history: ReadonlyArray<Subscription>
   /** What could not be planned or awaited (the plan's problems, each once). @since 0.2.0 */
   readonly problems: ReadonlyArray<PlanProblem>
+  /**
+   * NIP-77 negentropy sessions to open on this connection after `messages` (engine only;
+   * absent: none). Report each one's end: `NegentropyResult` (the ids the relay has that the
+   * host lacks), `NegentropyError` (`NEG-ERR`) or `Timeout` (no answer). A later `CLOSE` of a
+   * session's id is sent as `NEG-CLOSE`.
+   *
+   * @since 0.3.0
+   */
+  readonly negentropy?: ReadonlyArray<NegentropyOpen>
 }
+
+/**
+ * A NIP-77 negentropy session the host opens (a batch's `negentropy`): `["NEG-OPEN", id, filter,
+ * initial message]`, the initial message built from the host's own events matching `filter` (its
+ * "have" set). One filter per session, as NIP-77 requires.
+ *
+ * @example
+ * import type { NegentropyOpen } from 'nip34-sync'
+ *
+ * const open: NegentropyOpen = { id: 'n34h0a1b2', filter: { kinds: [30617] } }
+ * assert.strictEqual(open.filter.kinds?.[0], 30617)
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface NegentropyOpen {
+  readonly id: string
+  readonly filter: NostrFilter
+}
+
