@@ -84,7 +84,8 @@ export const decodeGraspList = (event: unknown, maxRelays = 20): GraspList | und
 
 /**
  * The replaceable-event order (NIP-01) of two lists by one author: the later `created_at`
- * wins; on equal times the lower `id`. True when `a` replaces `b`.
+ * wins; on equal times the lower `id`. True when `a` replaces `b` (or `b` is `undefined`). Total:
+ * an `a` that is not a list replaces nothing; a `b` that is not a list is replaced by any list.
  *
  * @example
  * import { replacesGraspList } from 'nip34-sync'
@@ -96,5 +97,22 @@ export const decodeGraspList = (event: unknown, maxRelays = 20): GraspList | und
  * @category utils
  * @since 0.3.0
  */
-export const replacesGraspList = (a: GraspList, b: GraspList | undefined): boolean =>
-  b === undefined || a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id < b.id)
+export const replacesGraspList = (a: GraspList, b: GraspList | undefined): boolean => {
+  const ka = orderKey(a)
+  if (ka === undefined) return false
+  if (b === undefined) return true
+  const kb = orderKey(b)
+  return kb === undefined || ka.createdAt > kb.createdAt || (ka.createdAt === kb.createdAt && ka.id < kb.id)
+}
+
+/** A list's place in the replaceable order, read once (`undefined` for anything that is not a list: total for any value). */
+const orderKey = (u: unknown): { readonly createdAt: number; readonly id: string } | undefined => {
+  try {
+    if (typeof u !== 'object' || u === null) return undefined
+    const createdAt: unknown = (u as { readonly createdAt?: unknown }).createdAt
+    const id: unknown = (u as { readonly id?: unknown }).id
+    return typeof createdAt === 'number' && typeof id === 'string' ? { createdAt, id } : undefined
+  } catch {
+    return undefined
+  }
+}
