@@ -34,7 +34,9 @@ const describe = (e: ExecutorEvent): string | undefined => {
     case 'refused':
       return `${e.relay}#${e.socket}: refused by the relay policy (${e.rule}): ${e.reason}`
     case 'failed':
-      return `${e.relay}#${e.socket}: ${e.kind} failure, parked (naughty list): ${e.reason}`
+      return e.kind === 'rate-limited'
+        ? `${e.relay}#${e.socket}: rate-limited, cooling down: ${e.reason}`
+        : `${e.relay}#${e.socket}: ${e.kind} failure, parked (naughty list): ${e.reason}`
     case 'auth':
       return `${e.relay}#${e.socket}: NIP-42 auth ${e.status}${e.reason === undefined ? '' : `: ${e.reason}`}`
     case 'closed':

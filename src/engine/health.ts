@@ -25,10 +25,10 @@ import { sha256Hex } from '../util/hash.js'
 /** Why a relay is paused: the park it is in. */
 export type Park = 'backoff' | 'cooling' | 'dead' | 'naughty' | 'auth-failed'
 
-/** A failure the host classified: the relay is put on the naughty list. */
-export type FailureKind = 'dns' | 'tls' | 'protocol' | 'refused-address'
+/** A failure the host classified: the relay is put on the naughty list (`rate-limited`: it cools down). */
+export type FailureKind = 'dns' | 'tls' | 'protocol' | 'refused-address' | 'rate-limited'
 
-export const FAILURE_KINDS: ReadonlySet<string> = new Set(['dns', 'tls', 'protocol', 'refused-address'])
+export const FAILURE_KINDS: ReadonlySet<string> = new Set(['dns', 'tls', 'protocol', 'refused-address', 'rate-limited'])
 
 /** The health state of a relay as the status reports it. */
 export type HealthState = 'ok' | 'backoff' | 'cooling' | 'dead' | 'naughty' | 'auth-required' | 'auth-failed'

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { FAILURE_KINDS, HEALTHY, authFailed, authRequired, authenticated, dropped, isAuthRequired, naughty, type FailureKind, type Health } from './health.js'
+import { FAILURE_KINDS, HEALTHY, authFailed, authRequired, authenticated, cooling, dropped, failed, isAuthRequired, naughty, type FailureKind, type Health } from './health.js'
 import { invalid, type Read } from './input.js'
 import { disconnect, withRelay } from './feedback.js'
 import { liveByWire, runIndex, setLive, setRun, type EngineData, type RelayState, type Run } from './state.js'
@@ -17,10 +17,18 @@ export const healthOf = (rs: RelayState): Health => rs.health ?? HEALTHY
 const problem = (rs: RelayState, socket: number, message: string): EngineProblem => ({ code: 'health', relay: rs.relay, socket, message })
 
 export const onFailed = (engine: SyncEngine, d: EngineData, r: Read, now: number): StepResult => {
-  if (r.kind === undefined || !FAILURE_KINDS.has(r.kind)) return invalid(engine, 'Failed: `kind` is not dns, tls, protocol or refused-address')
+  if (r.kind === undefined || !FAILURE_KINDS.has(r.kind)) return invalid(engine, 'Failed: `kind` is not dns, tls, protocol, refused-address or rate-limited')
   const kind = r.kind as FailureKind
   return withRelay(engine, d, r, now, (rs, c) => {
     const next = disconnect(rs, r.socket, c, now, d.options)
+    if (kind === 'rate-limited') {
+      // HTTP 429 on the upgrade: a failure of the relay (as Disconnected), then its cooldown (no
+      // connection opens and no REQ goes out before it ends); parks already longer are kept
+      const o = d.options
+      const down = failed(dropped(healthOf(rs), r.socket), o.health, o.retryDelay, o.maxRetryDelay, rs.relay, now, r.text === '' ? undefined : r.text)
+      const health = down.park === 'dead' ? down : cooling(down, o.health, rs.relay, now, r.text === '' ? 'rate-limited' : r.text, o.retryDelay)
+      return { rs: { ...next, health }, problems: [problem(rs, r.socket, `${health.park ?? 'cooling'} until ${health.until}: ${health.reason ?? kind}`)] }
+    }
     const health = naughty(dropped(healthOf(rs), r.socket), d.options.health, now, kind, r.text)
     return { rs: { ...next, health }, problems: [problem(rs, r.socket, `naughty until ${health.until}: ${health.reason ?? kind}`)] }
   })

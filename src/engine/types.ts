@@ -219,7 +219,8 @@ export type RelayHealthState = 'ok' | 'backoff' | 'cooling' | 'dead' | 'naughty'
  * A connection failure the host classified (`Failed` input): the host name does not resolve
  * (`dns`), the TLS handshake or certificate failed (`tls`), the server did not speak the
  * WebSocket or nostr protocol (`protocol`), or the relay policy refused the resolved address
- * (`refused-address`). Each puts the relay on the naughty list.
+ * (`refused-address`): each puts the relay on the naughty list. `rate-limited` (an HTTP 429 answer
+ * to the upgrade, since 0.3.0) starts the relay's cooldown instead, as a `rate-limited:` `CLOSED` does.
  *
  * @example
  * import type { RelayFailureKind } from 'nip34-sync'
@@ -230,7 +231,7 @@ export type RelayHealthState = 'ok' | 'backoff' | 'cooling' | 'dead' | 'naughty'
  * @category model
  * @since 0.3.0
  */
-export type RelayFailureKind = 'dns' | 'tls' | 'protocol' | 'refused-address'
+export type RelayFailureKind = 'dns' | 'tls' | 'protocol' | 'refused-address' | 'rate-limited'
 
 /**
  * The health part of {@link RelayStatus}.
@@ -302,7 +303,7 @@ export const DEFAULT_MAX_CONNECTIONS_PER_RELAY = 8
  * | `Limits` | the relay's NIP-11 limits (a partial {@link RelayLimits}) | the relay is re-planned under them, even if its target did not change |
  * | `Tick` | now and then | retries that are due are sent |
  * | `Held` | the repositories in GRASP-01 purgatory (waiting for their git data) changed: `repos` lists them all | they are synced state-only (their state events); one that leaves purgatory gets its full live plan and its history from the beginning |
- * | `Failed` | a connection attempt failed for a `kind` of reason that will not mend soon (DNS, TLS, protocol, refused address) | as `Disconnected`, and the relay is parked for `naughtyDelay` (naughty list) |
+ * | `Failed` | a connection attempt failed for a `kind` of reason that will not mend soon (DNS, TLS, protocol, refused address), or was rate-limited (`rate-limited`, HTTP 429) | as `Disconnected`, and the relay is parked for `naughtyDelay` (naughty list); `rate-limited`: as `Disconnected`, and the relay cools down |
  * | `Authenticated` | NIP-42 auth succeeded on the connection | the `REQ`s it refused with `auth-required:` are sent again |
  * | `AuthFailed` | NIP-42 auth failed or is impossible (no key) | the relay is parked for `naughtyDelay` |
  * | `Refused` | the own relay refused events (`ids`; `OK false`, not `duplicate:` or `rate-limited:`) | those ids are not fetched by id for `refusedFor` seconds (fetchTagged) |

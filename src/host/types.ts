@@ -174,8 +174,8 @@ export type ExecutorEvent =
   | { readonly type: 'stored'; readonly stored: number; readonly failed: number }
   /** NIP-42: an auth event was sent, accepted or refused (or could not be made: no key, no challenge). @since 0.3.0 */
   | { readonly type: 'auth'; readonly relay: string; readonly socket: number; readonly status: 'sent' | 'ok' | 'failed'; readonly reason?: string }
-  /** A connection failure classified as one that will not mend soon: the relay is parked (naughty list). @since 0.3.0 */
-  | { readonly type: 'failed'; readonly relay: string; readonly socket: number; readonly kind: 'dns' | 'tls' | 'protocol' | 'refused-address'; readonly reason: string }
+  /** A connection failure classified as one that will not mend soon: the relay is parked (naughty list); `rate-limited` (HTTP 429): it cools down. @since 0.3.0 */
+  | { readonly type: 'failed'; readonly relay: string; readonly socket: number; readonly kind: 'dns' | 'tls' | 'protocol' | 'refused-address' | 'rate-limited'; readonly reason: string }
   /** A NIP-77 negentropy session: opened, done (`need`: the ids the relay has and the store lacks, fetched next), or failed (`reason`). @since 0.3.0 */
   | { readonly type: 'negentropy'; readonly relay: string; readonly socket: number; readonly id: string; readonly phase: 'open' | 'done' | 'error'; readonly need?: number; readonly reason?: string }
 
