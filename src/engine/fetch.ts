@@ -123,46 +123,41 @@ const isRefused = (f: FetchState, key: string, now: number): boolean => {
   return until !== undefined && until > now
 }
 
-/** Drops the refused entries that expired (they are first: `now` never goes back). */
+/** Drops the refused entries that expired (they are first: `now` never goes back); O(dropped). */
 export const expireRefused = (f: FetchState, now: number): FetchState => {
-  let refused = f.refused
-  let n = 0
-  for (const [, until] of refused) {
-    if (until > now) break
-    n++
-  }
-  if (n === 0) return f
-  refused = refused.skip(n).toOrderedMap()
+  const first = f.refused.first()
+  if (first === undefined || first[1] > now) return f
+  const refused = f.refused.edit((m) => {
+    for (let e = m.first(); e !== undefined && e[1] <= now; e = m.first()) m.shift()
+  })
   return { ...f, refused }
 }
 
-/** Drops the asked entries older than `retryAfter` (they are first): such a value may be asked again. */
+/** Drops the asked entries older than `retryAfter` (they are first): such a value may be asked again; O(dropped). */
 export const expireAsked = (f: FetchState, now: number, retryAfter: number): FetchState => {
-  let n = 0
-  for (const [, at] of f.asked) {
-    if (at + retryAfter > now) break
-    n++
-  }
-  return n === 0 ? f : { ...f, asked: f.asked.skip(n).toOrderedMap() }
+  const first = f.asked.first()
+  if (first === undefined || first[1] + retryAfter > now) return f
+  const asked = f.asked.edit((m) => {
+    for (let e = m.first(); e !== undefined && e[1] + retryAfter <= now; e = m.first()) m.shift()
+  })
+  return { ...f, asked }
 }
 
-/** Adds refused ids (kept `refusedFor` seconds from `now`; at most `maxRefused`, oldest dropped); they leave `pending`. */
+/** Adds refused ids (kept `refusedFor` seconds from `now`; at most `maxRefused`, oldest dropped); they leave `pending`. O(ids + dropped). */
 export const addRefused = (f: FetchState, ids: ReadonlyArray<string>, now: number, o: FetchConfig): FetchState => {
   if (o.maxRefused === 0 || o.refusedFor === 0) return f
-  let refused = f.refused.asMutable()
-  let pending = f.pending
   const until = now + o.refusedFor
-  for (const id of ids) {
-    if (!HEX64.test(id)) continue
-    // moved to the end: insertion order stays expiry order
-    refused.delete(id)
-    refused.set(id, until)
-    if (pending.has(id)) pending = pending.delete(id)
-  }
-  let out = refused.asImmutable()
-  if (out.size > o.maxRefused) out = out.skip(out.size - o.maxRefused).toOrderedMap()
-  refused = out
-  return expireRefused({ ...f, refused: out, pending }, now)
+  let pending = f.pending
+  const refused = f.refused.edit((m) => {
+    for (const id of ids) {
+      if (!HEX64.test(id)) continue
+      // moved to the end: insertion order stays expiry order
+      m.set(id, until)
+      if (pending.has(id)) pending = pending.edit((p) => p.delete(id))
+    }
+    while (m.size > o.maxRefused) m.shift()
+  })
+  return expireRefused({ ...f, refused, pending }, now)
 }
 
 /** The relays of a repository the engine asks for it (the group's relays), or none when it is not accepted or in purgatory. */
@@ -186,9 +181,9 @@ export const collect = (d: EngineData, events: ReadonlyArray<unknown>, now: numb
   const roots = d.config.rootKinds
   const maxTags = d.config.caps.tagsPerEvent
   const cache = new Map<string, ReadonlyArray<string>>()
-  const pending = f.pending.asMutable()
   let overEvent = 0
   let overTotal = 0
+  const pending = f.pending.edit((pending) => {
   for (const u of events) {
     const raw = readRaw(u, (k) => k === 30617 || roots.has(k), maxTags)
     if (raw === undefined) continue
@@ -212,8 +207,9 @@ export const collect = (d: EngineData, events: ReadonlyArray<unknown>, now: numb
       if (held(index, key) || f.asked.has(key) || isRefused(f, key, now)) continue
       const was = pending.get(key)
       if (was !== undefined) {
-        const more = [...relays].filter((r) => !was.relays.includes(r))
-        if (more.length > 0) pending.set(key, { ...was, relays: [...was.relays, ...more] })
+        const had = new Set(was.relays)
+        const more = [...relays].filter((r) => !had.has(r))
+        if (more.length > 0) pending.update(key, { ...was, relays: [...was.relays, ...more] })
         continue
       }
       if (pending.size >= o.total) {
@@ -223,6 +219,7 @@ export const collect = (d: EngineData, events: ReadonlyArray<unknown>, now: numb
       pending.set(key, { relays: [...relays], due: now + o.delay })
     }
   }
+  })
   if (overEvent + overTotal > 0)
     problems.push({
       code: 'fetch-cap',
@@ -230,7 +227,7 @@ export const collect = (d: EngineData, events: ReadonlyArray<unknown>, now: numb
       message: `tagged values not fetched: ${overEvent} over the per-event cap (${o.perEvent}), ${overTotal} over the total cap (${o.total} waiting)`,
       value: String(overEvent + overTotal)
     })
-  f = { ...f, pending: pending.asImmutable(), dropped: f.dropped + overEvent + overTotal }
+  f = { ...f, pending, dropped: f.dropped + overEvent + overTotal }
   return f
 }
 
@@ -277,25 +274,27 @@ export const planDue = (
   if (!o.enabled || f.pending.size === 0) return { d: f === d.fetch ? d : { ...d, fetch: f }, batches: [] }
   const index = repoData(d.index)
   const perRelay = new Map<string, Array<string>>()
-  let pending = f.pending
-  const asked = f.asked.asMutable()
-  let n = 0
-  for (const [key, p] of f.pending) {
-    if (p.due > now) break
-    n++
-    if (held(index, key) || isRefused(f, key, now)) continue
-    asked.delete(key)
-    asked.set(key, now)
-    for (const r of p.relays) {
-      const list = perRelay.get(r)
-      if (list === undefined) perRelay.set(r, [key])
-      else list.push(key)
-    }
-  }
-  if (n === 0) return { d: f === d.fetch ? d : { ...d, fetch: f }, batches: [] }
-  pending = pending.skip(n).toOrderedMap()
-  let askedOut = asked.asImmutable()
-  if (askedOut.size > o.maxAsked) askedOut = askedOut.skip(askedOut.size - o.maxAsked).toOrderedMap()
+  const first = f.pending.first()
+  if (first === undefined || first[1].due > now) return { d: f === d.fetch ? d : { ...d, fetch: f }, batches: [] }
+  let asked = f.asked
+  // due keys are the first ones (due = arrival + delay, and `now` never goes back): O(due)
+  const pending = f.pending.edit((p) => {
+    asked = f.asked.edit((a) => {
+      for (let e = p.first(); e !== undefined && e[1].due <= now; e = p.first()) {
+        const [key, x] = e
+        p.shift()
+        if (held(index, key) || isRefused(f, key, now)) continue
+        a.set(key, now)
+        for (const r of x.relays) {
+          const list = perRelay.get(r)
+          if (list === undefined) perRelay.set(r, [key])
+          else list.push(key)
+        }
+      }
+      while (a.size > o.maxAsked) a.shift()
+    })
+  })
+  const askedOut = asked
   let relays = d.relays
   const batches: Array<RelayBatch> = []
   for (const [relay, keys] of perRelay) {
@@ -314,7 +313,7 @@ export const planDue = (
 export const fetchDue = (d: EngineData): number | undefined => {
   const f = d.fetch
   if (f === undefined || f.pending.size === 0) return undefined
-  return f.pending.first()?.due
+  return f.pending.first()?.[1].due
 }
 
 
@@ -342,5 +341,5 @@ export const decodeFetch = (u: unknown, o: FetchConfig): FetchState | string => 
   if (!isPairs(r['asked'], (s) => HEX64.test(s) || parseAddress(s) !== undefined, 10_000_000)) return '.asked: not a list of [event id or address, time]'
   const refused = r['refused'].slice(-o.maxRefused)
   const asked = r['asked'].slice(-o.maxAsked)
-  return { ...emptyFetch, refused: emptyFetch.refused.withMutations((m) => void refused.forEach(([k, v]) => m.set(k, v))), asked: emptyFetch.asked.withMutations((m) => void asked.forEach(([k, v]) => m.set(k, v))) }
+  return { ...emptyFetch, refused: emptyFetch.refused.edit((m) => refused.forEach(([k, v]) => m.set(k, v))), asked: emptyFetch.asked.edit((m) => asked.forEach(([k, v]) => m.set(k, v))) }
 }

@@ -4,8 +4,9 @@
  *
  * @internal
  */
-import { Map as IMap, OrderedMap } from 'immutable'
+import { Map as IMap } from 'immutable'
 import type { GraspList } from '../decode/graspList.js'
+import { Fifo } from './fifo.js'
 
 /** Options of fetching what accepted events tag (`EngineOptions.fetchTagged`). */
 export interface FetchConfig {
@@ -104,16 +105,16 @@ export interface Pending {
 /** What the engine remembers of fetching by id. */
 export interface FetchState {
   /** Key (an id, or an address `<kind>:<pubkey>:<d>`) → relays and due time, oldest first. */
-  readonly pending: OrderedMap<string, Pending>
+  readonly pending: Fifo<Pending>
   /** Keys asked for, → when; oldest first. */
-  readonly asked: OrderedMap<string, number>
+  readonly asked: Fifo<number>
   /** Ids the own relay refused → until when they are kept; oldest first. */
-  readonly refused: OrderedMap<string, number>
+  readonly refused: Fifo<number>
   /** Values left out by the caps since the engine was made. */
   readonly dropped: number
 }
 
-export const emptyFetch: FetchState = { pending: OrderedMap(), asked: OrderedMap(), refused: OrderedMap(), dropped: 0 }
+export const emptyFetch: FetchState = { pending: Fifo.empty(), asked: Fifo.empty(), refused: Fifo.empty(), dropped: 0 }
 
 /** What the engine remembers of kind 10317 discovery. */
 export interface DiscoveryState {
