@@ -129,7 +129,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   const engineKinds = new Set<number>([ANNOUNCEMENT_KIND, DELETION_KIND, ...rootKinds])
   // kind 10317 discovery (off by default): the engine reads the GRASP lists (host/grasp01.ts)
   if (discoveryOn(o.engine)) engineKinds.add(GRASP_LIST_KIND)
-  const reconnectWindow = int((o.engine as Record<string, unknown> | undefined)?.['reconnectWindow'], DEFAULT_RECONNECT_WINDOW, 0, 1e10)
+  // o.engine is a plain copy (host/options.ts): read here, by discoveryOn and by engineWithSeed alike
+  const reconnectWindow = int(o.engine?.reconnectWindow, DEFAULT_RECONNECT_WINDOW, 0, 1e10)
   // bootstrap relays are trusted for their URL as written, not for where their names resolve (a
   // hijacked public name must not reach into the host's network); own, store and allowRelays are trusted exactly
   const exact = [...o.ownRelays, ...(storeUrl === undefined ? [] : [storeUrl]), ...o.allowRelays]

@@ -8,6 +8,7 @@ import type { EventSink, EventSource, NostrEventLike } from './ownRelay.js'
 import type { Acceptance, EngineOptions, SyncEngine } from '../index.js'
 import type { ExecutorEvent } from './types.js'
 import { readSecretKey } from './auth.js'
+import { readPlain } from '../util/plain.js'
 
 // -------------------------------------------------------------------------------------------------
 // options
@@ -78,8 +79,8 @@ export const readOptions = (u: unknown): Resolved => {
     bootstrapRelays: strs(r['bootstrapRelays']),
     allowRelays: strs(r['allowRelays']),
     acceptance: acceptance === 'listed' || acceptance === 'all' ? acceptance : undefined,
-    config: { ...(obj<Record<string, unknown>>(r['config']) ?? {}) },
-    engine: obj<EngineOptions>(r['engine']),
+    config: readConfigOnce(r['config']),
+    engine: readEngineOptions(r['engine']),
     initialEngine: obj<SyncEngine>(r['initialEngine']),
     source: obj<EventSource>(r['source']),
     sink: obj<EventSink>(r['sink']),
@@ -104,6 +105,61 @@ export const readOptions = (u: unknown): Resolved => {
     secretKey: readSecretKey(r['secretKey']),
     jitterSeed: typeof r['jitterSeed'] === 'string' ? r['jitterSeed'].slice(0, 200) : typeof r['jitterSeed'] === 'number' && Number.isFinite(r['jitterSeed']) ? String(r['jitterSeed']) : undefined
   }
+}
+
+/**
+ * Reads the `config` option once into a plain copy: its own keys (at most 1 000; none when they
+ * cannot be listed), each value read once (a throwing getter drops that key: the default) and
+ * copied as plain data; the core decodes the copy.
+ */
+const readConfigOnce = (u: unknown): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  if (typeof u !== 'object' || u === null) return out
+  let keys: Array<string>
+  try {
+    keys = Object.keys(u).slice(0, 1000)
+  } catch {
+    return out
+  }
+  for (const k of keys) {
+    if (k === '__proto__') continue
+    let v: unknown
+    try {
+      v = (u as Record<string, unknown>)[k]
+    } catch {
+      continue
+    }
+    const p = readPlain(v, 8)
+    if (p.ok) out[k] = p.value
+  }
+  return out
+}
+
+/** The engine options the executor passes on (the keys `syncEngine` reads). */
+const ENGINE_KEYS = ['maxConnectionsPerRelay', 'reconnectWindow', 'limits', 'retryDelay', 'maxRetryDelay', 'requestTimeout', 'strategy', 'health', 'negentropy', 'fetchTagged', 'discovery']
+
+/**
+ * Reads the `engine` option once into a plain copy: each known key read once (a throwing getter
+ * or Proxy trap drops that key, so the engine uses its default), its value copied as plain data a
+ * few levels deep (a `limits` function is kept as it is). Everything the executor reads from the
+ * engine options (discovery, the reconnect window, the jitter seed) and the engine itself then
+ * see the same values. `undefined` when it is not an object.
+ */
+export const readEngineOptions = (u: unknown): EngineOptions | undefined => {
+  if (typeof u !== 'object' || u === null) return undefined
+  const out: Record<string, unknown> = {}
+  for (const k of ENGINE_KEYS) {
+    let v: unknown
+    try {
+      v = (u as Record<string, unknown>)[k]
+    } catch {
+      continue
+    }
+    if (v === undefined) continue
+    const p = readPlain(v, 3, 10_000)
+    if (p.ok) out[k] = p.value
+  }
+  return out as EngineOptions
 }
 
 const HEX64 = /^[0-9a-f]{64}$/
