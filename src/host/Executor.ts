@@ -721,7 +721,16 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       o.sink ??
       (storeUrl === undefined
         ? undefined
-        : relaySink({ url: storeUrl, net, connectTimeoutMs: o.connectTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, window: o.storeWindow }))
+        : relaySink({
+            url: storeUrl,
+            net,
+            connectTimeoutMs: o.connectTimeoutMs,
+            requestTimeoutMs: o.requestTimeoutMs,
+            window: o.storeWindow,
+            // NIP-42 on the store relay: `OK false "auth-required:"` is answered with the operator's key, and the write sent again
+            secretKey: o.secretKey,
+            onAuth: (status, reason) => emit({ type: 'auth', relay: storeUrl, socket: -1, status, ...(reason === undefined ? {} : { reason }) })
+          }))
     if (o.wasm) await enableWasmVerification()
     if (running || stopped) return
     source = src

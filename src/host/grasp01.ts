@@ -27,9 +27,10 @@ export const isDirect = (filters: ReadonlyArray<NostrFilter> | undefined): boole
 /**
  * An `OK false` reason that refuses the event itself (NIP-01 prefixes `blocked:`, `invalid:`,
  * `restricted:`, `pow:`, `mute:`, or none), not one that may pass later (`duplicate:` is a
- * success, `rate-limited:` and `error:` are transient).
+ * success, `rate-limited:` and `error:` are transient, `auth-required:` asks the writer to
+ * authenticate first: NIP-42, answered by the store sink with the operator's key).
  */
-export const isRefusal = (reason: string): boolean => !/^(duplicate|rate-limited|error):/i.test(reason.trim())
+export const isRefusal = (reason: string): boolean => !/^(duplicate|rate-limited|error|auth-required):/i.test(reason.trim())
 
 /** Whether the engine options turn kind 10317 discovery on (`discovery: true` or an object not `enabled: false`). */
 export const discoveryOn = (engine: unknown): boolean => {

@@ -11,6 +11,7 @@ import { Connection } from './connection.js'
 import type { Net } from './net.js'
 import type { SignedEvent } from '../decode/verifyBackend.js'
 import { isRefusal } from './grasp01.js'
+import { challengeOf, signAuth } from './auth.js'
 
 /**
  * Where the executor reads the events that say what to sync (announcements, deletions, root
@@ -99,7 +100,7 @@ export interface StoreResult {
   readonly failed: number
   /**
    * Ids of events the relay refused (`OK false` with a reason other than `duplicate:`,
-   * `rate-limited:` or `error:`): the executor reports them to the engine (`Refused`), which does
+   * `rate-limited:`, `error:` or `auth-required:`): the executor reports them to the engine (`Refused`), which does
    * not fetch them by id again for a while. @since 0.3.0
    */
   readonly refused?: ReadonlyArray<string>
@@ -266,6 +267,10 @@ export interface RelaySinkOptions {
   readonly requestTimeoutMs: number
   /** Events published and not yet acknowledged, at most. */
   readonly window: number
+  /** The operator's key: answers the store relay's NIP-42 challenge when it refuses a write with `auth-required:`. */
+  readonly secretKey?: Uint8Array | undefined
+  /** NIP-42 on the store connection: an auth event was sent, accepted, or auth failed (refused, no key, no challenge). */
+  readonly onAuth?: (status: 'sent' | 'ok' | 'failed', reason?: string) => void
 }
 
 interface Entry {
@@ -273,6 +278,8 @@ interface Entry {
   readonly done: (ok: boolean, refused?: boolean) => void
   tries: number
   sentAt: number
+  /** Refused with `auth-required:`: kept in flight until the connection authenticates (sent again) or auth fails. */
+  waitsAuth?: boolean
 }
 
 /** The store relay as an {@link EventSink}: `EVENT`s with their `OK`s, a window in flight, three tries each, reconnects. */
@@ -317,14 +324,93 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
       if (e.sentAt < limit) {
         inFlight.delete(id)
         late = true
+        e.waitsAuth = false
         if (e.tries >= 3) e.done(false)
         else queue.unshift(e)
       }
     if (late) pump()
   }
 
+  // NIP-42 on the store connection (auth is per connection): the last challenge, the auth event
+  // sent for it, and whether the relay accepted it or refused it
+  let challenge: string | undefined
+  let authId: string | undefined
+  let authed = false
+  let authRefused = false
+
+  const waiting = (): Array<Entry> => [...inFlight.values()].filter((e) => e.waitsAuth === true)
+
+  /** Signs and sends the auth event for the known challenge, once per connection, when a write waits for it. */
+  const answerAuth = (c: Connection): void => {
+    if (o.secretKey === undefined || authed || authRefused || authId !== undefined || challenge === undefined) return
+    const ev = signAuth(o.secretKey, o.url, challenge)
+    if (ev === undefined) return
+    authId = ev.id
+    c.send(JSON.stringify(['AUTH', ev]))
+    o.onAuth?.('sent')
+  }
+
+  /** Auth is impossible or was refused: the writes waiting for it fail (store failures, not refusals of the events). */
+  const failWaiting = (): void => {
+    for (const e of waiting()) {
+      inFlight.delete(e.event.id)
+      e.done(false)
+    }
+  }
+
+  const onOk = (c: Connection, m: ReadonlyArray<unknown>): void => {
+    const id = m[1] as string
+    const reason = typeof m[3] === 'string' ? m[3] : ''
+    if (authId !== undefined && id === authId) {
+      authId = undefined
+      if (m[2] === true) {
+        authed = true
+        o.onAuth?.('ok')
+        // the writes refused for auth go out again, first
+        const again = waiting()
+        for (const e of again) inFlight.delete(e.event.id)
+        for (const e of again.reverse()) {
+          e.waitsAuth = false
+          queue.unshift(e)
+        }
+      } else {
+        authRefused = true
+        o.onAuth?.('failed', reason.slice(0, 200) || 'refused')
+        failWaiting()
+      }
+      pump()
+      return
+    }
+    const e = inFlight.get(id)
+    if (e === undefined) return
+    if (m[2] !== true && /^auth-required:/i.test(reason.trimStart()) && !authed && !authRefused) {
+      if (o.secretKey === undefined) {
+        inFlight.delete(id)
+        o.onAuth?.('failed', 'no key to sign with (secretKey)')
+        authRefused = true
+        e.done(false)
+        failWaiting()
+        pump()
+        return
+      }
+      // kept in flight (the sweep still times it out) until the connection authenticates
+      e.waitsAuth = true
+      e.sentAt = Date.now()
+      answerAuth(c)
+      return
+    }
+    inFlight.delete(id)
+    const ok = m[2] === true || reason.startsWith('duplicate')
+    e.done(ok, !ok && isRefusal(reason))
+    pump()
+  }
+
   const connect = (): void => {
     if (stopped) return
+    challenge = undefined
+    authId = undefined
+    authed = false
+    authRefused = false
     const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
       onOpen: () => {
         failures = 0
@@ -337,19 +423,24 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
         } catch {
           return
         }
-        if (!Array.isArray(m) || m[0] !== 'OK' || typeof m[1] !== 'string') return
-        const e = inFlight.get(m[1])
-        if (e === undefined) return
-        inFlight.delete(m[1])
-        const reason = typeof m[3] === 'string' ? m[3] : ''
-        const ok = m[2] === true || reason.startsWith('duplicate')
-        e.done(ok, !ok && isRefusal(reason))
-        pump()
+        if (!Array.isArray(m)) return
+        if (m[0] === 'AUTH') {
+          const ch = challengeOf(m)
+          if (ch === undefined || conn !== c) return
+          challenge = ch
+          if (waiting().length > 0) answerAuth(c)
+          return
+        }
+        if (m[0] !== 'OK' || typeof m[1] !== 'string' || conn !== c) return
+        onOk(c, m)
       },
       onDrop: () => {
         conn = undefined
         // what was in flight is sent again on the next connection
-        for (const e of inFlight.values()) queue.unshift(e)
+        for (const e of inFlight.values()) {
+          e.waitsAuth = false
+          queue.unshift(e)
+        }
         inFlight.clear()
         if (stopped) return
         retry = setTimeout(() => {

@@ -172,7 +172,7 @@ export type ExecutorEvent =
   | { readonly type: 'rejected'; readonly rejections: ReadonlyArray<{ readonly code: string; readonly message: string; readonly eventId?: string }> }
   | { readonly type: 'problem'; readonly code: string; readonly relay: string; readonly message: string }
   | { readonly type: 'stored'; readonly stored: number; readonly failed: number }
-  /** NIP-42: an auth event was sent, accepted or refused (or could not be made: no key, no challenge). @since 0.3.0 */
+  /** NIP-42: an auth event was sent, accepted or refused (or could not be made: no key, no challenge); `socket` -1: the store relay's write connection. @since 0.3.0 */
   | { readonly type: 'auth'; readonly relay: string; readonly socket: number; readonly status: 'sent' | 'ok' | 'failed'; readonly reason?: string }
   /** A connection failure classified as one that will not mend soon: the relay is parked (naughty list); `rate-limited` (HTTP 429): it cools down. @since 0.3.0 */
   | { readonly type: 'failed'; readonly relay: string; readonly socket: number; readonly kind: 'dns' | 'tls' | 'protocol' | 'refused-address' | 'rate-limited'; readonly reason: string }

@@ -79,6 +79,12 @@ export interface LoopbackRelayOptions {
    * relay's host (@nostr-relay/core checks it). Default off.
    */
   readonly requireAuth?: boolean
+  /**
+   * Answer every `EVENT` with `OK false` "auth-required:" until the connection authenticated
+   * (NIP-42, as `requireAuth`; `REQ`s are served without auth unless `requireAuth` is on too).
+   * Default off.
+   */
+  readonly requireAuthToWrite?: boolean
   /** Terminate every client as soon as its WebSocket opens (a relay that keeps dropping). Default off. */
   readonly dropClients?: boolean
   /** Refuse the first this many `REQ`s (over all clients) with `CLOSED` "rate-limited: slow down". Default 0. */
@@ -91,7 +97,7 @@ export const startLoopbackRelay = async (options: LoopbackRelayOptions = {}): Pr
   const repository = new EventRepositorySqlite(options.database ?? ':memory:')
   await repository.init()
   // a hostname turns on @nostr-relay/core's NIP-42 (challenge on connect, auth events checked against it)
-  const relay = new NostrRelay(repository, { filterResultCacheTtl: options.filterCacheMs ?? 0, ...(options.requireAuth === true ? { hostname: '127.0.0.1' } : {}) })
+  const relay = new NostrRelay(repository, { filterResultCacheTtl: options.filterCacheMs ?? 0, ...(options.requireAuth === true || options.requireAuthToWrite === true ? { hostname: '127.0.0.1' } : {}) })
   const refuse = options.refuse
   let limited = options.rateLimitReqs ?? 0
   if (refuse !== undefined)
@@ -141,6 +147,11 @@ export const startLoopbackRelay = async (options: LoopbackRelayOptions = {}): Pr
           // the core asks for auth only for DMs: this relay asks for it before any REQ
           if (options.requireAuth === true && Array.isArray(m) && m[0] === 'REQ' && !relay.isAuthorized(ws)) {
             ws.send(JSON.stringify(['CLOSED', m[1], 'auth-required: this relay serves authenticated clients only']))
+            return
+          }
+          if (options.requireAuthToWrite === true && Array.isArray(m) && m[0] === 'EVENT' && !relay.isAuthorized(ws)) {
+            const id = typeof m[1] === 'object' && m[1] !== null ? (m[1] as { id?: unknown }).id : undefined
+            ws.send(JSON.stringify(['OK', typeof id === 'string' ? id : '', false, 'auth-required: this relay takes events from authenticated clients only']))
             return
           }
           void relay.handleMessage(ws, m as never)

@@ -27,6 +27,8 @@ describe('host/grasp01', () => {
   it('refusals: blocked, invalid, restricted, pow, mute, or no reason; not duplicate, rate-limited, error', () => {
     for (const r of ['blocked: no', 'invalid: bad', 'restricted: x', 'pow: 20', 'mute: x', '', 'whatever']) expect(isRefusal(r), r).toBe(true)
     for (const r of ['duplicate: have it', 'rate-limited: slow down', 'error: db down', ' Error: x']) expect(isRefusal(r), r).toBe(false)
+    // NIP-42: "authenticate and try again", not a refusal of the event (review #8)
+    for (const r of ['auth-required: we only accept events from authenticated users', 'Auth-Required: x']) expect(isRefusal(r), r).toBe(false)
   })
 
   it('discoveryOn: true or an object not disabled; anything else (a throwing getter included) is off', () => {
