@@ -35,7 +35,7 @@ import { messageBytes, type RelayBatch } from '../wire/Wire.js'
 import { addFilterJobs } from './filterJobs.js'
 import { byRelay, reconcile } from './reconcile.js'
 import type { EngineData } from './state.js'
-import { emptyFetch, type FetchConfig, type FetchState } from './fetchState.js'
+import { emptyFetch, isRefused as refusedNow, type FetchConfig, type FetchState } from './fetchState.js'
 import type { EngineProblem } from './types.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
@@ -118,10 +118,7 @@ export const held = (index: RepoIndexData, key: string): boolean => {
   return index.addrs.get(key as never)?._tag === 'Live'
 }
 
-const isRefused = (f: FetchState, key: string, now: number): boolean => {
-  const until = f.refused.get(key)
-  return until !== undefined && until > now
-}
+const isRefused = (f: FetchState, key: string, now: number): boolean => refusedNow(f.refused, key, now)
 
 /** Drops the refused entries that expired (they are first: `now` never goes back); O(dropped). */
 export const expireRefused = (f: FetchState, now: number): FetchState => {

@@ -114,6 +114,12 @@ export interface FetchState {
   readonly dropped: number
 }
 
+/** Whether an id is in the refused memory and still kept at `now`. */
+export const isRefused = (refused: Fifo<number>, id: string, now: number): boolean => {
+  const until = refused.get(id)
+  return until !== undefined && until > now
+}
+
 export const emptyFetch: FetchState = { pending: Fifo.empty(), asked: Fifo.empty(), refused: Fifo.empty(), dropped: 0 }
 
 /** What the engine remembers of kind 10317 discovery. */

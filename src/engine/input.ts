@@ -6,6 +6,7 @@
 import type { RelayBatch } from '../wire/Wire.js'
 import type { Rejection } from '../model/Rejection.js'
 import { MAX_TIMESTAMP } from './Lifecycle.js'
+import { NEG_MAX_NEED } from './negentropyPlan.js'
 import { data, emptyEngine, wrap, type EngineData } from './state.js'
 import type { EngineProblem, StepResult, SyncEngine } from './types.js'
 
@@ -23,6 +24,8 @@ export interface Read {
   readonly kind?: string
   /** `NegentropyResult`: the ids the relay has that the host lacks (strings; checked by the step). */
   readonly ids?: ReadonlyArray<string>
+  /** `NegentropyResult`: `need` held more than `NEG_MAX_NEED + 1` items (not read). */
+  readonly needOver?: true
   /** `Nips`: the relay's NIP-11 `supported_nips` (integers). */
   readonly nips?: ReadonlyArray<number> | 'invalid'
 }
@@ -32,15 +35,41 @@ export const validTime = (u: unknown): number | undefined =>
 
 export const TAGS = new Set(['Events', 'Eose', 'Closed', 'Notice', 'Timeout', 'Connected', 'Disconnected', 'Limits', 'Tick', 'Held', 'Failed', 'Authenticated', 'AuthFailed', 'NegentropyResult', 'NegentropyError', 'Nips', 'Refused'])
 
-/** The strings of an array or another iterable (read once, at most 1e6); `undefined` for anything else. */
-export const readStrings = (u: unknown): ReadonlyArray<string> | undefined => {
-  if (typeof u !== 'object' || u === null || typeof (u as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') return undefined
+/**
+ * The strings of an array or another iterable, read once: at most `cap` items are read (strings
+ * or not: an infinite iterable ends there), an array's `length` is read once. `over`: items were
+ * left unread. `undefined` for anything else.
+ */
+export const readStringsCapped = (u: unknown, cap: number): { readonly values: ReadonlyArray<string>; readonly over: boolean } | undefined => {
+  if (typeof u !== 'object' || u === null) return undefined
   const out: Array<string> = []
-  for (const v of u as Iterable<unknown>) {
-    if (typeof v === 'string') out.push(v)
-    if (out.length >= 1_000_000) break
+  if (Array.isArray(u)) {
+    const length = u.length
+    const n = Math.min(length, cap)
+    for (let i = 0; i < n; i++) {
+      const v: unknown = u[i]
+      if (typeof v === 'string') out.push(v)
+    }
+    return { values: out, over: length > cap }
   }
-  return out
+  const it: unknown = (u as { [Symbol.iterator]?: unknown })[Symbol.iterator]
+  if (typeof it !== 'function') return undefined
+  let seen = 0
+  for (const v of u as Iterable<unknown>) {
+    if (seen >= cap) return { values: out, over: true }
+    seen++
+    if (typeof v === 'string') out.push(v)
+  }
+  return { values: out, over: false }
+}
+
+/** The strings of an array or another iterable (read once, at most 1e6 items read); `undefined` for anything else. */
+export const readStrings = (u: unknown, cap = 1_000_000): ReadonlyArray<string> | undefined => readStringsCapped(u, cap)?.values
+
+/** `NegentropyResult`: its `need` ids, at most `NEG_MAX_NEED + 1` items read (`needOver`: more were there). */
+const needIds = (u: unknown): { readonly ids: ReadonlyArray<string>; readonly needOver?: true } => {
+  const r = readStringsCapped(u, NEG_MAX_NEED + 1)
+  return r === undefined ? { ids: [] } : r.over ? { ids: r.values, needOver: true } : { ids: r.values }
 }
 
 /** The integers of an array (NIP-11 `supported_nips`), at most 1 000 read; `undefined` for anything else. */
@@ -84,7 +113,7 @@ export const readInput = (u: unknown): Read | undefined => {
       limits: tag === 'Limits' ? r['limits'] : undefined,
       repos: tag === 'Held' ? readStrings(r['repos']) : undefined,
       ...(typeof kind === 'string' ? { kind: kind.slice(0, 40) } : {}),
-      ...(tag === 'NegentropyResult' ? { ids: readStrings(r['need']) ?? [] } : {}),
+      ...(tag === 'NegentropyResult' ? needIds(r['need']) : {}),
       ...(tag === 'Nips' ? { nips: readNips(r['nips']) ?? 'invalid' } : {}),
       ...(tag === 'Refused' ? refusedIds(r['ids']) : {})
     }

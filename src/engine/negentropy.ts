@@ -14,6 +14,7 @@
  * @internal
  */
 import { Map as IMap } from 'immutable'
+import { isRefused } from './fetchState.js'
 import { failPending, withRelay } from './feedback.js'
 import { result, unchanged, type Read } from './input.js'
 import { byRelay, reconcile } from './reconcile.js'
@@ -113,9 +114,12 @@ export const onNegResult = (engine: SyncEngine, d: EngineData, r: Read, now: num
     if (i < 0) return undefined
     matched = true
     const run = rs.runs[i] as Run
-    const need = readNeed(r.ids)
+    // ids the own relay refused (and still kept) are not fetched again: they would be refused again
+    const refused = d.fetch?.refused
+    const found = readNeed(r.ids)
+    const need = refused === undefined || refused.size === 0 ? found : found.filter((id) => !isRefused(refused, id, now))
     const runs = [...rs.runs]
-    if (need.length > NEG_MAX_NEED) {
+    if (r.needOver === true || found.length > NEG_MAX_NEED) {
       problems.push({ code: 'notice', relay: rs.relay, socket: r.socket, message: `negentropy found more than ${NEG_MAX_NEED} missing events: the filter is paged instead` })
       runs[i] = { ...demoteRun(run), status: 'queued', socket: -1, wire: '', mayBeOpen: false }
     } else runs.splice(i, 1, ...fetchRuns(run, need, rs.limits))

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { engineFetchStatus, step, syncEngine, type SyncEngine } from '../../src/index.js'
 import { afterEvents } from '../../src/engine/grasp01.js'
-import { data } from '../../src/engine/state.js'
+import { data, type EngineData } from '../../src/engine/state.js'
 import { emptyFetch } from '../../src/engine/fetchState.js'
 import { fifoWork } from '../../src/engine/fifo.js'
 import { OWN } from '../support/arbitraries.js'
@@ -62,7 +62,7 @@ describe('asked memory ageing out', () => {
       const asked = emptyFetch.asked.edit((m) => {
         for (let i = 0; i < n; i++) m.set(hex(i), T0 + i)
       })
-      let d = { ...data(e), fetch: { ...emptyFetch, asked } }
+      let d: EngineData = { ...data(e), fetch: { ...emptyFetch, asked } }
       const before = fifoWork.steps
       for (let i = 0; i < INPUTS; i++) d = afterEvents(d, [], T0 + n + i, []).d
       perInput.push((fifoWork.steps - before) / INPUTS)

@@ -442,3 +442,87 @@ describe('negentropy end to end in the engine (simulated relay)', () => {
       expect(seen, lines.join('\n')).toContain(c)
   })
 })
+
+describe('what a session finds missing, read within its cap, minus what the own relay refused', () => {
+  const limits = relayLimits({ maxLimit: 5, maxFiltersPerReq: 2 }).limits
+  /** A sim whose relay speaks NIP-77 (hinted), stopped at its first running session. */
+  const atSession = (): { sim: Sim; p: Pending } => {
+    const events = world(6, 3, 2)
+    const sim = new Sim(syncEngine({ ownRelays: [OWN], bootstrapRelays: [R], verify: false }, { negentropy: 'auto', limits, retryDelay: 1, maxRetryDelay: 4 }), events, 'speaks', limits)
+    sim.step({ _tag: 'Nips', relay: R, nips: [1, 11, 77], now: T0 })
+    sim.receive(events.filter((_, i) => i % 2 === 0))
+    for (let i = 0; i < 200 && !sim.pending.some((x) => x.neg); i++) sim.run(1)
+    const p = sim.pending.find((x) => x.neg)
+    expect(p).toBeDefined()
+    return { sim, p: p! }
+  }
+
+  it('ids the own relay refused (still kept) are not fetched again when a session finds them missing', () => {
+    const events = world(6, 3, 2)
+    const sim = new Sim(syncEngine({ ownRelays: [OWN], bootstrapRelays: [R], verify: false }, { negentropy: 'auto', limits, retryDelay: 1, maxRetryDelay: 4 }), events, 'speaks', limits)
+    sim.step({ _tag: 'Nips', relay: R, nips: [1, 11, 77], now: T0 })
+    const refused = events.filter((e, i) => i % 4 === 1 && e.kind !== 30617).map((e) => e.id)
+    expect(refused.length).toBeGreaterThan(2)
+    sim.step({ _tag: 'Refused', ids: refused, now: T0 })
+    sim.receive(events.filter((_, i) => i % 2 === 0))
+    sim.run()
+    expect(isSettled(sim.engine)).toBe(true)
+    expect(sim.count.results).toBeGreaterThan(0)
+    for (const id of refused) expect(sim.have.has(id), id).toBe(false)
+    // everything else still arrives
+    for (const e of events) if (!refused.includes(e.id)) expect(sim.have.has(e.id), e.id).toBe(true)
+  })
+
+  it('an infinite `need` iterable ends at NEG_MAX_NEED + 1 items read: the session is paged, the step returns', () => {
+    const { sim, p } = atSession()
+    let read = 0
+    const forever = {
+      *[Symbol.iterator]() {
+        for (;;) {
+          read++
+          yield read % 2 === 0 ? 7 : 'f'.repeat(64)
+        }
+      }
+    }
+    const r = step({ _tag: 'NegentropyResult', relay: R, socket: p.socket, id: p.id, need: forever as never, now: sim.now })(sim.engine)
+    expect(read).toBeLessThanOrEqual(NEG_MAX_NEED + 2)
+    expect(r.problems.map((x) => x.message).join('\n')).toMatch(/more than/)
+  })
+
+  it('an array `need`: its length is read once and at most NEG_MAX_NEED + 1 indexes are read', () => {
+    const { sim, p } = atSession()
+    const gets = { length: 0, index: 0 }
+    const big = new Proxy([] as Array<unknown>, {
+      get: (t, k) => {
+        if (k === 'length') {
+          gets.length++
+          return 10_000_000
+        }
+        if (typeof k === 'string' && /^[0-9]+$/.test(k)) {
+          gets.index++
+          return 'e'.repeat(64)
+        }
+        return Reflect.get(t, k)
+      }
+    })
+    const r = step({ _tag: 'NegentropyResult', relay: R, socket: p.socket, id: p.id, need: big as never, now: sim.now })(sim.engine)
+    expect(gets.length).toBe(1)
+    expect(gets.index).toBeLessThanOrEqual(NEG_MAX_NEED + 1)
+    expect(r.problems.map((x) => x.message).join('\n')).toMatch(/more than/)
+  })
+
+  it('Refused: an infinite iterable of non-strings is read up to the items cap (1e6), not forever', () => {
+    let read = 0
+    const forever = {
+      *[Symbol.iterator]() {
+        for (;;) {
+          read++
+          yield null
+        }
+      }
+    }
+    const r = step({ _tag: 'Refused', ids: forever as never, now: T0 })(syncEngine({ ownRelays: [OWN] }))
+    expect(read).toBeLessThanOrEqual(1_000_001)
+    expect(r.problems).toEqual([])
+  })
+})
