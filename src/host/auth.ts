@@ -9,7 +9,7 @@ import { makeAuthEvent } from 'nostr-tools/nip42'
 import { finalizeEvent } from 'nostr-tools/pure'
 import type { RelayFailureKind } from '../index.js'
 import { Refused } from './net.js'
-import type { NostrEventLike } from './ownRelay.js'
+import type { SignedEvent as NostrEventLike } from '../decode/verifyBackend.js'
 
 const HEX64 = /^[0-9a-f]{64}$/i
 
