@@ -7,7 +7,11 @@
  * author: each pubkey is remembered for at most `perAuthor` ids (its smallest ones, in hex order;
  * {@link DELETIONS_PER_AUTHOR} unless the configuration says otherwise). Whatever anyone
  * publishes, a pubkey costs the ledger at most that many entries, and only that pubkey's own
- * events can be affected by what is forgotten.
+ * events can be affected by what is forgotten. The bound is per pubkey, not in total: pubkeys
+ * cost nothing to make, so the ledger as a whole still grows linearly with the deletions received
+ * (K pubkeys may hold K x `perAuthor` entries). When the bound is lowered between batches, a
+ * pubkey is trimmed down to the new bound (its smallest ids kept) the next time one of its
+ * deletions arrives; until then it keeps what it had.
  *
  * Laws: "the N smallest ids per author" is itself a join-semilattice (the union, then the N
  * smallest per author), so the ledger does not depend on order, split or duplicates. The index's
@@ -81,6 +85,8 @@ export class LedgerEditor {
   private readonly authors: StrMapEditor<HexTrie<undefined>>
   /** Per author this batch adds to: an editor of that author's ids. */
   private readonly open = new Map<string, Editor<undefined>>()
+  /** Ids forgotten by trimming an author down to a bound lowered since its last deletion. */
+  readonly trimmed: Array<{ readonly id: string; readonly pubkey: string }> = []
 
   constructor(
     ledger: DeletionLedger,
@@ -106,6 +112,16 @@ export class LedgerEditor {
     if (e === undefined) {
       e = new Editor(this.authors.get(pubkey) ?? emptyHexSet)
       this.open.set(pubkey, e)
+      // a bound lowered since this author's last deletion: its largest ids go, O(excess) once
+      while (e.size > this.perAuthor) {
+        const largest = e.lastKey()
+        if (largest === undefined) break
+        e.remove(largest)
+        const rest = removeDeleter(this.ids.get(largest), pubkey)
+        if (rest === undefined) this.ids.remove(largest)
+        else this.ids.set(largest, rest)
+        this.trimmed.push({ id: largest, pubkey })
+      }
     }
     return e
   }
