@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Map as IMap } from 'immutable'
+import { Map as IMap, Set as ISet } from 'immutable'
 import type { GraspList } from '../decode/graspList.js'
 import { Fifo } from './fifo.js'
 
@@ -128,6 +128,10 @@ export interface DiscoveryState {
   readonly lists: IMap<string, GraspList>
   /** Per relay: the maintainers whose announcements it is asked for (sorted). */
   readonly authors: IMap<string, ReadonlyArray<string>>
+  /** The derivation's `groupOf` the maintainers were computed from (unchanged: no group changed, nothing to recompute). */
+  readonly groups?: unknown
+  /** The maintainers of accepted repositories at `groups`. */
+  readonly maintainers?: ISet<string>
 }
 
 export const emptyDiscovery: DiscoveryState = { lists: IMap(), authors: IMap() }
