@@ -155,11 +155,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
   const remotes = new Map<string, Remote>()
   /** Events of each history subscription since its `REQ` (the page the engine pages with), by `socket relay id`. */
   const pages = new Map<string, Array<unknown>>()
-  /** Relays with a failed connection attempt in a row (0 after an open), and those refused by policy. */
-  const failures = new Map<string, number>()
-  const refused = new Set<string>()
-  /** Connections that dropped once: their reopening is jittered. */
-  const reopened = new Set<string>()
+  // whether a relay is reachable, and when a connection reopens, is the engine's relay health
+  // alone (its failure count, parks and seeded jitter): the executor keeps no count of its own
   const infoAsked = new Set<string>()
   let seen = new Set<string>()
   let inbox: Array<unknown> = []
@@ -336,8 +333,6 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       onOpen: () => {
         if (remotes.get(key) !== rem) return
         rem.connected = true
-        failures.set(relay, 0)
-        refused.delete(relay)
         emit({ type: 'connected', relay, socket })
         queue({ _tag: 'Connected', relay, socket, now: nowSec() })
       },
@@ -349,10 +344,7 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
         if (remotes.get(key) !== rem) return
         remotes.delete(key)
         forget(rem)
-        reopened.add(key)
-        if (!rem.connected) failures.set(relay, (failures.get(relay) ?? 0) + 1)
         if (error instanceof Refused) {
-          refused.add(relay)
           emit({ type: 'refused', relay, socket, rule: error.refusal.rule, reason: error.refusal.reason })
         } else emit({ type: 'disconnected', relay, socket, reason: error instanceof Error ? error.message : String(error) })
         // DNS, TLS, protocol and address failures park the relay (the engine's naughty list); others back off
@@ -364,7 +356,8 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
       }
     })
     remotes.set(key, rem)
-    rem.conn.start(reopened.has(key) && o.jitterMs > 0 ? Math.floor(Math.random() * o.jitterMs) : 0)
+    // the engine opened it when its health allows (the backoff with its seeded jitter): at once
+    rem.conn.start(0)
     if (socket === 0) askInfo(relay)
     return rem
   }
@@ -667,9 +660,12 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
 
   // ---- caught up -------------------------------------------------------------------------------
 
-  /** Refused by the policy, `giveUpAfter` failures in a row (failed opens here, or the engine's health count, which an open alone does not reset), or parked by its health. */
+  /**
+   * The engine's health says so: parked (dead, naughty: a policy refusal of the address included,
+   * auth failed), or `giveUpAfter` failures in a row by the engine's count (once per backoff
+   * period; an open alone does not reset it, an answer does).
+   */
   const unreachable = (relay: string): boolean => {
-    if (refused.has(relay) || (failures.get(relay) ?? 0) >= o.giveUpAfter) return true
     const health = O.toUndefined(engineRelay(relay)(engine))?.health
     return isParked(health) || (health?.failures ?? 0) >= o.giveUpAfter
   }

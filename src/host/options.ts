@@ -94,6 +94,7 @@ export const readOptions = (u: unknown): Resolved => {
     connectTimeoutMs: int(r['connectTimeoutMs'], 10_000, 100, 600_000),
     infoTimeoutMs: int(r['infoTimeoutMs'], 5000, 100, 600_000),
     tickMs: int(r['tickMs'], 1000, 10, 600_000),
+    // deprecated and unused: reopening is the engine's (its seeded backoff jitter)
     jitterMs: int(r['jitterMs'], 1000, 0, 600_000),
     pingMs: int(r['pingMs'], 30_000, 0, 3_600_000),
     giveUpAfter: int(r['giveUpAfter'], 3, 1, 1_000_000),

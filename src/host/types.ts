@@ -94,11 +94,16 @@ export interface ExecutorOptions {
   readonly infoTimeoutMs?: number
   /** How often retries and timeouts are checked (default 1 000 ms). */
   readonly tickMs?: number
-  /** A reconnect waits a random 0..`jitterMs` more than the engine's backoff (default 1 000 ms). */
+  /**
+   * Ignored since 0.3.0: a connection reopens when the engine's relay health says so, with the
+   * engine's seeded jitter (`jitterSeed`, `engine.health.jitter`). Kept so that existing options
+   * still type-check.
+   * @deprecated the engine's seeded backoff jitter replaces it
+   */
   readonly jitterMs?: number
   /** Keep-alive ping period on `ws` sockets (default 30 000 ms; 0: none). */
   readonly pingMs?: number
-  /** A relay that failed this many connection attempts in a row no longer holds back "caught up" (default 3; it is still retried). */
+  /** A relay whose engine health counts this many failures in a row no longer holds back "caught up" (default 3; it is still retried with the engine's backoff). */
   readonly giveUpAfter?: number
   /** Events published to the store relay and not yet acknowledged, at most (default 500). */
   readonly storeWindow?: number
@@ -219,7 +224,7 @@ export interface ExecutorRelayState {
   readonly lastEose: number | undefined
   /** Its live plan is open and confirmed, and no history is being fetched. */
   readonly settled: boolean
-  /** Its last connection attempts failed (`giveUpAfter` in a row), its address was refused, or it is dead, naughty or failed auth: it does not hold back "caught up". */
+  /** Its engine health counts `giveUpAfter` failures in a row, or it is dead, naughty (its address refused included) or failed auth: it does not hold back "caught up". */
   readonly unreachable: boolean
   /** The engine's health of the relay (backoff, cooling, dead, naughty, auth). @since 0.3.0 */
   readonly health?: RelayHealth
