@@ -118,6 +118,34 @@ const componentOf = (
 
 const NONE: ReadonlyArray<never> = []
 
+/** The relays of an accepted one-member group that has none (told apart from an unaccepted one). */
+const ACCEPTED_NO_RELAYS: ReadonlyArray<never> = Object.freeze([])
+
+/**
+ * A group of one member that stands alone by nature (not by the cap): the usual case, kept as
+ * the announcement and its relays only (a desired index holds one group per repository). Reads
+ * as a {@link RepoGroup}: `members` and `accepted` are made on each read.
+ */
+class SoleGroup implements RepoGroup {
+  constructor(
+    private readonly member: AnnouncementFacts,
+    /** The relays; `NONE` when not accepted, `ACCEPTED_NO_RELAYS` when accepted without relays. */
+    private readonly rs: ReadonlyArray<RelayUrl>
+  ) {}
+  get members(): ReadonlyArray<AnnouncementFacts> {
+    return [this.member]
+  }
+  get accepted(): ReadonlyArray<AnnouncementFacts> {
+    return this.rs === NONE ? NONE : [this.member]
+  }
+  get relays(): ReadonlyArray<RelayUrl> {
+    return this.rs === ACCEPTED_NO_RELAYS ? NONE : this.rs
+  }
+  get oversized(): undefined {
+    return undefined
+  }
+}
+
 /** One group from its members (sorted by address). */
 const makeGroup = (
   config: ResolvedConfig,
@@ -125,6 +153,12 @@ const makeGroup = (
   oversized: number | undefined,
   around?: ReadonlyArray<RepoRef>
 ): RepoGroup => {
+  if (members.length === 1 && oversized === undefined && around === undefined) {
+    const only = members[0] as AnnouncementFacts
+    if (!acceptedBy(config)(only)) return new SoleGroup(only, NONE)
+    const relays = groupRelays(config, members).relays
+    return new SoleGroup(only, relays.length === 0 ? ACCEPTED_NO_RELAYS : relays)
+  }
   const accepted = members.filter(acceptedBy(config))
   const synced = accepted.length > 0
   return {

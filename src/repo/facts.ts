@@ -6,7 +6,7 @@
  */
 import type { Announcement, RootEvent } from '../decode/Nip34Event.js'
 import type { RepoRef } from '../model/RepoRef.js'
-import type { HexTrie } from '../util/hexTrie.js'
+import { emptyColumns, type Columns, type HexTrie } from '../util/hexTrie.js'
 import { intern } from '../util/intern.js'
 import { arrayEquals, compareArrays, compareStrings } from '../util/sorted.js'
 
@@ -23,6 +23,78 @@ export type RootFacts = Omit<RootEvent, '_tag'>
 export type RootTable = HexTrie<RootFacts | ReadonlyArray<RootFacts>>
 
 const NO_FACTS: ReadonlyArray<RootFacts> = []
+const NO_REPOS: ReadonlyArray<RepoRef> = Object.freeze([])
+
+/** The root kind whose facts keep their author alone in a table slot (NIP-34 patches). */
+const PATCH_KIND = 1617
+
+/** An author with a root kind other than {@link PATCH_KIND}: one shared value per pair. */
+interface AuthorKind {
+  readonly pubkey: string
+  readonly kind: number
+}
+
+/** A bounded cache of the shared (author, kind) pairs (a cache only, never semantics). */
+const authorKinds = new Map<number, Map<string, AuthorKind>>()
+const authorKind = (pubkey: string, kind: number): AuthorKind => {
+  let byAuthor = authorKinds.get(kind)
+  if (byAuthor === undefined) {
+    if (authorKinds.size >= 64) authorKinds.clear()
+    authorKinds.set(kind, (byAuthor = new Map()))
+  }
+  let x = byAuthor.get(pubkey)
+  if (x === undefined) {
+    if (byAuthor.size >= 1 << 16) byAuthor.clear()
+    x = Object.freeze({ pubkey, kind })
+    byAuthor.set(pubkey, x)
+  }
+  return x
+}
+
+/**
+ * How a root table keeps its values: three slots per id in the trie's leaves instead of one
+ * object per root event (its header and a pointer to it cost more than the facts): the author
+ * (a patch's) or the shared (author, kind) pair (any other root kind), created_at, and the
+ * repositories. The facts are made again on each read, equal to those written (the id is the
+ * key). The rare list of several authors' facts sits in the first slot on its own.
+ */
+const ROOT_COLUMNS: Columns<RootFacts | ReadonlyArray<RootFacts>> = {
+  width: 3,
+  write: (v, out, at) => {
+    if (Array.isArray(v)) {
+      out[at] = v
+      out[at + 1] = 0
+      out[at + 2] = NO_REPOS
+    } else {
+      const f = v as RootFacts
+      out[at] = f.kind === PATCH_KIND ? f.pubkey : authorKind(f.pubkey, f.kind)
+      out[at + 1] = f.createdAt
+      out[at + 2] = f.repos
+    }
+  },
+  read: (vals, at, key) => {
+    const who = vals[at]
+    if (Array.isArray(who)) return who as ReadonlyArray<RootFacts>
+    const createdAt = vals[at + 1] as number
+    const repos = vals[at + 2] as ReadonlyArray<RepoRef>
+    if (typeof who === 'string') return { id: key, pubkey: who, kind: PATCH_KIND, createdAt, repos }
+    const ak = who as AuthorKind
+    return { id: key, pubkey: ak.pubkey, kind: ak.kind, createdAt, repos }
+  },
+  holds: (vals, at, v) => {
+    const who = vals[at]
+    if (Array.isArray(v) || Array.isArray(who)) return who === v
+    const f = v as RootFacts
+    const same =
+      typeof who === 'string'
+        ? f.kind === PATCH_KIND && who === f.pubkey
+        : (who as AuthorKind).kind === f.kind && (who as AuthorKind).pubkey === f.pubkey
+    return same && vals[at + 1] === f.createdAt && vals[at + 2] === f.repos
+  }
+}
+
+/** The empty root table. */
+export const emptyRootTable: RootTable = emptyColumns(ROOT_COLUMNS)
 
 /** The root events with one id, one per author, sorted by author (empty when none). */
 export const rootFactsOf = (table: Pick<RootTable, 'get'>, id: string): ReadonlyArray<RootFacts> => factsList(table.get(id))

@@ -33,6 +33,7 @@ import {
   compareAnnouncements,
   comparePositions,
   compareRoots,
+  emptyRootTable,
   factsList,
   pack,
   positionOf,
@@ -155,7 +156,7 @@ const make = (
   return d
 }
 
-export const empty: RepoIndexData = make(emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyTrie(false), undefined)
+export const empty: RepoIndexData = make(emptyStrMap(), emptyRootTable, emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyTrie(false), undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
 export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -187,7 +188,7 @@ export const fromParts = (
     for (const p of by) d = addDeleter(d, intern(p))
     deletionMap.set(id, d)
   }
-  const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyTrie(false))
+  const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyRootTable)
   for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
   const table = e.done()
   const live = new Editor<RepoRef | ReadonlyArray<RepoRef>>(emptyTrie(false))

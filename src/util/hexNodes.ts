@@ -12,8 +12,31 @@ export const LEAF_MAX = 64
 export interface Leaf {
   owner: object | undefined
   keys: Array<string>
+  /** The values, `width` slots per key (see {@link Columns}); absent in a set. */
   vals: Array<unknown> | undefined
 }
+
+/**
+ * How a map lays out each value in its leaves: `width` slots per key, side by side in the leaf's
+ * one `vals` array (columns of a table, where one object per value would cost a header and a
+ * pointer more). Without one (`undefined`), the plain layout: one slot holding the value itself.
+ */
+export interface Columns<V> {
+  readonly width: number
+  /** Writes `v` into `out[at]` to `out[at + width - 1]`. */
+  write(v: V, out: Array<unknown>, at: number): void
+  /** The value whose slots start at `vals[at]`, kept under `key`. */
+  read(vals: ReadonlyArray<unknown>, at: number, key: string): V
+  /** Whether the slots at `vals[at]` hold `v` (a value written, or one equal to it). */
+  holds(vals: ReadonlyArray<unknown>, at: number, v: V): boolean
+}
+
+/** Slots per key of a layout. */
+export const widthOf = (cols: Columns<unknown> | undefined): number => (cols === undefined ? 1 : cols.width)
+
+/** The value at position `i` of a leaf's values. */
+export const valueAt = <V>(vals: ReadonlyArray<unknown>, i: number, key: string, cols: Columns<V> | undefined): V =>
+  cols === undefined ? (vals[i] as V) : cols.read(vals, i * cols.width, key)
 
 export interface Branch {
   owner: object | undefined
@@ -49,12 +72,12 @@ export const search = (keys: ReadonlyArray<string>, key: string): number => {
 export const sizeOf = (n: Node | undefined): number => (n === undefined ? 0 : isLeaf(n) ? n.keys.length : n.size)
 
 /** The value under `key` (`true` for a set member), or `undefined`. */
-export const lookup = <V>(n: Node | undefined, key: string, isSet: boolean): V | undefined => {
+export const lookup = <V>(n: Node | undefined, key: string, isSet: boolean, cols?: Columns<V>): V | undefined => {
   let depth = 0
   while (n !== undefined) {
     if (isLeaf(n)) {
       const i = search(n.keys, key)
-      return i < 0 ? undefined : isSet ? (true as unknown as V) : (n.vals?.[i] as V)
+      return i < 0 ? undefined : isSet ? (true as unknown as V) : n.vals === undefined ? undefined : valueAt(n.vals, i, key, cols)
     }
     n = n.kids[digit(key, depth++)]
   }

@@ -19,15 +19,35 @@
  *
  * @internal
  */
-import { holds, insertAt, isLeaf, keysOnlyInNodes, lastKeyOf, LEAF_MAX, lookup, replaceKid, search, sizeOf, digit, type Branch, type Leaf, type Node } from './hexNodes.js'
+import {
+  holds,
+  insertAt,
+  isLeaf,
+  keysOnlyInNodes,
+  lastKeyOf,
+  LEAF_MAX,
+  lookup,
+  replaceKid,
+  search,
+  sizeOf,
+  digit,
+  valueAt,
+  widthOf,
+  type Branch,
+  type Columns,
+  type Leaf,
+  type Node
+} from './hexNodes.js'
 
-export { LEAF_MAX } from './hexNodes.js'
+export { LEAF_MAX, type Columns } from './hexNodes.js'
 
 export class HexTrie<V> {
   /** @internal */
   constructor(
     readonly root: Node | undefined,
-    readonly isSet: boolean
+    readonly isSet: boolean,
+    /** How values are laid out in the leaves (a map only; `undefined`: one slot, the value). */
+    readonly cols: Columns<V> | undefined = undefined
   ) {}
 
   get size(): number {
@@ -35,7 +55,7 @@ export class HexTrie<V> {
   }
 
   get(key: string): V | undefined {
-    return lookup<V>(this.root, key, this.isSet)
+    return lookup<V>(this.root, key, this.isSet, this.cols)
   }
 
   has(key: string): boolean {
@@ -61,7 +81,10 @@ export class HexTrie<V> {
     while (stack.length > 0) {
       const n = stack.pop() as Node
       if (isLeaf(n)) {
-        for (let i = 0; i < n.keys.length; i++) yield [n.keys[i] as string, (n.vals === undefined ? undefined : n.vals[i]) as V]
+        for (let i = 0; i < n.keys.length; i++) {
+          const k = n.keys[i] as string
+          yield [k, (n.vals === undefined ? undefined : valueAt(n.vals, i, k, this.cols)) as V]
+        }
       } else for (let d = 15; d >= 0; d--) if (n.kids[d] !== undefined && n.kids[d] !== n.kids[d - 1]) stack.push(n.kids[d] as Node)
     }
   }
@@ -98,7 +121,7 @@ export class HexTrie<V> {
   /** The keys of this set that are not in `other`. */
   subtract(other: HexTrie<unknown>): HexTrie<V> {
     if (other.size === 0 || this.size === 0) return this
-    const e = new Editor<V>(empty(this.isSet))
+    const e = new Editor<V>(emptyLike(this))
     for (const [k, v] of this.entries()) if (!other.has(k)) e.set(k, v)
     return e.done()
   }
@@ -117,7 +140,13 @@ export class HexTrie<V> {
       for (const k of this.keys()) if (!other.has(k)) return false
       return true
     }
-    for (const [k, v] of this.entries()) if (!other.has(k) || other.get(k) !== v) return false
+    if (other.cols !== this.cols) return false
+    const cols = this.cols
+    for (const [k, v] of this.entries()) {
+      if (!other.has(k)) return false
+      const w = other.get(k) as V
+      if (cols === undefined ? w !== v : !cols.holds(slotsOf(cols, w), 0, v)) return false
+    }
     return true
   }
 
@@ -145,6 +174,19 @@ const EMPTY_MAP = new HexTrie<never>(undefined, false)
 /** The empty set or map. */
 export const empty = <V>(isSet: boolean): HexTrie<V> => (isSet ? EMPTY_SET : EMPTY_MAP) as unknown as HexTrie<V>
 
+/** The empty map whose values are laid out by `cols`. */
+export const emptyColumns = <V>(cols: Columns<V>): HexTrie<V> => new HexTrie<V>(undefined, false, cols)
+
+/** The empty set or map of the same kind (and layout) as `t`. */
+const emptyLike = <V>(t: HexTrie<V>): HexTrie<V> => (t.cols === undefined ? empty<V>(t.isSet) : t.root === undefined ? t : emptyColumns(t.cols))
+
+/** The slots of one value, in a new array. */
+const slotsOf = <V>(cols: Columns<V>, v: V): Array<unknown> => {
+  const out = new Array<unknown>(cols.width)
+  cols.write(v, out, 0)
+  return out
+}
+
 export const emptyHexSet: HexTrie<undefined> = EMPTY_SET
 
 /** A set of the given keys. */
@@ -160,6 +202,7 @@ export class Editor<V> {
   private owner: object = this
   private root: Node | undefined
   private readonly isSet: boolean
+  private readonly cols: Columns<V> | undefined
   private readonly base: HexTrie<V>
   private altered = false
   /** Nodes this editor made: sealed by `done`. */
@@ -171,6 +214,7 @@ export class Editor<V> {
     this.base = base
     this.root = base.root
     this.isSet = base.isSet
+    this.cols = base.cols
   }
 
   get size(): number {
@@ -178,7 +222,7 @@ export class Editor<V> {
   }
 
   get(key: string): V | undefined {
-    return lookup<V>(this.root, key, this.isSet)
+    return lookup<V>(this.root, key, this.isSet, this.cols)
   }
 
   has(key: string): boolean {
@@ -236,20 +280,23 @@ export class Editor<V> {
   }
 
   private insert(n: Node | undefined, key: string, value: V, depth: number, keep: boolean): Node {
+    const cols = this.cols
     if (n === undefined) {
       this.altered = true
-      return this.leaf([key], [value])
+      return this.leaf([key], cols === undefined ? [value] : slotsOf(cols, value))
     }
     if (isLeaf(n)) {
       const i = search(n.keys, key)
       if (i >= 0) {
         if (keep) {
-          this.absent = n.vals?.[i]
+          this.absent = n.vals === undefined ? undefined : valueAt(n.vals, i, key, cols)
           return n
         }
-        if (this.isSet || n.vals?.[i] === value) return n
+        if (this.isSet || n.vals === undefined) return n
+        if (cols === undefined ? n.vals[i] === value : cols.holds(n.vals, i * cols.width, value)) return n
         const m = this.own(n)
-        ;(m.vals as Array<unknown>)[i] = value
+        if (cols === undefined) (m.vals as Array<unknown>)[i] = value
+        else cols.write(value, m.vals as Array<unknown>, i * cols.width)
         this.altered = true
         return m
       }
@@ -257,10 +304,13 @@ export class Editor<V> {
       // a full leaf was split by its parent before this insert reached it (see `makeRoom`); a
       // leaf still full here holds keys that cannot be told apart further, and grows
       this.altered = true
-      if (n.owner !== this.owner) return this.leaf(insertAt(n.keys, at, key), n.vals === undefined ? undefined : insertAt(n.vals, at, value))
+      if (n.owner !== this.owner) return this.leaf(insertAt(n.keys, at, key), n.vals === undefined ? undefined : this.valsWith(n.vals, at, value))
       // a leaf this editor made: in place (the spare capacity is trimmed by `done`)
       n.keys.splice(at, 0, key)
-      n.vals?.splice(at, 0, value)
+      if (n.vals !== undefined) {
+        if (cols === undefined) n.vals.splice(at, 0, value)
+        else n.vals.splice(at * cols.width, 0, ...slotsOf(cols, value))
+      }
       this.grown.push(n)
       return n
     }
@@ -280,6 +330,18 @@ export class Editor<V> {
     replaceKid(m, d, before, after)
     m.size += delta
     return m
+  }
+
+  /** A copy of a leaf's values with `value` inserted at key position `at`. */
+  private valsWith(vals: ReadonlyArray<unknown>, at: number, value: V): Array<unknown> {
+    const cols = this.cols
+    if (cols === undefined) return insertAt(vals, at, value)
+    const w = cols.width
+    const out = new Array<unknown>(vals.length + w)
+    for (let j = 0; j < at * w; j++) out[j] = vals[j]
+    cols.write(value, out, at * w)
+    for (let j = at * w; j < vals.length; j++) out[j + w] = vals[j]
+    return out
   }
 
   /**
@@ -310,8 +372,9 @@ export class Editor<V> {
     if (cut === lo) cut = lo + 1
     let at = 0
     while (at < keys.length && digit(keys[at] as string, depth) < cut) at++
-    const left = this.leaf(keys.slice(0, at), leaf.vals?.slice(0, at))
-    const right = this.leaf(keys.slice(at), leaf.vals?.slice(at))
+    const w = widthOf(this.cols)
+    const left = this.leaf(keys.slice(0, at), leaf.vals?.slice(0, at * w))
+    const right = this.leaf(keys.slice(at), leaf.vals?.slice(at * w))
     for (let j = lo; j <= hi; j++) m.kids[j] = j < cut ? (at === 0 ? undefined : left) : at === keys.length ? undefined : right
     return m
   }
@@ -328,7 +391,8 @@ export class Editor<V> {
       if (n.keys.length === 1) return undefined
       const m = this.own(n)
       m.keys.splice(i, 1)
-      m.vals?.splice(i, 1)
+      const w = widthOf(this.cols)
+      m.vals?.splice(i * w, w)
       return m
     }
     const d = digit(key, depth)
@@ -343,10 +407,12 @@ export class Editor<V> {
       // collapse a small branch back into one leaf
       const keys: Array<string> = []
       const vals: Array<unknown> = []
-      const rest = new HexTrie<V>({ owner: undefined, kids: n.kids.map((k) => (k === before ? after : k)), size }, this.isSet)
+      const cols = this.cols
+      const rest = new HexTrie<V>({ owner: undefined, kids: n.kids.map((k) => (k === before ? after : k)), size }, this.isSet, cols)
       for (const [k, v] of rest.entries()) {
         keys.push(k)
-        vals.push(v)
+        if (cols === undefined) vals.push(v)
+        else cols.write(v, vals, vals.length)
       }
       return this.leaf(keys, vals)
     }
@@ -368,6 +434,6 @@ export class Editor<V> {
     this.made.length = 0
     this.grown.length = 0
     if (!this.altered) return this.base
-    return this.root === undefined ? empty<V>(this.isSet) : new HexTrie<V>(this.root, this.isSet)
+    return this.root === undefined ? emptyLike(this.base) : new HexTrie<V>(this.root, this.isSet, this.cols)
   }
 }
