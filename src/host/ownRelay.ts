@@ -324,6 +324,11 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
       if (e.sentAt < limit) {
         inFlight.delete(id)
         late = true
+        if (e.waitsAuth === true && !noChallenge) {
+          // refused for auth, and no challenge came to answer (or no answer to the auth event) in time
+          noChallenge = true
+          o.onAuth?.('failed', authId === undefined ? 'no AUTH challenge' : 'no answer to AUTH')
+        }
         e.waitsAuth = false
         if (e.tries >= 3) e.done(false)
         else queue.unshift(e)
@@ -337,6 +342,8 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
   let authId: string | undefined
   let authed = false
   let authRefused = false
+  /** A write waited for auth past the request timeout (reported once per connection). */
+  let noChallenge = false
 
   const waiting = (): Array<Entry> => [...inFlight.values()].filter((e) => e.waitsAuth === true)
 
@@ -411,6 +418,7 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
     authId = undefined
     authed = false
     authRefused = false
+    noChallenge = false
     const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
       onOpen: () => {
         failures = 0

@@ -5,6 +5,8 @@
  * failures, never refusals of the events (which the engine would keep for `refusedFor`, 7 days).
  */
 import { describe, expect, it } from 'vitest'
+import { WebSocketServer } from 'ws'
+import type { AddressInfo } from 'node:net'
 import { createExecutor, type ExecutorEvent } from '../../src/host/index.js'
 import { defaultResolver, makeNet } from '../../src/host/net.js'
 import { relaySink } from '../../src/host/ownRelay.js'
@@ -57,6 +59,37 @@ describe('the store sink answers NIP-42', () => {
     } finally {
       sink.stop?.()
       await r.stop()
+    }
+  }, 30_000)
+})
+
+describe('a store relay that asks for auth and sends no challenge', () => {
+  it('the waiting writes fail after the timeout (three tries), reported once as failed auth, none refused', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    server.on('connection', (ws) =>
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString()) as [string, { id: string }]
+        if (m[0] === 'EVENT') ws.send(JSON.stringify(['OK', m[1].id, false, 'auth-required: sign in first']))
+      })
+    )
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const auth: Array<string> = []
+    const sink = relaySink({
+      url,
+      net: makeNet({ policy: { allowRelays: [url] }, WebSocket: undefined, resolve: defaultResolver(), connectTimeoutMs: 5000, pingMs: 0, maxPayload: 1 << 20 }),
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 300,
+      window: 10,
+      secretKey: operator,
+      onAuth: (status, reason) => auth.push(reason === undefined ? status : `${status}: ${reason}`)
+    })
+    try {
+      expect(await sink.store(events.slice(0, 2))).toEqual({ stored: 0, failed: 2 })
+      expect(auth).toEqual(['failed: no AUTH challenge'])
+    } finally {
+      sink.stop?.()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
     }
   }, 30_000)
 })
