@@ -41,14 +41,30 @@ import {
 
 export { LEAF_MAX, type Columns } from './hexNodes.js'
 
+/** The layout of a set (no values). */
+const SET: unique symbol = Symbol('set')
+
 export class HexTrie<V> {
+  /** A set, or how a map lays out its values (one field: a per-repository set costs one less). */
+  private readonly layout: Columns<V> | typeof SET | undefined
+
   /** @internal */
   constructor(
     readonly root: Node | undefined,
-    readonly isSet: boolean,
-    /** How values are laid out in the leaves (a map only; `undefined`: one slot, the value). */
-    readonly cols: Columns<V> | undefined = undefined
-  ) {}
+    isSet: boolean,
+    cols: Columns<V> | undefined = undefined
+  ) {
+    this.layout = isSet ? SET : cols
+  }
+
+  get isSet(): boolean {
+    return this.layout === SET
+  }
+
+  /** How values are laid out in the leaves (a map only; `undefined`: one slot, the value). */
+  get cols(): Columns<V> | undefined {
+    return this.layout === SET ? undefined : this.layout
+  }
 
   get size(): number {
     return sizeOf(this.root)
