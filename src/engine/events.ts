@@ -20,12 +20,15 @@ import type { EngineProblem, StepResult, SyncEngine } from './types.js'
 import { Map as IMap } from 'immutable'
 import { notable, type Health } from './health.js'
 import { negUse } from './negentropyPlan.js'
-import { afterEvents, afterTick, merged } from './grasp01.js'
+import { afterEvents, afterTick, merged, readsEvents } from './grasp01.js'
+import { plainEvents } from './fetch.js'
 
 export const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
   if (r.events === undefined) return invalid(wrap(d), 'Events: `events` is not an array')
   const config = d.config as unknown as SyncConfig
-  const applied = applyBatch(config, r.events, r.now === undefined ? {} : { now: r.now })(d.index)
+  // one plain copy per element when fetching or discovery read the events too: they all see the same event (fetch.ts)
+  const events = readsEvents(d) ? plainEvents(d.config, r.events) : r.events
+  const applied = applyBatch(config, events, r.now === undefined ? {} : { now: r.now })(d.index)
   const desired = deriveTargets(config)(applied.index)
   const actions = diff(desired)(d.desired)
   const perRelay = new Map<string, Array<RelayAction>>()
@@ -72,7 +75,7 @@ export const onEvents = (d: EngineData, r: Read, now: number): StepResult => {
     relays = relays.set(relay, next.rs)
   }
   // GRASP-01: what accepted events tag is fetched by id; kind 10317 discovery (grasp01.ts)
-  const g = afterEvents({ ...d, index: applied.index, desired, relays, memory, health, now }, r.events, now, problems)
+  const g = afterEvents({ ...d, index: applied.index, desired, relays, memory, health, now }, events, now, problems)
   return result(g.d, merged(byRelay(batches), g.batches), problems, applied.rejected)
 }
 

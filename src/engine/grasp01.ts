@@ -15,6 +15,9 @@ import { byRelay } from './reconcile.js'
 import { data, type EngineData } from './state.js'
 import type { EngineProblem, StepResult, SyncEngine } from './types.js'
 
+/** Whether fetching or discovery read an `Events` batch (then it is copied once for all: `plainEvents`). */
+export const readsEvents = (d: EngineData): boolean => (d.options.fetch ?? DEFAULT_FETCH).enabled || (d.options.discovery ?? DEFAULT_DISCOVERY).enabled
+
 /** After an `Events` step: the batch's tagged values and GRASP lists, then what is due. */
 export const afterEvents = (
   d: EngineData,

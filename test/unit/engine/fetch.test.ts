@@ -131,6 +131,44 @@ describe('fetch by id what accepted root events tag', () => {
   })
 })
 
+describe('each event read once (review #6)', () => {
+  /** An accepted issue as a Proxy whose `tags` getter answers differently on every read. */
+  const shifty = (extra: string) => {
+    const real = issue(ref('repo'), [])
+    const reads = { tags: 0 }
+    const proxy = new Proxy(real, {
+      get: (t, k) => {
+        if (k !== 'tags') return Reflect.get(t, k)
+        reads.tags++
+        return reads.tags === 1 ? real.tags : [...real.tags, ['e', extra]]
+      }
+    })
+    return { proxy, reads }
+  }
+
+  it('the index, fetching and discovery see the same copy: tags a second read would show are not fetched', () => {
+    const x = hex(77)
+    const { proxy, reads } = shifty(x)
+    const e = step({ _tag: 'Events', events: [proxy], now: T0 + 1 })(withRepo({ fetchTagged: { delay: 0 } }))
+    expect(e.rejected).toEqual([])
+    expect(reads.tags).toBe(1)
+    expect(engineFetchStatus(e.engine).pending + engineFetchStatus(e.engine).asked).toBe(0)
+  })
+
+  it('with discovery on too, one read per field; over-cap events are rejected as before (same rule), their tags never copied', () => {
+    const { proxy, reads } = shifty(hex(78))
+    const big = new Proxy([] as Array<unknown>, { get: (t, k) => (k === 'length' ? 2 ** 40 : Reflect.get(t, k)) })
+    const capped = { ...issue(ref('repo'), []), tags: big }
+    const e = step({ _tag: 'Events', events: [proxy, capped, 42, ['x']], now: T0 + 1 })(withRepo({ discovery: true }))
+    expect(reads.tags).toBe(1)
+    expect(e.rejected.map((r) => [r.code, r.rule])).toEqual([
+      ['cap-exceeded', 'tagsPerEvent'],
+      ['not-an-object', undefined],
+      ['not-an-object', undefined]
+    ])
+  })
+})
+
 describe('refused-id memory', () => {
   it('an id the own relay refused is not asked for 7 days, then it may be again', () => {
     const target = hex(11)
