@@ -710,7 +710,10 @@ export const createExecutor = (options: ExecutorOptions): Executor => {
             requestTimeoutMs: o.requestTimeoutMs,
             pageSize: 500,
             reconnectWindow,
-            now: nowSec
+            now: nowSec,
+            // NIP-42 on the store relay's reads (CLOSED auth-required:), as on its writes
+            secretKey: o.secretKey,
+            onAuth: (status, reason) => emit({ type: 'auth', relay: storeUrl, socket: -1, status, ...(reason === undefined ? {} : { reason }) })
           }))
     if (src === undefined) throw new Error('nothing to read from: give `ownRelay`, `storeRelay` or `source`')
     sink =

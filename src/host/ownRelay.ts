@@ -134,6 +134,10 @@ export interface RelaySourceOptions {
   readonly pageSize: number
   readonly reconnectWindow: number
   readonly now: () => number
+  /** The operator's key: answers the store relay's NIP-42 challenge when it refuses a read with `auth-required:`. */
+  readonly secretKey?: Uint8Array | undefined
+  /** NIP-42 on the source connection: an auth event was sent, accepted, or refused. */
+  readonly onAuth?: (status: 'sent' | 'ok' | 'failed', reason?: string) => void
 }
 
 /** Backoff with jitter: 1 s doubling to 30 s, times 0.5..1. */
@@ -165,8 +169,38 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
     }, o.requestTimeoutMs)
   }
 
+  // NIP-42 on the source connection: the challenge, the auth event sent, a read refused for auth
+  let challenge: string | undefined
+  let authId: string | undefined
+  let authWanted = false
+  let authedHere = false
+
+  const answerAuth = (c: Connection): void => {
+    if (o.secretKey === undefined || authId !== undefined || challenge === undefined) return
+    const ev = signAuth(o.secretKey, o.url, challenge)
+    if (ev === undefined) return
+    authId = ev.id
+    c.send(JSON.stringify(['AUTH', ev]))
+    o.onAuth?.('sent')
+  }
+
+  /** The reads again on an authenticated connection: live, and the history page the cursor is at. */
+  const resend = (c: Connection): void => {
+    c.send(JSON.stringify(['REQ', LIVE, { kinds: [...o.kinds], limit: 0 }]))
+    const next = cursor === undefined ? O.none : pageFilter(cursor)
+    if (O.isSome(next)) {
+      page = []
+      c.send(JSON.stringify(['REQ', HIST, next.value]))
+      arm(c)
+    } else clearTimer()
+  }
+
   const connect = (): void => {
     if (stopped) return
+    challenge = undefined
+    authId = undefined
+    authWanted = false
+    authedHere = false
     const base: NostrFilter = { kinds: [...o.kinds] }
     cursor ??= startPaging(caughtUp ? { ...base, since: reconnectSince(lastEose, o.reconnectWindow) } : base, { maxLimit: o.pageSize })
     page = []
@@ -208,6 +242,27 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
       return
     }
     if (!Array.isArray(m)) return
+    if (m[0] === 'AUTH') {
+      const ch = challengeOf(m)
+      if (ch === undefined || conn !== c) return
+      challenge = ch
+      if (authWanted) answerAuth(c)
+      return
+    }
+    if (m[0] === 'OK' && authId !== undefined && m[1] === authId) {
+      authId = undefined
+      if (m[2] === true) {
+        o.onAuth?.('ok')
+        authWanted = false
+        authedHere = true
+        resend(c)
+      } else {
+        o.onAuth?.('failed', typeof m[3] === 'string' && m[3] !== '' ? m[3].slice(0, 200) : 'refused')
+        c.terminate()
+        dropped(new Error('NIP-42 auth refused'))
+      }
+      return
+    }
     if (m[0] === 'EVENT' && (m[1] === LIVE || m[1] === HIST)) {
       if (m[1] === HIST) page.push(m[2])
       handlers?.onEvents([m[2]])
@@ -237,6 +292,18 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
       return
     }
     if (m[0] === 'CLOSED' && (m[1] === LIVE || m[1] === HIST)) {
+      // NIP-42: a read refused for auth waits for the auth event's answer (then both reads go again)
+      // (auth is tried once per connection: refused again after it, the read is an ordinary refusal)
+      if (typeof m[2] === 'string' && /^auth-required:/i.test(m[2].trimStart()) && o.secretKey !== undefined && !authedHere) {
+        if (!authWanted) {
+          authWanted = true
+          // bounded: no challenge or no answer in time drops the connection (a backoff, then again)
+          arm(c)
+          answerAuth(c)
+        }
+        return
+      }
+      if (typeof m[2] === 'string' && /^auth-required:/i.test(m[2].trimStart()) && o.secretKey === undefined) o.onAuth?.('failed', 'no key to sign with (secretKey)')
       // refused: start again after a backoff
       c.terminate()
       dropped(new Error(`CLOSED ${String(m[2])}`))

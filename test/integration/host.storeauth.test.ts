@@ -141,3 +141,28 @@ describe('the executor with an auth-only store relay', () => {
     }
   }, 60_000)
 })
+
+describe('the source reads a store relay that requires auth to read', () => {
+  it('answers the CLOSED auth-required: with the operator key, then reads its history and catches up', async () => {
+    const store = await startLoopbackRelay({ requireAuth: true })
+    try {
+      const own = 'wss://grasp.example.com'
+      const announce = sign(author, 30617, now - 100, [['d', 'y'], ['relays', own], ['clone', 'https://grasp.example.com/y.git']])
+      expect(await publish(store.url, [announce])).toBe(1)
+      const seen: Array<ExecutorEvent> = []
+      const host = createExecutor({ ownRelay: own, storeRelay: store.url, fetch: false, tickMs: 100, secretKey: operator, onProgress: (e) => seen.push(e) })
+      await host.start()
+      try {
+        expect(await host.whenCaughtUp(20_000)).toBe(true)
+        expect(seen.some((e) => e.type === 'source' && e.status === 'caught-up')).toBe(true)
+        expect(seen.filter((e) => e.type === 'auth' && e.socket === -1).map((e) => (e as { status: string }).status).slice(0, 2)).toEqual(['sent', 'ok'])
+        // the announcement was read from the store relay and fed to the engine
+        expect(seen.some((e) => e.type === 'step' && e.input === 'Events' && e.events >= 1)).toBe(true)
+      } finally {
+        await host.stop()
+      }
+    } finally {
+      await store.stop()
+    }
+  }, 60_000)
+})
