@@ -19,10 +19,13 @@
  * not depend on their order, on how they are split into batches, or on duplicates.
  *
  * The deletion ledger (which event ids each pubkey asked to delete, kept so that a deletion that
- * arrives before its target still wins) is bounded by what it can still affect: a NIP-09
- * deletion only affects events of its own author, so each pubkey is remembered for at most
- * `caps.deletionsPerAuthor` ids ({@link DELETIONS_PER_AUTHOR} by default), the smallest in hex
- * order; an id past the bound is reported (`cap-exceeded`, rule `deletionsPerAuthor`). The
+ * arrives before its target still wins) is bounded per pubkey: a NIP-09 deletion only affects
+ * events of its own author, so each pubkey is remembered for at most `caps.deletionsPerAuthor`
+ * ids ({@link DELETIONS_PER_AUTHOR} by default), the smallest in hex order, and nobody can evict
+ * another pubkey's deletions; an id past the bound is reported (`cap-exceeded`, rule
+ * `deletionsPerAuthor`). It is not bounded in total: pubkeys cost nothing, so the ledger grows
+ * linearly with the deletions received (K pubkeys hold up to K × `deletionsPerAuthor` ids); a
+ * bound lowered between batches trims a pubkey to its smallest ids at its next deletion. The
  * ledger itself keeps the laws (the smallest ids per author of the union is a join-semilattice).
  * The laws above hold for every stream in which no pubkey names more ids than the bound; past
  * it, and for that pubkey's own events only, an event removed while its deletion was remembered
