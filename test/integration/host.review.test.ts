@@ -197,7 +197,8 @@ describe('history pages', () => {
       source: fixed([]),
       sink: { store: async () => undefined },
       tickMs: 100,
-      requestTimeoutMs: 1_000,
+      // long enough that the page is not cleared by its timeout while a loaded machine still reads the flood
+      requestTimeoutMs: 4_000,
       onProgress: (e) => events.push(e)
     })
     await host.start()
