@@ -7,7 +7,7 @@
 import type { NostrFilter } from '../wire/Filters.js'
 import { sha256Hex } from '../util/hash.js'
 import { startPaging } from './Lifecycle.js'
-import type { Job, RelayState, Run } from './state.js'
+import { queuedRun, type Job, type RelayState, type Run } from './state.js'
 import type { EngineProblem } from './types.js'
 
 /**
@@ -34,19 +34,8 @@ export const addFilterJobs = (
     id++
     const slot = `${prefix}${sha256Hex(JSON.stringify(filters)).slice(0, 16)}`
     jobs.push({ id, target: { relay: rs.relay as never, repos: [], rootEvents: {} }, since: undefined, discovery: false, filters, once })
-    runs.push({
-      job: id,
-      slot,
-      cursors: filters.map((f) => startPaging(f, rs.limits)),
-      status: 'queued',
-      socket: -1,
-      wire: '',
-      mayBeOpen: false,
-      retryAt: 0,
-      failures: 0,
-      sentAt: 0,
-      ...(once ? { once: true } : {})
-    })
+    const run = queuedRun(id, slot, filters.map((f) => startPaging(f, rs.limits)))
+    runs.push(once ? { ...run, once: true } : run)
   }
   return { ...rs, jobs, runs }
 }

@@ -11,7 +11,7 @@ import { historyPlan } from '../wire/batches.js'
 import { planLive } from './slots.js'
 import { startPaging } from './Lifecycle.js'
 import { toSessions } from './negentropyPlan.js'
-import type { Options, RelayState, Run } from './state.js'
+import { queuedRun, type Options, type RelayState, type Run } from './state.js'
 import type { EngineProblem } from './types.js'
 
 export const freezeSubscription = (s: Subscription): Subscription => {
@@ -105,18 +105,7 @@ export const addJob = (rs: RelayState, target: FilterTarget, since: number | und
   }
   for (const p of h.problems) if (p.code !== 'invalid-repo' && p.code !== 'invalid-root-id') problems.push({ ...p, relay: rs.relay })
   const id = rs.jobs.reduce((m, j) => Math.max(m, j.id), 0) + 1
-  const runs: Array<Run> = h.subscriptions.map((s) => ({
-    job: id,
-    slot: s.id,
-    cursors: s.filters.map((f) => startPaging(f, rs.limits)),
-    status: 'queued',
-    socket: -1,
-    wire: '',
-    mayBeOpen: false,
-    retryAt: 0,
-    failures: 0,
-    sentAt: 0
-  }))
+  const runs: Array<Run> = h.subscriptions.map((s) => queuedRun(id, s.id, s.filters.map((f) => startPaging(f, rs.limits))))
   // NIP-77: a relay whose history uses negentropy gets one session per filter (negentropy.ts)
   return { ...rs, jobs: [...rs.jobs, { id, target, since, discovery }], runs: [...rs.runs, ...(rs.negentropy === true ? toSessions(runs, rs.limits) : runs)] }
 }

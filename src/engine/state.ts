@@ -67,6 +67,20 @@ export interface Run {
   readonly once?: boolean
 }
 
+/** A run not started yet: queued, on no connection, no attempt behind it (history, fetch by id, discovery). */
+export const queuedRun = (job: number, slot: string, cursors: ReadonlyArray<PageCursor>): Run => ({
+  job,
+  slot,
+  cursors,
+  status: 'queued',
+  socket: -1,
+  wire: '',
+  mayBeOpen: false,
+  retryAt: 0,
+  failures: 0,
+  sentAt: 0
+})
+
 /** What a history fetch was asked for: kept so that new limits can lay it out again. */
 export interface Job {
   readonly id: number
