@@ -24,16 +24,10 @@ interface Entry {
 /** Queue entries touched (pushed, shifted, skipped as stale, copied by a compaction): the tests' work counter. */
 export const fifoWork = { steps: 0 }
 
-export class Fifo<V> {
-  constructor(
-    private readonly map: IMap<string, Slot<V>>,
-    private readonly queue: List<Entry>,
-    private readonly seq: number
-  ) {}
-
-  static empty<V>(): Fifo<V> {
-    return new Fifo<V>(IMap(), List(), 0)
-  }
+/** The reads the value and its editor share (the front is always live: `tidy` keeps it so). */
+abstract class FifoReads<V> {
+  abstract readonly map: IMap<string, Slot<V>>
+  abstract readonly queue: List<Entry>
 
   get size(): number {
     return this.map.size
@@ -47,12 +41,31 @@ export class Fifo<V> {
     return this.map.has(k)
   }
 
-  /** The oldest entry (the front is always live). */
+  /** The oldest entry. */
   first(): readonly [string, V] | undefined {
     const e = this.queue.first()
     if (e === undefined) return undefined
     const s = this.map.get(e.k)
     return s === undefined ? undefined : [e.k, s.v]
+  }
+
+  /** The queue entry is the key's current place (not left behind by a move or a delete). */
+  protected live(e: Entry): boolean {
+    return this.map.get(e.k)?.seq === e.seq
+  }
+}
+
+export class Fifo<V> extends FifoReads<V> {
+  constructor(
+    readonly map: IMap<string, Slot<V>>,
+    readonly queue: List<Entry>,
+    private readonly seq: number
+  ) {
+    super()
+  }
+
+  static empty<V>(): Fifo<V> {
+    return new Fifo<V>(IMap(), List(), 0)
   }
 
   /** Live entries, oldest first. */
@@ -80,31 +93,14 @@ export class Fifo<V> {
   }
 }
 
-export class FifoEditor<V> {
+export class FifoEditor<V> extends FifoReads<V> {
   changed = false
   constructor(
     public map: IMap<string, Slot<V>>,
     public queue: List<Entry>,
     public seq: number
-  ) {}
-
-  get size(): number {
-    return this.map.size
-  }
-
-  get(k: string): V | undefined {
-    return this.map.get(k)?.v
-  }
-
-  has(k: string): boolean {
-    return this.map.has(k)
-  }
-
-  first(): readonly [string, V] | undefined {
-    const e = this.queue.first()
-    if (e === undefined) return undefined
-    const s = this.map.get(e.k)
-    return s === undefined ? undefined : [e.k, s.v]
+  ) {
+    super()
   }
 
   /** Sets a key at the end (a key already there moves to the end). */
@@ -147,11 +143,7 @@ export class FifoEditor<V> {
 
   /** Stale entries leave the front; the queue is compacted when stale entries outnumber live ones. */
   private tidy(): void {
-    for (;;) {
-      const e = this.queue.first()
-      if (e === undefined) break
-      const s = this.map.get(e.k)
-      if (s !== undefined && s.seq === e.seq) break
+    for (let e = this.queue.first(); e !== undefined && !this.live(e); e = this.queue.first()) {
       this.queue = this.queue.shift()
       fifoWork.steps++
     }
@@ -159,8 +151,7 @@ export class FifoEditor<V> {
       const live: Array<Entry> = []
       for (const e of this.queue) {
         fifoWork.steps++
-        const s = this.map.get(e.k)
-        if (s !== undefined && s.seq === e.seq) live.push(e)
+        if (this.live(e)) live.push(e)
       }
       this.queue = List(live).asMutable()
     }

@@ -12,48 +12,16 @@ import { messageBytes, type RelayBatch } from '../wire/Wire.js'
 import { history as historyVariant } from '../wire/filterBuilders.js'
 import { startPaging, type PageCursor } from './Lifecycle.js'
 import type { NegentropyOpen } from './types.js'
+import { QUEUED, type NegKnown, type NegMode, type Run } from './state.js'
+
+export type { NegKnown, NegMode, NegRun } from './state.js'
+
+/** The fields of a history run (state.ts `Run`) this module reads and writes: all but its job. */
+export type RunLike = Omit<Run, 'job'>
 
 // -------------------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------------------
-
-/** How the engine uses negentropy: `auto` (a relay that proved it, or whose NIP-11 lists 77, is tried), `always` (every relay not known to fail is tried), `off`. */
-export type NegMode = 'auto' | 'always' | 'off'
-
-/** What the engine learned about one relay's NIP-77 support. */
-export interface NegKnown {
-  /** `yes`: a session completed; `no`: a session failed before any success (or several in a row after); `unknown`: no evidence. */
-  readonly support: 'unknown' | 'yes' | 'no'
-  /** Its NIP-11 document lists 77 (a hint, never trusted alone). */
-  readonly hinted: boolean
-  /** Failed sessions in a row. */
-  readonly failures: number
-  /** `no` holds until then (unix seconds); then the relay counts as `unknown` again. */
-  readonly until: number
-  /** Sessions completed. */
-  readonly sessions: number
-}
-
-/** A history run in negentropy mode: a session over `filter`, or the fetch by id of what a session found missing. */
-export interface NegRun {
-  readonly phase: 'session' | 'fetch'
-  /** The session's one filter (without `limit`); for a fetch, the session's filter it came from. */
-  readonly filter: NostrFilter
-}
-
-/** The fields of a history run (state.ts `Run`) this module reads and writes. */
-export interface RunLike {
-  readonly slot: string
-  readonly cursors: ReadonlyArray<PageCursor>
-  readonly status: 'queued' | 'pending' | 'failed'
-  readonly socket: number
-  readonly wire: string
-  readonly mayBeOpen: boolean
-  readonly retryAt: number
-  readonly failures: number
-  readonly sentAt: number
-  readonly neg?: NegRun
-}
 
 export const NEG_UNKNOWN: NegKnown = { support: 'unknown', hinted: false, failures: 0, until: 0, sessions: 0 }
 
@@ -161,19 +129,7 @@ export const fetchRuns = <R extends RunLike>(base: R, ids: ReadonlyArray<string>
       const chunk = ids.slice(j, Math.min(ids.length, i + perFilter * perReq, j + perFilter))
       cursors.push(startPaging({ ...kept, ids: chunk, limit: chunk.length } as NostrFilter, limits))
     }
-    runs.push({
-      ...base,
-      slot: `${base.slot}#${runs.length}`,
-      cursors,
-      neg: { phase: 'fetch', filter },
-      status: 'queued',
-      socket: -1,
-      wire: '',
-      mayBeOpen: false,
-      retryAt: 0,
-      failures: 0,
-      sentAt: 0
-    })
+    runs.push({ ...base, slot: `${base.slot}#${runs.length}`, cursors, neg: { phase: 'fetch', filter }, ...QUEUED })
   }
   return runs
 }

@@ -16,11 +16,35 @@ import { emptyRelayIndex, type RelayIndex } from '../relays/RelayIndex.js'
 import { emptyRepoIndex, type RepoIndex } from '../repo/RepoIndex.js'
 import { DEFAULT_MAX_CONNECTIONS_PER_RELAY, DEFAULT_REQUEST_TIMEOUT, type SyncEngine } from './types.js'
 import { readHealthOptions, retryDelay, type Health, type HealthOptions } from './health.js'
-import type { NegKnown, NegMode, NegRun } from './negentropyPlan.js'
 import { readDiscoveryOptions, readFetchOptions, type DiscoveryConfig, type DiscoveryState, type FetchConfig, type FetchState } from './fetchState.js'
 import type { NostrFilter } from '../wire/Filters.js'
 
 export type LiveStatus = 'pending' | 'open' | 'failed'
+
+/** How the engine uses NIP-77 negentropy: `auto` (a relay that proved it, or whose NIP-11 lists 77, is tried), `always` (every relay not known to fail is tried), `off`. */
+export type NegMode = 'auto' | 'always' | 'off'
+
+/** What the engine learned about one relay's NIP-77 support (negentropyPlan.ts). */
+export interface NegKnown {
+  /** `yes`: a session completed; `no`: a session failed before any success (or several in a row after); `unknown`: no evidence. */
+  readonly support: 'unknown' | 'yes' | 'no'
+  /** Its NIP-11 document lists 77 (a hint, never trusted alone). */
+  readonly hinted: boolean
+  /** Failed sessions in a row. */
+  readonly failures: number
+  /** `no` holds until then (unix seconds); then the relay counts as `unknown` again. */
+  readonly until: number
+  /** Sessions completed. */
+  readonly sessions: number
+}
+
+/** A history run in negentropy mode: a session over `filter`, or the fetch by id of what a session found missing. */
+export interface NegRun {
+  readonly phase: 'session' | 'fetch'
+  /** The session's one filter (without `limit`); for a fetch, the session's filter it came from. */
+  readonly filter: NostrFilter
+}
+
 
 /** One live slot on one connection: the current attempt. */
 export interface Live {
@@ -67,19 +91,11 @@ export interface Run {
   readonly once?: boolean
 }
 
-/** A run not started yet: queued, on no connection, no attempt behind it (history, fetch by id, discovery). */
-export const queuedRun = (job: number, slot: string, cursors: ReadonlyArray<PageCursor>): Run => ({
-  job,
-  slot,
-  cursors,
-  status: 'queued',
-  socket: -1,
-  wire: '',
-  mayBeOpen: false,
-  retryAt: 0,
-  failures: 0,
-  sentAt: 0
-})
+/** The attempt of a run not started yet: queued, on no connection, no attempt behind it. */
+export const QUEUED = { status: 'queued', socket: -1, wire: '', mayBeOpen: false, retryAt: 0, failures: 0, sentAt: 0 } as const
+
+/** A run not started yet (history, fetch by id, discovery; a session's fetch by id spreads {@link QUEUED} over its session). */
+export const queuedRun = (job: number, slot: string, cursors: ReadonlyArray<PageCursor>): Run => ({ job, slot, cursors, ...QUEUED })
 
 /** What a history fetch was asked for: kept so that new limits can lay it out again. */
 export interface Job {
