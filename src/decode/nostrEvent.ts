@@ -79,7 +79,7 @@ const intIn = (min: number, max: number, name: string) =>
  * @since 0.1.0
  * @deprecated since 0.3.0: use {@link Nip01Event}; nostr-tools exports a NostrEvent type a host imports beside this one.
  */
-export const NostrEvent: t.Type<NostrEventShape, NostrEventShape, unknown> = (() => {
+export const NostrEvent: t.Type<NostrEventShape, NostrEventShape, unknown> = /* @__PURE__ */ (() => {
   const shape = nostrEventShape()
   // Total on any value: the input is read once into a plain copy (a getter or Proxy trap that
   // throws is a decode failure), and the shape is checked on the copy.

@@ -55,7 +55,7 @@ const canonical = <A extends string>(name: string, parse: (s: string) => E.Eithe
  * @category codecs
  * @since 0.1.0
  */
-export const RelayUrlCodec = canonical<RelayUrl>('RelayUrl', relayUrl)
+export const RelayUrlCodec = /* @__PURE__ */ canonical<RelayUrl>('RelayUrl', relayUrl)
 
 /**
  * io-ts codec of a repository address.
@@ -69,20 +69,22 @@ export const RelayUrlCodec = canonical<RelayUrl>('RelayUrl', relayUrl)
  * @category codecs
  * @since 0.1.0
  */
-export const RepoRefCodec = canonical<RepoRef>('RepoRef', repoRef)
+export const RepoRefCodec = /* @__PURE__ */ canonical<RepoRef>('RepoRef', repoRef)
 
-const EventIdCodec = new t.Type<string, string, unknown>(
-  'EventId',
-  (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
-  (u, c) => (typeof u === 'string' && /^[0-9a-f]{64}$/.test(u) ? t.success(u) : t.failure(u, c, 'expected 64 lower-case hex characters')),
-  t.identity
-)
+const EventIdCodec = /* @__PURE__ */ (() =>
+  new t.Type<string, string, unknown>(
+    'EventId',
+    (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
+    (u, c) => (typeof u === 'string' && /^[0-9a-f]{64}$/.test(u) ? t.success(u) : t.failure(u, c, 'expected 64 lower-case hex characters')),
+    t.identity
+  ))()
 
-const Filters = {
+// built on first use of the codecs (annotated pure, so that a bundle without them drops them)
+const Filters = /* @__PURE__ */ (() => ({
   relay: RelayUrlCodec,
   repos: t.readonlyArray(RepoRefCodec),
   rootEvents: t.record(RepoRefCodec, t.readonlyArray(EventIdCodec))
-}
+}))()
 
 /**
  * io-ts codecs of each action.
@@ -97,7 +99,7 @@ const Filters = {
  * @category codecs
  * @since 0.1.0
  */
-export const SpawnRelay = readingPlain(t.readonly(t.type({ _tag: t.literal('SpawnRelay'), ...Filters }), 'SpawnRelay'), 4)
+export const SpawnRelay = /* @__PURE__ */ (() => readingPlain(t.readonly(t.type({ _tag: t.literal('SpawnRelay'), ...Filters }), 'SpawnRelay'), 4))()
 /**
  * io-ts codec of this action.
  *
@@ -110,7 +112,7 @@ export const SpawnRelay = readingPlain(t.readonly(t.type({ _tag: t.literal('Spaw
  * @category codecs
  * @since 0.1.0
  */
-export const AddFilters = readingPlain(t.readonly(t.type({ _tag: t.literal('AddFilters'), ...Filters }), 'AddFilters'), 4)
+export const AddFilters = /* @__PURE__ */ (() => readingPlain(t.readonly(t.type({ _tag: t.literal('AddFilters'), ...Filters }), 'AddFilters'), 4))()
 /**
  * io-ts codec of this action.
  *
@@ -123,7 +125,7 @@ export const AddFilters = readingPlain(t.readonly(t.type({ _tag: t.literal('AddF
  * @category codecs
  * @since 0.1.0
  */
-export const RemoveFilters = readingPlain(t.readonly(t.type({ _tag: t.literal('RemoveFilters'), ...Filters }), 'RemoveFilters'), 4)
+export const RemoveFilters = /* @__PURE__ */ (() => readingPlain(t.readonly(t.type({ _tag: t.literal('RemoveFilters'), ...Filters }), 'RemoveFilters'), 4))()
 /**
  * io-ts codec of this action.
  *
@@ -136,7 +138,7 @@ export const RemoveFilters = readingPlain(t.readonly(t.type({ _tag: t.literal('R
  * @category codecs
  * @since 0.1.0
  */
-export const CloseRelay = readingPlain(t.readonly(t.type({ _tag: t.literal('CloseRelay'), relay: RelayUrlCodec }), 'CloseRelay'), 2)
+export const CloseRelay = /* @__PURE__ */ (() => readingPlain(t.readonly(t.type({ _tag: t.literal('CloseRelay'), relay: RelayUrlCodec }), 'CloseRelay'), 2))()
 
 /**
  * io-ts codec of any {@link RelayAction}.
@@ -151,7 +153,7 @@ export const CloseRelay = readingPlain(t.readonly(t.type({ _tag: t.literal('Clos
  * @category codecs
  * @since 0.1.0
  */
-export const RelayAction = readingPlain(t.union([SpawnRelay, AddFilters, RemoveFilters, CloseRelay], 'RelayAction'), 4)
+export const RelayAction = /* @__PURE__ */ (() => readingPlain(t.union([SpawnRelay, AddFilters, RemoveFilters, CloseRelay], 'RelayAction'), 4))()
 
 /**
  * One change to a host's relay subscriptions.
@@ -180,7 +182,7 @@ export type RelayAction =
  */
 export const decodeRelayActions = (u: unknown): E.Either<t.Errors, ReadonlyArray<RelayAction>> => actionList.decode(u)
 
-const actionList = readingPlain(t.readonlyArray(RelayAction), 5)
+const actionList = /* @__PURE__ */ (() => readingPlain(t.readonlyArray(RelayAction), 5))()
 
 type Pairs = Array<readonly [RepoRef, ReadonlyArray<string>]>
 
@@ -258,7 +260,9 @@ export const diff =
 const NO_ACTIONS: ReadonlyArray<RelayAction> = Object.freeze([])
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null
-const { relayOf, reposOf, pairsOf } = internal
+const relayOf = internal.relayOf
+const reposOf = internal.reposOf
+const pairsOf = internal.pairsOf
 
 /**
  * Actions `diff` returned, with the applied index they were computed against and the desired

@@ -216,4 +216,4 @@ export const fromRelayTargets = (targetsInput: ReadonlyArray<RelayTarget>): Rela
  * @category instances
  * @since 0.1.0
  */
-export const eqRelayIndex: Eq.Eq<RelayIndex> = Eq.fromEquals((a, b) => internal.equals(relayData(a), relayData(b)))
+export const eqRelayIndex: Eq.Eq<RelayIndex> = /* @__PURE__ */ Eq.fromEquals((a, b) => internal.equals(relayData(a), relayData(b)))

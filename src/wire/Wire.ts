@@ -37,7 +37,7 @@ import { applyActions, type RelayAction } from '../relays/RelayAction.js'
 import { relayTarget, type RelayIndex, type RelayTarget } from '../relays/RelayIndex.js'
 import { canonicalRelay, type RelayUrl } from '../model/RelayUrl.js'
 import type { RepoRef } from '../model/RepoRef.js'
-import { historyPlan, reconcile, viewOf } from './batches.js'
+import { filtersText, historyPlan, reconcileBy, viewOf } from './batches.js'
 import type { RelayBatch, RelayPlan, Subscription, WireMessage } from './plan.js'
 import * as engine from './layout.js'
 import { asArray, asRecord, isNumber, orElse, stringsIn } from './match.js'
@@ -160,7 +160,7 @@ export const planMessages = (plan: RelayPlan): ReadonlyArray<WireMessage> =>
 export const changeMessages = (
   before: ReadonlyArray<Subscription>,
   after: ReadonlyArray<Subscription>
-): ReadonlyArray<WireMessage> => orElse(() => reconcile(viewOf(subscriptionsIn(before)), subscriptionsIn(after)), () => [])
+): ReadonlyArray<WireMessage> => orElse(() => reconcileBy(viewOf(subscriptionsIn(before)), subscriptionsIn(after), filtersText), () => [])
 
 const reqIds = (messages: ReadonlyArray<WireMessage>): ReadonlyArray<string> =>
   messages.filter((m) => m[0] === 'REQ').map((m) => m[1])

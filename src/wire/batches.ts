@@ -2,7 +2,8 @@
  * The pieces of the wire layer that the stateless functions (`Wire.changeMessages`,
  * `Wire.planActions`, `Wire.historySubscriptions`), the deprecated `Lifecycle` state and the
  * engine (`Engine.ts`) share: ONE differ from what may be open to what is wanted, ONE history
- * builder, and the digest that says whether a subscription's filters changed.
+ * builder, and the digest that says whether a subscription's filters changed (the JSON text when
+ * nothing is stored).
  *
  * @internal
  */
@@ -32,7 +33,14 @@ export const digest = (filters: ReadonlyArray<NostrFilter>): string => {
   return d
 }
 
-/** What the differ reads of what may be open: the digest of an id's filters, if the id may be open. */
+/**
+ * The JSON text of a list of filters ({@link UNKNOWN} when it has none): equal exactly when the
+ * {@link digest}s are. The differ's key when nothing is stored (`changeMessages`, `planActions`
+ * compare two plans of one call): no hashing, so the stateless pipeline carries no SHA-256.
+ */
+export const filtersText = (filters: ReadonlyArray<NostrFilter>): string => jsonText(filters) ?? UNKNOWN
+
+/** What the differ reads of what may be open: the key (digest) of an id's filters, if the id may be open. */
 export interface OpenView {
   readonly get: (id: string) => string | undefined
   readonly ids: () => Iterable<string>
@@ -45,21 +53,24 @@ export type Message = readonly ['REQ', string, ...Array<NostrFilter>] | readonly
  * for every wanted subscription that is not open with the same filters (in plan order). `CLOSE`s
  * come first so that a connection never holds more than the new plan.
  */
-export const reconcile = (open: OpenView, wanted: ReadonlyArray<Subscription>): Array<Message> => {
+export const reconcile = (open: OpenView, wanted: ReadonlyArray<Subscription>): Array<Message> => reconcileBy(open, wanted, digest)
+
+/** {@link reconcile} with the key `open` holds: {@link digest} or {@link filtersText}. */
+export const reconcileBy = (open: OpenView, wanted: ReadonlyArray<Subscription>, key: (filters: ReadonlyArray<NostrFilter>) => string): Array<Message> => {
   const want = new Set(wanted.map((s) => s.id))
   const out: Array<Message> = []
   for (const id of [...open.ids()].sort(compareStrings)) if (!want.has(id)) out.push(['CLOSE', id])
   for (const s of wanted) {
     const was = open.get(s.id)
-    if (was === undefined || was === UNKNOWN || was !== digest(s.filters)) out.push(['REQ', s.id, ...s.filters])
+    if (was === undefined || was === UNKNOWN || was !== key(s.filters)) out.push(['REQ', s.id, ...s.filters])
   }
   return out
 }
 
-/** An {@link OpenView} of a list of subscriptions (the last of a repeated id wins). */
+/** An {@link OpenView} of a list of subscriptions keyed by {@link filtersText} (the last of a repeated id wins). */
 export const viewOf = (subs: ReadonlyArray<Subscription>): OpenView => {
   const m = new Map<string, string>()
-  for (const s of subs) m.set(s.id, digest(s.filters))
+  for (const s of subs) m.set(s.id, filtersText(s.filters))
   return { get: (id) => m.get(id), ids: () => m.keys() }
 }
 

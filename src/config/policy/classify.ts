@@ -21,11 +21,8 @@ import { cut, describe } from '../../util/text.js'
  * @category constants
  * @since 0.1.0
  */
-export const specialRanges: ReadonlyArray<SpecialRange> = Object.freeze([
-  ...IPV4_BLOCKS.map((b) => b.range),
-  ...IPV6_RANGES,
-  ...NAME_RANGES
-])
+export const specialRanges: ReadonlyArray<SpecialRange> = /* @__PURE__ */ (() =>
+  Object.freeze([...IPV4_BLOCKS.map((b) => b.range), ...IPV6_RANGES, ...NAME_RANGES]))()
 
 // -------------------------------------------------------------------------------------
 // classification
