@@ -33,6 +33,17 @@ export const signAuth = (key: Uint8Array, relay: string, challenge: string): Nos
   }
 }
 
+/**
+ * Signs the auth event answering `challenge` from `relay` and sends it on `conn` (NIP-42): the
+ * event's id, to match the relay's `OK`; `undefined` (nothing sent) when signing fails.
+ */
+export const sendAuth = (conn: { readonly send: (frame: string) => void }, key: Uint8Array, relay: string, challenge: string): string | undefined => {
+  const ev = signAuth(key, relay, challenge)
+  if (ev === undefined) return undefined
+  conn.send(JSON.stringify(['AUTH', ev]))
+  return ev.id
+}
+
 /** A relay's challenge (`["AUTH", challenge]`): a string of sane size, else `undefined`. */
 export const challengeOf = (m: ReadonlyArray<unknown>): string | undefined => {
   const c = m[1]

@@ -181,3 +181,17 @@ export class Connection {
     this.teardown(true)
   }
 }
+
+/** A frame read as JSON: the array it holds, or `undefined` when it is not JSON or not an array. */
+export const parseFrame = (data: string): Array<unknown> | undefined => {
+  let m: unknown
+  try {
+    m = JSON.parse(data)
+  } catch {
+    return undefined
+  }
+  return Array.isArray(m) ? m : undefined
+}
+
+/** The delay before a connection the executor reopens itself (the store relay's): 1 s doubling to 30 s, times 0.5..1 (jitter). */
+export const backoffMs = (failures: number): number => Math.min(30_000, 1000 * 2 ** Math.min(10, failures)) * (0.5 + Math.random() / 2)

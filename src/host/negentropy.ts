@@ -14,7 +14,7 @@ import { option as O } from 'fp-ts'
 // nostr-tools 2.x lists no `./nip77` subpath in its exports: its NIP-77 module is the root's `nip77` namespace
 import { nip77 } from 'nostr-tools'
 import { nextPage, pageFilter, startPaging, type EngineInput, type NostrFilter, type PageCursor } from '../index.js'
-import { Connection } from './connection.js'
+import { Connection, parseFrame } from './connection.js'
 import type { Net } from './net.js'
 
 /** One item of a "have" set: an event's id and time. */
@@ -231,13 +231,8 @@ export const storeHave = (o: StoreHaveOptions) => {
     const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
       onOpen: () => undefined,
       onFrame: (data) => {
-        let m: unknown
-        try {
-          m = JSON.parse(data)
-        } catch {
-          return
-        }
-        if (!Array.isArray(m) || typeof m[1] !== 'string') return
+        const m = parseFrame(data)
+        if (m === undefined || typeof m[1] !== 'string') return
         const q = running.get(m[1])
         if (q === undefined) return
         if (m[0] === 'EVENT') {

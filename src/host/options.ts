@@ -4,7 +4,7 @@
  * @internal
  */
 import { defaultResolver, type Resolver, type WebSocketClass } from './net.js'
-import type { EventSink, EventSource, NostrEventLike } from './ownRelay.js'
+import type { EventSink, EventSource, NostrEventLike } from './ownRelayTypes.js'
 import type { Acceptance, EngineOptions, SyncEngine } from '../index.js'
 import type { ExecutorEvent } from './types.js'
 import { readSecretKey } from './auth.js'

@@ -5,7 +5,7 @@
  */
 import type { Acceptance, EngineInput, EngineOptions, RelayBatch, RelayHealth, RelayLimits, SyncConfig, SyncEngine } from '../index.js'
 import type { Resolver, WebSocketClass } from './net.js'
-import type { EventSink, EventSource } from './ownRelay.js'
+import type { EventSink, EventSource } from './ownRelayTypes.js'
 
 // -------------------------------------------------------------------------------------------------
 // model
