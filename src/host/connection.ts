@@ -194,4 +194,39 @@ export const parseFrame = (data: string): Array<unknown> | undefined => {
 }
 
 /** The delay before a connection the executor reopens itself (the store relay's): 1 s doubling to 30 s, times 0.5..1 (jitter). */
-export const backoffMs = (failures: number): number => Math.min(30_000, 1000 * 2 ** Math.min(10, failures)) * (0.5 + Math.random() / 2)
+const backoffMs = (failures: number): number => Math.min(30_000, 1000 * 2 ** Math.min(10, failures)) * (0.5 + Math.random() / 2)
+
+/**
+ * Reopening a connection the executor keeps itself (the store relay's reader and writer) after a
+ * drop, with a growing, jittered delay: failures in a row count until an open resets them.
+ */
+export class Reconnect {
+  private failures = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(private readonly connect: () => void) {}
+
+  /** A reconnect is due (its timer runs). */
+  get waiting(): boolean {
+    return this.timer !== undefined
+  }
+
+  /** The connection opened: the next drop waits the shortest delay. */
+  opened(): void {
+    this.failures = 0
+  }
+
+  /** The connection dropped: connects again after the backoff. */
+  later(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.connect()
+    }, backoffMs(this.failures++))
+  }
+
+  /** Stopped: no reconnect. */
+  cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+}

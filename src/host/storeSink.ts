@@ -3,10 +3,10 @@
  * with their `OK`s, a bounded window in flight, three tries each, reconnects; a write refused with
  * `auth-required:` waits for the operator's NIP-42 auth and goes out again.
  */
-import { backoffMs, Connection, parseFrame } from './connection.js'
+import { Connection, parseFrame, Reconnect } from './connection.js'
 import type { Net } from './net.js'
 import { isRefusal } from './grasp01.js'
-import { challengeOf, sendAuth } from './auth.js'
+import { StoreAuth } from './storeAuth.js'
 import type { EventSink, NostrEventLike } from './ownRelayTypes.js'
 
 export interface RelaySinkOptions {
@@ -35,8 +35,7 @@ interface Entry {
 export const relaySink = (o: RelaySinkOptions): EventSink => {
   let conn: Connection | undefined
   let stopped = false
-  let failures = 0
-  let retry: ReturnType<typeof setTimeout> | undefined
+  const reconnect = new Reconnect(() => connect())
   let sweep: ReturnType<typeof setInterval> | undefined
   const queue: Array<Entry> = []
   const inFlight = new Map<string, Entry>()
@@ -44,7 +43,7 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
   const pump = (): void => {
     if (stopped) return
     if (conn === undefined) {
-      if (retry === undefined) connect()
+      if (!reconnect.waiting) connect()
       return
     }
     if (!conn.open) return
@@ -76,7 +75,7 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
         if (e.waitsAuth === true && !noChallenge) {
           // refused for auth, and no challenge came to answer (or no answer to the auth event) in time
           noChallenge = true
-          o.onAuth?.('failed', authId === undefined ? 'no AUTH challenge' : 'no answer to AUTH')
+          o.onAuth?.('failed', auth.id === undefined ? 'no AUTH challenge' : 'no answer to AUTH')
         }
         e.waitsAuth = false
         if (e.tries >= 3) e.done(false)
@@ -87,8 +86,7 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
 
   // NIP-42 on the store connection (auth is per connection): the last challenge, the auth event
   // sent for it, and whether the relay accepted it or refused it
-  let challenge: string | undefined
-  let authId: string | undefined
+  const auth = new StoreAuth(o)
   let authed = false
   let authRefused = false
   /** A write waited for auth past the request timeout (reported once per connection). */
@@ -98,9 +96,7 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
 
   /** Signs and sends the auth event for the known challenge, once per connection, when a write waits for it. */
   const answerAuth = (c: Connection): void => {
-    if (o.secretKey === undefined || authed || authRefused || authId !== undefined || challenge === undefined) return
-    authId = sendAuth(c, o.secretKey, o.url, challenge)
-    if (authId !== undefined) o.onAuth?.('sent')
+    if (!authed && !authRefused) auth.answer(c)
   }
 
   /** Auth is impossible or was refused: the writes waiting for it fail (store failures, not refusals of the events). */
@@ -114,8 +110,7 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
   const onOk = (c: Connection, m: ReadonlyArray<unknown>): void => {
     const id = m[1] as string
     const reason = typeof m[3] === 'string' ? m[3] : ''
-    if (authId !== undefined && id === authId) {
-      authId = undefined
+    if (auth.answered(m)) {
       if (m[2] === true) {
         authed = true
         o.onAuth?.('ok')
@@ -160,24 +155,20 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
 
   const connect = (): void => {
     if (stopped) return
-    challenge = undefined
-    authId = undefined
+    auth.reset()
     authed = false
     authRefused = false
     noChallenge = false
     const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
       onOpen: () => {
-        failures = 0
+        reconnect.opened()
         pump()
       },
       onFrame: (data) => {
         const m = parseFrame(data)
         if (m === undefined) return
         if (m[0] === 'AUTH') {
-          const ch = challengeOf(m)
-          if (ch === undefined || conn !== c) return
-          challenge = ch
-          if (waiting().length > 0) answerAuth(c)
+          if (conn === c && auth.keep(m) && waiting().length > 0) answerAuth(c)
           return
         }
         if (m[0] !== 'OK' || typeof m[1] !== 'string' || conn !== c) return
@@ -192,10 +183,7 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
         }
         inFlight.clear()
         if (stopped) return
-        retry = setTimeout(() => {
-          retry = undefined
-          connect()
-        }, backoffMs(failures++))
+        reconnect.later()
       }
     })
     conn = c
@@ -223,9 +211,8 @@ export const relaySink = (o: RelaySinkOptions): EventSink => {
       }),
     stop: () => {
       stopped = true
-      if (retry !== undefined) clearTimeout(retry)
+      reconnect.cancel()
       if (sweep !== undefined) clearInterval(sweep)
-      retry = undefined
       sweep = undefined
       conn?.terminate()
       conn = undefined

@@ -6,9 +6,9 @@
  */
 import { option as O } from 'fp-ts'
 import { nextPage, pageFilter, reconnectSince, startPaging, type NostrFilter, type PageCursor } from '../index.js'
-import { backoffMs, Connection, parseFrame } from './connection.js'
+import { Connection, parseFrame, Reconnect } from './connection.js'
 import type { Net } from './net.js'
-import { challengeOf, sendAuth } from './auth.js'
+import { StoreAuth } from './storeAuth.js'
 import type { EventSource, SourceHandlers } from './ownRelayTypes.js'
 
 const LIVE = 'n34src-live'
@@ -38,8 +38,7 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
   let page: Array<unknown> = []
   let lastEose: number | undefined
   let caughtUp = false
-  let failures = 0
-  let retry: ReturnType<typeof setTimeout> | undefined
+  const reconnect = new Reconnect(() => connect())
   let timeout: ReturnType<typeof setTimeout> | undefined
 
   const clearTimer = (): void => {
@@ -56,16 +55,9 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
   }
 
   // NIP-42 on the source connection: the challenge, the auth event sent, a read refused for auth
-  let challenge: string | undefined
-  let authId: string | undefined
+  const auth = new StoreAuth(o)
   let authWanted = false
   let authedHere = false
-
-  const answerAuth = (c: Connection): void => {
-    if (o.secretKey === undefined || authId !== undefined || challenge === undefined) return
-    authId = sendAuth(c, o.secretKey, o.url, challenge)
-    if (authId !== undefined) o.onAuth?.('sent')
-  }
 
   /** The reads again on an authenticated connection: live, and the history page the cursor is at. */
   const resend = (c: Connection): void => {
@@ -80,8 +72,7 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
 
   const connect = (): void => {
     if (stopped) return
-    challenge = undefined
-    authId = undefined
+    auth.reset()
     authWanted = false
     authedHere = false
     const base: NostrFilter = { kinds: [...o.kinds] }
@@ -89,7 +80,7 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
     page = []
     const c: Connection = new Connection(o.url, o.net, o.connectTimeoutMs, {
       onOpen: () => {
-        failures = 0
+        reconnect.opened()
         handlers?.onStatus?.('connected')
       },
       onFrame: (data) => onFrame(c, data),
@@ -111,24 +102,17 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
     if (stopped) return
     handlers?.onStatus?.('disconnected', e instanceof Error ? e.message : String(e))
     if (caughtUp) cursor = undefined // resume from the last EOSE minus the window
-    retry = setTimeout(() => {
-      retry = undefined
-      connect()
-    }, backoffMs(failures++))
+    reconnect.later()
   }
 
   const onFrame = (c: Connection, data: string): void => {
     const m = parseFrame(data)
     if (m === undefined) return
     if (m[0] === 'AUTH') {
-      const ch = challengeOf(m)
-      if (ch === undefined || conn !== c) return
-      challenge = ch
-      if (authWanted) answerAuth(c)
+      if (conn === c && auth.keep(m) && authWanted) auth.answer(c)
       return
     }
-    if (m[0] === 'OK' && authId !== undefined && m[1] === authId) {
-      authId = undefined
+    if (auth.answered(m)) {
       if (m[2] === true) {
         o.onAuth?.('ok')
         authWanted = false
@@ -177,7 +161,7 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
           authWanted = true
           // bounded: no challenge or no answer in time drops the connection (a backoff, then again)
           arm(c)
-          answerAuth(c)
+          auth.answer(c)
         }
         return
       }
@@ -197,8 +181,7 @@ export const relaySource = (o: RelaySourceOptions): EventSource => {
     stop: () => {
       stopped = true
       clearTimer()
-      if (retry !== undefined) clearTimeout(retry)
-      retry = undefined
+      reconnect.cancel()
       conn?.terminate()
       conn = undefined
     }
