@@ -157,6 +157,9 @@ export const DEFAULT_CAPS: Caps = {
   deletionsPerAuthor: 10_000
 }
 
+/** The names of the caps, in their order (taken when the module loads). */
+const CAP_NAMES = Object.keys(DEFAULT_CAPS) as ReadonlyArray<keyof Caps>
+
 /**
  * The default `maxFutureSkew`: 15 minutes.
  *
@@ -316,18 +319,8 @@ const resolveUncached = (raw: unknown): ResolvedConfig => {
   const capsInput = o['caps']
   const capsObject: Record<string, unknown> = isObject(capsInput) ? capsInput : {}
   if (capsInput !== undefined && !isObject(capsInput)) problems.push(rejection('invalid-config', 'caps must be an object; using the defaults', { value: show(capsInput) }))
-  const caps: Caps = {
-    relaysPerAnnouncement: nonNegativeInt('caps.relaysPerAnnouncement', capsObject['relaysPerAnnouncement'], DEFAULT_CAPS.relaysPerAnnouncement, problems),
-    reposPerRootEvent: nonNegativeInt('caps.reposPerRootEvent', capsObject['reposPerRootEvent'], DEFAULT_CAPS.reposPerRootEvent, problems),
-    tagsPerEvent: nonNegativeInt('caps.tagsPerEvent', capsObject['tagsPerEvent'], DEFAULT_CAPS.tagsPerEvent, problems),
-    bytesPerTagValue: nonNegativeInt('caps.bytesPerTagValue', capsObject['bytesPerTagValue'], DEFAULT_CAPS.bytesPerTagValue, problems),
-    valuesPerTag: nonNegativeInt('caps.valuesPerTag', capsObject['valuesPerTag'], DEFAULT_CAPS.valuesPerTag, problems),
-    valuesPerEvent: nonNegativeInt('caps.valuesPerEvent', capsObject['valuesPerEvent'], DEFAULT_CAPS.valuesPerEvent, problems),
-    maintainersPerAnnouncement: nonNegativeInt('caps.maintainersPerAnnouncement', capsObject['maintainersPerAnnouncement'], DEFAULT_CAPS.maintainersPerAnnouncement, problems),
-    membersPerGroup: nonNegativeInt('caps.membersPerGroup', capsObject['membersPerGroup'], DEFAULT_CAPS.membersPerGroup, problems),
-    relaysPerGroup: nonNegativeInt('caps.relaysPerGroup', capsObject['relaysPerGroup'], DEFAULT_CAPS.relaysPerGroup, problems),
-    deletionsPerAuthor: nonNegativeInt('caps.deletionsPerAuthor', capsObject['deletionsPerAuthor'], DEFAULT_CAPS.deletionsPerAuthor, problems)
-  }
+  const caps = {} as { -readonly [K in keyof Caps]: number }
+  for (const k of CAP_NAMES) caps[k] = nonNegativeInt(`caps.${k}`, capsObject[k], DEFAULT_CAPS[k], problems)
   const ownHosts = new Set<string>()
   for (const r of ownRelays) {
     const h = hostOf(r)

@@ -157,15 +157,8 @@ const integerAtLeast = (min: number) =>
     t.identity
   )
 
-const codecs: { readonly [K in keyof RelayLimits]: t.Type<number, number, unknown> } = {
-  maxValuesPerList: integerAtLeast(minimum.maxValuesPerList),
-  maxFiltersPerReq: integerAtLeast(minimum.maxFiltersPerReq),
-  maxSubscriptions: integerAtLeast(minimum.maxSubscriptions),
-  reservedSubscriptions: integerAtLeast(minimum.reservedSubscriptions),
-  maxMessageBytes: integerAtLeast(minimum.maxMessageBytes),
-  maxTagKeysPerFilter: integerAtLeast(minimum.maxTagKeysPerFilter),
-  maxSubIdLength: integerAtLeast(minimum.maxSubIdLength),
-  maxLimit: integerAtLeast(minimum.maxLimit)
+const codecs = Object.fromEntries(fields.map((k) => [k, integerAtLeast(minimum[k])])) as {
+  readonly [K in keyof RelayLimits]: t.Type<number, number, unknown>
 }
 
 /**

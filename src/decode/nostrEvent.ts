@@ -4,16 +4,12 @@
 import * as t from 'io-ts'
 import { readPlain } from '../util/plain.js'
 
+/** A codec of one field: `check` is the guard, `expected` the error message of a value it refuses. */
+const field = <A>(name: string, check: (u: unknown) => boolean, expected: (u: unknown) => string) =>
+  new t.Type<A, A, unknown>(name, (u): u is A => check(u), (u, c) => (check(u) ? t.success(u as A) : t.failure(u, c, expected(u))), t.identity)
+
 const hex = (length: number, name: string) =>
-  new t.Type<string, string, unknown>(
-    name,
-    (u): u is string => typeof u === 'string' && u.length === length && /^[0-9a-f]*$/.test(u),
-    (u, c) =>
-      typeof u === 'string' && u.length === length && /^[0-9a-f]*$/.test(u)
-        ? t.success(u)
-        : t.failure(u, c, `expected ${length} lower-case hex characters, got ${describe(u)}`),
-    t.identity
-  )
+  field<string>(name, (u) => isHex(u, length), (u) => `expected ${length} lower-case hex characters, got ${describe(u)}`)
 
 /** Whether `s` is a string of `length` lower-case hex characters (one pass, no regular expression). */
 export const isHex = (s: unknown, length: number): s is string => {
@@ -54,15 +50,7 @@ export const describe = (u: unknown): string => {
 }
 
 const intIn = (min: number, max: number, name: string) =>
-  new t.Type<number, number, unknown>(
-    name,
-    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
-    (u, c) =>
-      typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max
-        ? t.success(u)
-        : t.failure(u, c, `expected an integer from ${min} to ${max}, got ${describe(u)}`),
-    t.identity
-  )
+  field<number>(name, (u) => isIntIn(u, min, max), (u) => `expected an integer from ${min} to ${max}, got ${describe(u)}`)
 
 /**
  * io-ts codec of a NIP-01 event. Extra fields are allowed and dropped. Total: the input is read

@@ -26,6 +26,7 @@
  */
 import { either as E, eq as Eq, ord as Ord, string as S } from 'fp-ts'
 import { cut, show } from '../util/text.js'
+import { parseUrl } from './url.js'
 
 /**
  * A relay URL in canonical form. Make one with {@link relayUrl}.
@@ -54,26 +55,25 @@ const MAX_INPUT = 2048
 const err = (input: string, reason: string): E.Either<RelayUrlError, never> =>
   E.left({ _tag: 'RelayUrlError', input: cut(input), reason })
 
-/** Parses any string with the WHATWG parser, without throwing. */
-const parseUrl = (input: string): URL | undefined => {
-  try {
-    return new URL(input)
-  } catch {
-    return undefined
-  }
-}
-
 const normaliseHost = (hostname: string): string => hostname.replace(/\.+$/, '')
 
+/**
+ * The canonical spelling of a parsed URL: host without trailing dots, repeated and trailing
+ * slashes of the path removed, query parameters sorted (the parser already lower-cased the scheme
+ * and host and dropped a default port).
+ */
+const spell = (url: URL): string => {
+  const port = url.port === '' ? '' : `:${url.port}`
+  const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '')
+  url.searchParams.sort()
+  const query = url.searchParams.toString()
+  return `${url.protocol}//${normaliseHost(url.hostname)}${port}${path}${query === '' ? '' : `?${query}`}`
+}
+
+/** Whether a canonical spelling parses and spells back to itself. */
 const isFixedPoint = (canonical: string): boolean => {
   const again = parseUrl(canonical)
-  if (again === undefined) return false
-  const host = normaliseHost(again.hostname)
-  const port = again.port === '' ? '' : `:${again.port}`
-  const path = again.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '')
-  again.searchParams.sort()
-  const query = again.searchParams.toString()
-  return `${again.protocol}//${host}${port}${path}${query === '' ? '' : `?${query}`}` === canonical
+  return again !== undefined && spell(again) === canonical
 }
 
 /**
@@ -101,11 +101,7 @@ export const relayUrl = (input: string): E.Either<RelayUrlError, RelayUrl> => {
   if (url.username !== '' || url.password !== '') return err(input, 'contains user info')
   const host = normaliseHost(url.hostname)
   if (host.length === 0 || host.startsWith('.')) return err(input, 'no host')
-  const port = url.port === '' ? '' : `:${url.port}`
-  const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '')
-  url.searchParams.sort()
-  const query = url.searchParams.toString()
-  const canonical = `${scheme}://${host}${port}${path}${query === '' ? '' : `?${query}`}`
+  const canonical = spell(url)
   if (canonical.length > MAX_INPUT) return err(input, `longer than ${MAX_INPUT} characters once canonical`)
   // The canonical form must be a fixed point; anything the parser would still change is refused.
   if (canonical !== trimmed && !isFixedPoint(canonical)) return err(input, 'has no stable canonical form')

@@ -7,14 +7,7 @@
 
 import type { HostRule as RangeRule, Ipv4Embedding as Embedding, SpecialRange as Range } from './model.js'
 
-/** The WHATWG URL parser, without throwing. */
-export const parseUrl = (input: string): URL | undefined => {
-  try {
-    return new URL(input)
-  } catch {
-    return undefined
-  }
-}
+export { parseUrl } from '../../model/url.js'
 
 // ---------------------------------------------------------------------------------------------
 // IPv4
