@@ -1,6 +1,6 @@
 /**
  * Reading an untrusted event once into a plain copy, with the cheap caps checked as it reads
- * (internal; used by `decodeNip34Event`).
+ * (internal; used by `decodeNip34Event`, and by the engine to copy an `Events` batch once).
  */
 import type { ResolvedConfig } from '../config/Config.js'
 import { IGNORED_KINDS } from '../model/events.js'
@@ -24,21 +24,41 @@ const lengthOf = (a: ReadonlyArray<unknown>): number => {
   return n
 }
 
+/** An array that claims `n` elements and holds none: what a cap check reads of it is its length only. */
+const claims = (n: number): ReadonlyArray<unknown> => new Proxy([], { get: (t, k) => (k === 'length' ? n : Reflect.get(t, k)) })
+
+const capped = (rule: string, message: string, id: unknown): Read => ({ _tag: 'capped', rule, message, id })
+
+/**
+ * How {@link readEvent} reads for a later `readEvent` (the engine copies each event of an `Events`
+ * batch once, for the index, fetching and discovery alike): where `readEvent` would stop, the copy
+ * holds a stand-in that makes a later `readEvent` stop the same way, and nothing past it is read.
+ * A cap passed: an array that claims the length past the cap (and no tag after it); an ignored
+ * kind: the event without content, sig and tags. The result is always `copy` or `unreadable`.
+ */
+export interface CopyOptions {
+  /** An ignored kind whose tags are read all the same (within the caps): kind 10317 for discovery. */
+  readonly keepKind?: number
+}
+
 /**
  * Reads an event ONCE into a plain copy, checking the cheap caps while it reads, so that no cap
  * is passed before the work it bounds: the tag count before any tag is read, each tag's value
  * count before its values are read, the running value count and each value's length as they are
  * read. Ignored kinds stop before the tags are read. Getters and Proxy traps run at most once per
  * field; one that throws makes the event unreadable. Everything after this reads the copy only.
+ * With `copy` ({@link CopyOptions}) it stops at the same places, with stand-ins, and leaves the
+ * byte cap on a value to the later read (the value is copied as it is).
  */
-export const readEvent = (config: ResolvedConfig, input: object): Read => {
+export const readEvent = (config: ResolvedConfig, input: object, copy?: CopyOptions): Read => {
   try {
     const o = input as Record<string, unknown>
     const id = scalar(o['id'])
     const pubkey = scalar(o['pubkey'])
     const created_at = scalar(o['created_at'])
     const kind = scalar(o['kind'])
-    if (typeof kind === 'number' && ignoredKinds.has(kind) && !config.rootKinds.has(kind)) return { _tag: 'ignored', kind, id }
+    if (typeof kind === 'number' && ignoredKinds.has(kind) && !config.rootKinds.has(kind) && kind !== copy?.keepKind)
+      return copy === undefined ? { _tag: 'ignored', kind, id } : { _tag: 'copy', ev: { id, pubkey, created_at, kind } }
     const content = scalar(o['content'])
     const sig = scalar(o['sig'])
     const raw = o['tags']
@@ -47,31 +67,43 @@ export const readEvent = (config: ResolvedConfig, input: object): Read => {
     else {
       const { tagsPerEvent, valuesPerTag, valuesPerEvent, bytesPerTagValue: max } = config.caps
       const n = lengthOf(raw)
-      if (n > tagsPerEvent) return { _tag: 'capped', rule: 'tagsPerEvent', message: `${n} tags, more than the cap of ${tagsPerEvent}`, id }
-      const copy: Array<unknown> = new Array(n)
-      let values = 0
-      for (let i = 0; i < n; i++) {
-        const tag: unknown = raw[i]
-        if (typeof tag !== 'object' || tag === null || !Array.isArray(tag)) {
-          copy[i] = scalar(tag)
-          continue
+      if (n > tagsPerEvent) {
+        if (copy === undefined) return capped('tagsPerEvent', `${n} tags, more than the cap of ${tagsPerEvent}`, id)
+        tags = claims(n)
+      } else {
+        const out: Array<unknown> = new Array(n)
+        let values = 0
+        for (let i = 0; i < n; i++) {
+          const tag: unknown = raw[i]
+          if (typeof tag !== 'object' || tag === null || !Array.isArray(tag)) {
+            out[i] = scalar(tag)
+            continue
+          }
+          const m = lengthOf(tag)
+          values += Math.max(0, m - 1)
+          const over =
+            m - 1 > valuesPerTag
+              ? capped('valuesPerTag', `tags.${i} has ${m - 1} values, more than the cap of ${valuesPerTag}`, id)
+              : values > valuesPerEvent
+                ? capped('valuesPerEvent', `more than ${valuesPerEvent} tag values in one event (the cap)`, id)
+                : undefined
+          if (over !== undefined) {
+            if (copy === undefined) return over
+            // the later read stops here: the rest is never read
+            out[i] = claims(m)
+            break
+          }
+          const t: Array<unknown> = new Array(m)
+          for (let j = 0; j < m; j++) {
+            const v = scalar(tag[j])
+            if (copy === undefined && typeof v === 'string' && (v.length > max || (v.length * 3 > max && utf8Length(v) > max)))
+              return capped('bytesPerTagValue', `tags.${i}.${j} is longer than ${max} bytes`, id)
+            t[j] = v
+          }
+          out[i] = t
         }
-        const m = lengthOf(tag)
-        if (m - 1 > valuesPerTag)
-          return { _tag: 'capped', rule: 'valuesPerTag', message: `tags.${i} has ${m - 1} values, more than the cap of ${valuesPerTag}`, id }
-        values += Math.max(0, m - 1)
-        if (values > valuesPerEvent)
-          return { _tag: 'capped', rule: 'valuesPerEvent', message: `more than ${valuesPerEvent} tag values in one event (the cap)`, id }
-        const t: Array<unknown> = new Array(m)
-        for (let j = 0; j < m; j++) {
-          const v = scalar(tag[j])
-          if (typeof v === 'string' && (v.length > max || (v.length * 3 > max && utf8Length(v) > max)))
-            return { _tag: 'capped', rule: 'bytesPerTagValue', message: `tags.${i}.${j} is longer than ${max} bytes`, id }
-          t[j] = v
-        }
-        copy[i] = t
+        tags = out
       }
-      tags = copy
     }
     return { _tag: 'copy', ev: { id, pubkey, created_at, kind, tags, content, sig } }
   } catch {

@@ -29,7 +29,7 @@
  */
 import type { ResolvedConfig } from '../config/Config.js'
 import type { RelayLimits } from '../config/Limits.js'
-import { IGNORED_KINDS } from '../model/events.js'
+import { readEvent } from '../decode/read.js'
 import { derivation } from '../derive/derive.js'
 import { dataOf as repoData, type RepoIndexData } from '../repo/store.js'
 import type { NostrFilter } from '../wire/Filters.js'
@@ -57,12 +57,6 @@ export const parseAddress = (s: string): { readonly kind: number; readonly pubke
   return { kind, pubkey, d: s.slice(j + 1) }
 }
 
-/** A value's plain stand-in as `readEvent` sees it: primitives kept, objects as an empty stand-in. */
-const scalar = (v: unknown): unknown => (typeof v !== 'object' || v === null ? v : Array.isArray(v) ? [] : {})
-
-/** An array that claims `n` elements and holds none: what a cap check reads of it is its length only. */
-const claims = (n: number): ReadonlyArray<unknown> => new Proxy([], { get: (t, k) => (k === 'length' ? n : Reflect.get(t, k)) })
-
 /** A value whose first read throws (an event whose getter or trap threw once stays unreadable). */
 const UNREADABLE: object = Object.freeze(
   Object.defineProperty({}, 'id', {
@@ -73,24 +67,19 @@ const UNREADABLE: object = Object.freeze(
   })
 )
 
-const IGNORED = new Set(IGNORED_KINDS)
-
-const lengthOf = (a: ReadonlyArray<unknown>): number => {
-  const n: unknown = a.length
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new TypeError('unreadable length')
-  return n
-}
+/** Copies for a later `readEvent`, keeping the tags of kind 10317 (ignored by the index) for discovery. */
+const COPY = { keepKind: 10317 } as const
 
 /**
  * Each element of an `Events` batch read ONCE into a plain copy, for the index, fetching and
- * discovery alike (so they all see the same event): the fields `readEvent` reads, with the event
- * caps checked before each part is copied. Where `readEvent` would stop (a cap, an ignored kind,
- * a throwing getter) the copy holds a stand-in that makes it stop the same way, and nothing past
- * it is read. Kind 10317 (ignored by the index) keeps its tags within the caps for discovery.
- * Values that are not plain objects (primitives, arrays, revoked Proxies) are passed as they are.
+ * discovery alike (so they all see the same event): `readEvent` in copy mode, the fields it reads
+ * with the event caps checked before each part is copied. Where `readEvent` would stop (a cap, an
+ * ignored kind, a throwing getter) the copy holds a stand-in that makes it stop the same way, and
+ * nothing past it is read. Kind 10317 (ignored by the index) keeps its tags within the caps for
+ * discovery. Values that are not plain objects (primitives, arrays, revoked Proxies) are passed
+ * as they are.
  */
 export const plainEvents = (config: ResolvedConfig, events: ReadonlyArray<unknown>): Array<unknown> => {
-  const { tagsPerEvent, valuesPerTag, valuesPerEvent } = config.caps
   const out: Array<unknown> = new Array(events.length)
   for (let e = 0; e < events.length; e++) {
     const u = events[e]
@@ -104,51 +93,8 @@ export const plainEvents = (config: ResolvedConfig, events: ReadonlyArray<unknow
       out[e] = u
       continue
     }
-    try {
-      const o = u as Record<string, unknown>
-      const id = scalar(o['id'])
-      const pubkey = scalar(o['pubkey'])
-      const created_at = scalar(o['created_at'])
-      const kind = scalar(o['kind'])
-      if (typeof kind === 'number' && IGNORED.has(kind) && !config.rootKinds.has(kind) && kind !== 10317) {
-        out[e] = { id, pubkey, created_at, kind }
-        continue
-      }
-      const content = scalar(o['content'])
-      const sig = scalar(o['sig'])
-      const raw = o['tags']
-      let tags: unknown
-      if (typeof raw !== 'object' || raw === null || !Array.isArray(raw)) tags = scalar(raw)
-      else {
-        const n = lengthOf(raw)
-        if (n > tagsPerEvent) tags = claims(n)
-        else {
-          const copy: Array<unknown> = new Array(n)
-          let values = 0
-          for (let i = 0; i < n; i++) {
-            const tag: unknown = raw[i]
-            if (typeof tag !== 'object' || tag === null || !Array.isArray(tag)) {
-              copy[i] = scalar(tag)
-              continue
-            }
-            const m = lengthOf(tag)
-            values += Math.max(0, m - 1)
-            if (m - 1 > valuesPerTag || values > valuesPerEvent) {
-              // readEvent stops here: the rest is never read
-              copy[i] = claims(m)
-              break
-            }
-            const t: Array<unknown> = new Array(m)
-            for (let j = 0; j < m; j++) t[j] = scalar(tag[j])
-            copy[i] = t
-          }
-          tags = copy
-        }
-      }
-      out[e] = { id, pubkey, created_at, kind, tags, content, sig }
-    } catch {
-      out[e] = UNREADABLE
-    }
+    const r = readEvent(config, u, COPY)
+    out[e] = r._tag === 'copy' ? r.ev : UNREADABLE
   }
   return out
 }
