@@ -6,7 +6,8 @@
  */
 import type { Announcement, RootEvent } from '../decode/Nip34Event.js'
 import type { RepoRef } from '../model/RepoRef.js'
-import { emptyColumns, type Columns, type HexTrie } from '../util/hexTrie.js'
+import type { Columns } from '../util/hexNodes.js'
+import { emptyRunTable, type RunTable } from '../util/runTable.js'
 import { intern } from '../util/intern.js'
 import { arrayEquals, compareArrays, compareStrings } from '../util/sorted.js'
 
@@ -20,7 +21,7 @@ export type RootFacts = Omit<RootEvent, '_tag'>
  * Root events by id: the facts of the one author (the usual case), or, only with forged
  * unverified input, the facts of every author of that id sorted by author.
  */
-export type RootTable = HexTrie<RootFacts | ReadonlyArray<RootFacts>>
+export type RootTable = RunTable<RootFacts | ReadonlyArray<RootFacts>>
 
 const NO_FACTS: ReadonlyArray<RootFacts> = []
 const NO_REPOS: ReadonlyArray<RepoRef> = Object.freeze([])
@@ -94,7 +95,7 @@ const ROOT_COLUMNS: Columns<RootFacts | ReadonlyArray<RootFacts>> = {
 }
 
 /** The empty root table. */
-export const emptyRootTable: RootTable = emptyColumns(ROOT_COLUMNS)
+export const emptyRootTable: RootTable = emptyRunTable(ROOT_COLUMNS)
 
 /** The root events with one id, one per author, sorted by author (empty when none). */
 export const rootFactsOf = (table: Pick<RootTable, 'get'>, id: string): ReadonlyArray<RootFacts> => factsList(table.get(id))

@@ -27,6 +27,7 @@ import type { Announcement, Deletion, Nip34Event, RootEvent } from '../decode/Ni
 import type { RepoRef } from '../model/RepoRef.js'
 import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from '../util/hexTrie.js'
 import { intern } from '../util/intern.js'
+import { RunEditor } from '../util/runTable.js'
 import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
 import { compareStrings } from '../util/sorted.js'
 import {
@@ -188,7 +189,7 @@ export const fromParts = (
     for (const p of by) d = addDeleter(d, intern(p))
     deletionMap.set(id, d)
   }
-  const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyRootTable)
+  const e = new RunEditor<RootFacts | ReadonlyArray<RootFacts>>(emptyRootTable)
   for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
   const table = e.done()
   const live = new Editor<RepoRef | ReadonlyArray<RepoRef>>(emptyTrie(false))
@@ -253,7 +254,7 @@ class Batch {
 
   constructor(
     readonly addrs: StrMapEditor<AddrState, RepoRef>,
-    readonly rootEvents: Editor<RootFacts | ReadonlyArray<RootFacts>>,
+    readonly rootEvents: RunEditor<RootFacts | ReadonlyArray<RootFacts>>,
     readonly roots: StrMapEditor<IdSet, RepoRef>,
     readonly ledger: LedgerEditor,
     readonly liveIds: Editor<RepoRef | ReadonlyArray<RepoRef>>
@@ -389,7 +390,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
   if (events.length === 0) return index
   const b = new Batch(
     index.addrs.edit(),
-    new Editor(index.rootEvents),
+    new RunEditor(index.rootEvents),
     index.roots.edit(),
     new LedgerEditor(index.deletions, index.deletedBy, options.deletionsPerAuthor ?? DELETIONS_PER_AUTHOR),
     new Editor(index.liveIds)

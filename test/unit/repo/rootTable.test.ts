@@ -1,11 +1,11 @@
 /**
- * The root-event table keeps each root event's facts as slots in its leaves (no object per
+ * The root-event table keeps each root event's facts as slots in its runs (no object per
  * event): what it gives back must equal what was written, for every root kind, for the rare list
  * of several authors under one id, and across edits, splits and removals.
  */
 import { describe, expect } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
-import { Editor } from '../../../src/util/hexTrie.js'
+import { RunEditor } from '../../../src/util/runTable.js'
 import { emptyRootTable, factsList, pack, rootEqual, type RootFacts } from '../../../src/repo/facts.js'
 import type { RepoRef } from '../../../src/model/RepoRef.js'
 
@@ -26,7 +26,7 @@ describe('root table', () => {
     'gives back the facts written (one author or several), through splits and removals',
     (entries, cut) => {
       const model = new Map<string, ReadonlyArray<RootFacts>>()
-      const e = new Editor<RootFacts | ReadonlyArray<RootFacts>>(emptyRootTable)
+      const e = new RunEditor<RootFacts | ReadonlyArray<RootFacts>>(emptyRootTable)
       for (const [id, fs] of entries) {
         e.set(id, pack(fs))
         model.set(id, fs)
@@ -43,7 +43,9 @@ describe('root table', () => {
       check()
       const ids = [...model.keys()]
       for (const id of ids.slice(0, cut % (ids.length + 1))) {
-        table = table.remove(id)
+        const r = new RunEditor(table)
+        r.remove(id)
+        table = r.done()
         model.delete(id)
       }
       check()
