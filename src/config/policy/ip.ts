@@ -226,13 +226,13 @@ export const IPV6_BLOCKS: ReadonlyArray<Special6> = [
 ]
 
 /** Every special IPv6 block with a rule of its own, for documentation, in checking order. */
-export const IPV6_RANGES: ReadonlyArray<Range> = [
+export const IPV6_RANGES: ReadonlyArray<Range> = /* @__PURE__ */ (() => [
   UNSPECIFIED6.range,
   LOOPBACK6.range,
   COMPATIBLE6.range,
   ...IPV6_BLOCKS.map((b) => b.range),
   NOT_GLOBAL6.range
-]
+])()
 
 /** What an IPv6 address is: its special block, and the IPv4 address it carries, if any. */
 export interface Ipv6Class {
@@ -283,7 +283,7 @@ const LOCAL_SUFFIXES: ReadonlyArray<Range> = [
 ]
 
 /** Every special name block, for documentation. */
-export const NAME_RANGES: ReadonlyArray<Range> = [LOCALHOST, ...LOCAL_SUFFIXES, SINGLE_LABEL, ONION]
+export const NAME_RANGES: ReadonlyArray<Range> = /* @__PURE__ */ (() => [LOCALHOST, ...LOCAL_SUFFIXES, SINGLE_LABEL, ONION])()
 
 /** True when `name` is `suffix` or ends with `.suffix` (label boundary, never a substring). */
 export const isUnder = (name: string, suffix: string): boolean =>
