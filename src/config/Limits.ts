@@ -32,8 +32,6 @@
  *
  * @since 0.1.0
  */
-import * as t from 'io-ts'
-import { either as E } from 'fp-ts'
 import { isRecord, show } from '../util/text.js'
 import { readPlain } from '../util/plain.js'
 
@@ -146,20 +144,9 @@ const minimum: { readonly [K in keyof RelayLimits]: number } = {
 
 const fields = Object.keys(defaultRelayLimits) as ReadonlyArray<keyof RelayLimits>
 
-const integerAtLeast = (min: number) =>
-  new t.Type<number, number, unknown>(
-    `IntegerAtLeast${min}`,
-    (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min,
-    (u, c) =>
-      typeof u === 'number' && Number.isSafeInteger(u) && u >= min
-        ? t.success(u)
-        : t.failure(u, c, typeof u === 'number' && Number.isSafeInteger(u) ? `below the minimum ${min}` : 'not an integer'),
-    t.identity
-  )
-
-const codecs = Object.fromEntries(fields.map((k) => [k, integerAtLeast(minimum[k])])) as {
-  readonly [K in keyof RelayLimits]: t.Type<number, number, unknown>
-}
+/** Why `u` is not a usable value of the limit `key` (an integer at or above its minimum); `undefined` when it is one. */
+const whyNot = (key: keyof RelayLimits, u: unknown): string | undefined =>
+  typeof u !== 'number' || !Number.isSafeInteger(u) ? 'not an integer' : u < minimum[key] ? `below the minimum ${minimum[key]}` : undefined
 
 /**
  * The NIP-11 `limitation` fields the planner reads, and the limit each one sets.
@@ -194,7 +181,7 @@ const isConsistent = (reserved: number, max: number): boolean => reserved < max 
 /** Every field usable, one live subscription left, and room for history: what {@link relayLimits} returns. */
 const isValid = (u: unknown): u is RelayLimits =>
   isRecord(u) &&
-  fields.every((key) => codecs[key].is(u[key])) &&
+  fields.every((key) => whyNot(key, u[key]) === undefined) &&
   isConsistent(u['reservedSubscriptions'] as number, u['maxSubscriptions'] as number)
 
 /**
@@ -229,12 +216,9 @@ const overlay = (
   const out: { -readonly [K in keyof RelayLimits]: number } = { ...base }
   for (const [field, key, value] of entries) {
     if (value === undefined) continue
-    const decoded = codecs[key].decode(value)
-    if (E.isRight(decoded)) out[key] = decoded.right
-    else {
-      const why = decoded.left[0]?.message ?? 'not usable'
-      problems.push(problem(field, value, `${why}; keeping ${out[key]}`))
-    }
+    const why = whyNot(key, value)
+    if (why === undefined) out[key] = value as number
+    else problems.push(problem(field, value, `${why}; keeping ${out[key]}`))
   }
   return consistent(out, problems)
 }
