@@ -3,7 +3,6 @@
  * {@link RelayPolicy} and the problems found, memoised per object.
  */
 import { either as E } from 'fp-ts'
-import * as t from 'io-ts'
 import { relayUrl } from '../../model/RelayUrl.js'
 import { readPlain } from '../../util/plain.js'
 import { describe, isRecord } from '../../util/text.js'
@@ -15,35 +14,28 @@ import { defaultRelayPolicy, MAX_URL_LENGTH, policyRules, type ConfigurableRule,
 // resolution
 // -------------------------------------------------------------------------------------
 
-interface MaxLengthBrand {
-  readonly MaxLength: unique symbol
-}
-
-const MaxLength = t.brand(t.Int, (n): n is t.Branded<t.Int, MaxLengthBrand> => n >= 1 && n <= MAX_URL_LENGTH, 'MaxLength')
-
 const configurableRules: ReadonlyArray<ConfigurableRule> = policyRules.filter(
   (r): r is ConfigurableRule =>
     !['invalid-policy', 'not-a-url', 'too-long', 'scheme', 'user-info', 'denied-host', 'not-an-address'].includes(r)
 )
 
-const ConfigurableRuleCodec = t.keyof(
-  Object.fromEntries(configurableRules.map((r) => [r, null])) as { [K in ConfigurableRule]: null },
-  'ConfigurableRule'
-)
+const configurable: ReadonlySet<unknown> = new Set(configurableRules)
+const isConfigurableRule = (u: unknown): u is ConfigurableRule => configurable.has(u)
 
-const AnyList = t.readonlyArray(t.unknown)
+const isBoolean = (u: unknown): boolean => typeof u === 'boolean'
 
 type Field = keyof RelayPolicy
 
-const fields: { readonly [K in Field]: { readonly codec: t.Mixed; readonly expected: string } } = {
-  allowWs: { codec: t.boolean, expected: 'a boolean' },
-  allowOnion: { codec: t.boolean, expected: 'a boolean' },
-  allowPrivate: { codec: t.boolean, expected: 'a boolean' },
-  allowHosts: { codec: AnyList, expected: 'an array of host names' },
-  denyHosts: { codec: AnyList, expected: 'an array of host names' },
-  allowRelays: { codec: AnyList, expected: 'an array of relay URLs' },
-  disabledRules: { codec: AnyList, expected: `an array of rules (${configurableRules.join(', ')})` },
-  maxLength: { codec: MaxLength, expected: `an integer from 1 to ${MAX_URL_LENGTH}` }
+/** Each field's check and what it expects. */
+const fields: { readonly [K in Field]: { readonly is: (u: unknown) => boolean; readonly expected: string } } = {
+  allowWs: { is: isBoolean, expected: 'a boolean' },
+  allowOnion: { is: isBoolean, expected: 'a boolean' },
+  allowPrivate: { is: isBoolean, expected: 'a boolean' },
+  allowHosts: { is: Array.isArray, expected: 'an array of host names' },
+  denyHosts: { is: Array.isArray, expected: 'an array of host names' },
+  allowRelays: { is: Array.isArray, expected: 'an array of relay URLs' },
+  disabledRules: { is: Array.isArray, expected: `an array of rules (${configurableRules.join(', ')})` },
+  maxLength: { is: (u) => typeof u === 'number' && Number.isInteger(u) && u >= 1 && u <= MAX_URL_LENGTH, expected: `an integer from 1 to ${MAX_URL_LENGTH}` }
 }
 
 /** A normalised host entry: the host, and whether it also matches every name under it. */
@@ -88,8 +80,8 @@ const resolveFields = (input: unknown): RelayPolicyResolution => {
   const read = <K extends Field>(key: K): unknown => {
     const value = input[key]
     if (value === undefined) return undefined
-    const { codec, expected } = fields[key]
-    if (E.isLeft(codec.decode(value))) {
+    const { is, expected } = fields[key]
+    if (!is(value)) {
       problems.push(`${key} must be ${expected}, got ${describe(value)}`)
       return undefined
     }
@@ -121,9 +113,8 @@ const resolveFields = (input: unknown): RelayPolicyResolution => {
     const list = (read('disabledRules') as ReadonlyArray<unknown> | undefined) ?? []
     const out: Array<ConfigurableRule> = []
     list.forEach((entry, i) => {
-      const r = ConfigurableRuleCodec.decode(entry)
-      if (E.isLeft(r)) problems.push(`disabledRules[${i}]: ${describe(entry)} is not a rule that can be disabled`)
-      else out.push(r.right)
+      if (isConfigurableRule(entry)) out.push(entry)
+      else problems.push(`disabledRules[${i}]: ${describe(entry)} is not a rule that can be disabled`)
     })
     return sortedUnique(out) as ReadonlyArray<ConfigurableRule>
   }
