@@ -12,7 +12,8 @@
 //    applyActions) against the seed's algorithm (bench/seed.js: mutable Maps, full derive and full
 //    diff), at 1k / 10k / 100k repositories. Per-step medians.
 // 2. Cold build: every event of the workload in batches of 1000, applyBatch from emptyRepoIndex
-//    against the seed's mutable Map build of the same parsed batches.
+//    against two mutable builds of the same parsed batches: the library's decoder into mutable
+//    Maps (bench/mapBuild.js; the target's baseline), and the seed's Maps, which decode nothing.
 // 3. Memory: heap per root event across RepoIndex + desired + applied (20k repositories, 200k root
 //    events), with global.gc(), after the parsed batches are dropped; the seed's Maps alike.
 // 4. Plan: planTarget on one relay's target holding 100k root events.
@@ -27,6 +28,7 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import * as W from './workload.js'
 import * as S from './seed.js'
+import * as D from './mapBuild.js'
 import {
   applyActions,
   applyBatch,
@@ -404,33 +406,39 @@ for (const n of SIZES) {
   log(`${n} repositories: card`)
   /** @type {CardState} */
   let card = { index: emptyRepoIndex, applied: emptyRelayIndex, rejected: 0 }
-  // The cold build of both, interleaved batch by batch (which goes first alternates), so load
-  // from other processes hits both alike; the seed's index built here is dropped afterwards (its
+  // The cold build, interleaved batch by batch with two mutable builds of the same batches (the
+  // order rotates), so load from other processes hits all three alike: the seed's Maps (no
+  // decoding at all) and the library's decoder into mutable Maps (bench/mapBuild.js: the same
+  // checks as applyBatch, no persistence). The Maps built here are dropped afterwards (the seed's
   // steps below start from a build of their own).
   let cardBuildMs = 0
   let mapBuildMs = 0
+  let decodedMapBuildMs = 0
   let coldMaps = S.seedEmpty()
+  let decodedMaps = D.decodedMapsEmpty()
   let batchNo = 0
   for (const b of W.coldBatches(spec)) {
-    const seedFirst = batchNo++ % 2 === 1
-    if (seedFirst) {
+    const turn = batchNo++ % 3
+    for (let k = 0; k < 3; k++) {
+      const which = (turn + k) % 3
       const t = performance.now()
-      S.seedApply(seedCfg, coldMaps, b)
-      mapBuildMs += performance.now() - t
-    }
-    const t0 = performance.now()
-    const r = applyBatch(config, b)(card.index)
-    cardBuildMs += performance.now() - t0
-    card.index = r.index
-    card.rejected += r.rejected.length
-    if (!seedFirst) {
-      const t = performance.now()
-      S.seedApply(seedCfg, coldMaps, b)
-      mapBuildMs += performance.now() - t
+      if (which === 0) {
+        const r = applyBatch(config, b)(card.index)
+        cardBuildMs += performance.now() - t
+        card.index = r.index
+        card.rejected += r.rejected.length
+      } else if (which === 1) {
+        S.seedApply(seedCfg, coldMaps, b)
+        mapBuildMs += performance.now() - t
+      } else {
+        D.decodedMapsApply(config, decodedMaps, b)
+        decodedMapBuildMs += performance.now() - t
+      }
     }
   }
-  if (coldMaps.size < 0) console.log('unexpected')
+  if (coldMaps.size < 0 || decodedMaps.roots.size < 0) console.log('unexpected')
   coldMaps = S.seedEmpty()
+  decodedMaps = D.decodedMapsEmpty()
   const buildRejected = card.rejected
   // warm-up: derive once before timing steps
   const t0 = performance.now()
@@ -541,13 +549,15 @@ for (const n of SIZES) {
       batchSize: 1000,
       cardMs: round(cardBuildMs, 1),
       mapMs: round(mapBuildMs, 1),
-      cardOverMap: round(cardBuildMs / mapBuildMs, 3)
+      cardOverMap: round(cardBuildMs / mapBuildMs, 3),
+      decodedMapMs: round(decodedMapBuildMs, 1),
+      cardOverDecodedMap: round(cardBuildMs / decodedMapBuildMs, 3)
     },
     rejected: { build: buildRejected, steps: stepRejected },
     check: { agree, relays: cardSummary.relays, sampledRelays: cardSummary.sample }
   })
   save(false)
-  log(`${n}: seed ${fmtMs(seedStats.medianMs)}, card ${fmtMs(cardStats.medianMs)} per step; cold build card ${fmtMs(cardBuildMs)}, Map ${fmtMs(mapBuildMs)}`)
+  log(`${n}: seed ${fmtMs(seedStats.medianMs)}, card ${fmtMs(cardStats.medianMs)} per step; cold build card ${fmtMs(cardBuildMs)}, Map ${fmtMs(mapBuildMs)}, decoded Map ${fmtMs(decodedMapBuildMs)}`)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -656,8 +666,16 @@ printTable(
 if (results.growth) console.log(`  card step at ${results.growth.toRepos} / at ${results.growth.fromRepos}: ${results.growth.cardStepRatio.toFixed(2)}× (seed: ${results.growth.seedStepRatio.toFixed(2)}×)`)
 printTable(
   'Cold build: all events in batches of 1000',
-  ['repositories', 'events', 'card applyBatch', 'mutable Map', 'card/Map'],
-  sizes.map((s) => [s.repos, s.events, fmtMs(s.cold.cardMs), fmtMs(s.cold.mapMs), `${s.cold.cardOverMap.toFixed(2)}×`])
+  ['repositories', 'events', 'card applyBatch', 'decoder + mutable Maps', 'card/that', 'seed Maps (no decoding)', 'card/seed'],
+  sizes.map((s) => [
+    s.repos,
+    s.events,
+    fmtMs(s.cold.cardMs),
+    fmtMs(s.cold.decodedMapMs),
+    `${s.cold.cardOverDecodedMap.toFixed(2)}×`,
+    fmtMs(s.cold.mapMs),
+    `${s.cold.cardOverMap.toFixed(2)}×`
+  ])
 )
 if ('card' in memory) {
   const m = /** @type {any} */ (memory)

@@ -18,7 +18,7 @@
  *   before its target still wins; `deletedBy` is its reverse index (pubkey → ids). Bounded per
  *   author (`ledger.ts`): each pubkey is remembered for at most `perAuthor` ids, the smallest.
  *   Per id, the one pubkey (the usual case) is kept as the string itself, several as a set.
- * - `liveIds`: `<id>:<author>` of each live announcement → its address, to find what an `e`
+ * - `liveIds`: the id of each live announcement → its address, to find what an `e`
  *   deletion names.
  *
  * @internal
@@ -27,7 +27,8 @@ import type { Announcement, Deletion, Nip34Event, RootEvent } from '../decode/Ni
 import type { RepoRef } from '../model/RepoRef.js'
 import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from '../util/hexTrie.js'
 import { intern } from '../util/intern.js'
-import { RunEditor } from '../util/runTable.js'
+import { emptyRunTable, RunEditor, type RunTable } from '../util/runTable.js'
+import type { Columns } from '../util/hexNodes.js'
 import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
 import { compareStrings } from '../util/sorted.js'
 import {
@@ -77,7 +78,7 @@ export { addDeleter, deletersOf, isDeleter, DELETIONS_PER_AUTHOR, type Deleters,
 export type IdSet = HexTrie<undefined>
 
 /** Live announcement ids: one address, or (forged unverified input only) several, sorted. */
-export type LiveIds = HexTrie<RepoRef | ReadonlyArray<RepoRef>>
+export type LiveIds = RunTable<RepoRef | ReadonlyArray<RepoRef>>
 
 /**
  * What changed since an ancestor version: the addresses whose live announcement changed
@@ -157,7 +158,18 @@ const make = (
   return d
 }
 
-export const empty: RepoIndexData = make(emptyStrMap(), emptyRootTable, emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyTrie(false), undefined)
+/** How the live-id table keeps its values: one slot, the address or the sorted addresses. */
+const ONE_SLOT: Columns<RepoRef | ReadonlyArray<RepoRef>> = {
+  width: 1,
+  write: (v, out, at) => {
+    out[at] = v
+  },
+  read: (vals, at) => vals[at] as RepoRef | ReadonlyArray<RepoRef>,
+  holds: (vals, at, v) => vals[at] === v
+}
+const emptyLiveIds: LiveIds = emptyRunTable(ONE_SLOT)
+
+export const empty: RepoIndexData = make(emptyStrMap(), emptyRootTable, emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyLiveIds, undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
 export const isRepoIndexData = (u: unknown): u is RepoIndexData => typeof u === 'object' && u !== null && made.has(u)
@@ -192,7 +204,7 @@ export const fromParts = (
   const e = new RunEditor<RootFacts | ReadonlyArray<RootFacts>>(emptyRootTable)
   for (const [id, facts] of rootEvents) if (facts.length > 0) e.set(id, pack(facts.map(toRootFacts)))
   const table = e.done()
-  const live = new Editor<RepoRef | ReadonlyArray<RepoRef>>(emptyTrie(false))
+  const live = new RunEditor<RepoRef | ReadonlyArray<RepoRef>>(emptyLiveIds)
   const addrMap = emptyStrMap<AddrState, RepoRef>().edit()
   for (const [ref, s] of addrs) {
     addrMap.set(ref, s)
@@ -218,7 +230,7 @@ const refsUnder = (v: RepoRef | ReadonlyArray<RepoRef> | undefined): ReadonlyArr
   v === undefined ? [] : typeof v === 'string' ? [v] : v
 
 /** Records that the live announcement at `ref` has id `id`. */
-const linkLive = (live: Editor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
+const linkLive = (live: RunEditor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
   const v = live.get(id)
   if (v === undefined) return live.set(id, ref)
   const refs = refsUnder(v)
@@ -227,7 +239,7 @@ const linkLive = (live: Editor<RepoRef | ReadonlyArray<RepoRef>>, id: string, re
 }
 
 /** Forgets that the live announcement at `ref` has id `id`. */
-const unlinkLive = (live: Editor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
+const unlinkLive = (live: RunEditor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
   const refs = refsUnder(live.get(id)).filter((r) => r !== ref)
   if (refs.length === 0) live.remove(id)
   else live.set(id, refs.length === 1 ? (refs[0] as RepoRef) : refs)
@@ -257,7 +269,7 @@ class Batch {
     readonly rootEvents: RunEditor<RootFacts | ReadonlyArray<RootFacts>>,
     readonly roots: StrMapEditor<IdSet, RepoRef>,
     readonly ledger: LedgerEditor,
-    readonly liveIds: Editor<RepoRef | ReadonlyArray<RepoRef>>
+    readonly liveIds: RunEditor<RepoRef | ReadonlyArray<RepoRef>>
   ) {}
 
   /** Per repository whose root set this batch changes: an editor of that set. */
@@ -393,7 +405,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
     new RunEditor(index.rootEvents),
     index.roots.edit(),
     new LedgerEditor(index.deletions, index.deletedBy, options.deletionsPerAuthor ?? DELETIONS_PER_AUTHOR),
-    new Editor(index.liveIds)
+    new RunEditor(index.liveIds)
   )
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as Nip34Event
