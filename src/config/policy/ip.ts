@@ -179,27 +179,20 @@ interface Embed6 extends Block6 {
   readonly embedding: Embedding
   /** Index of the group holding the high 16 bits of the IPv4 address. */
   readonly at: number
-  readonly block: string
-  readonly title: string
-  readonly rfc: string
 }
 
-const embed6 = (cidr: string, embedding: Embedding, at: number, title: string, rfc: string): Embed6 => ({
-  ...prefix6(cidr),
-  embedding,
-  at,
-  block: cidr,
-  title,
-  rfc
-})
+const embed6 = (cidr: string, embedding: Embedding, at: number): Embed6 => ({ ...prefix6(cidr), embedding, at })
 
-/** IPv6 prefixes that embed an IPv4 address, checked after `::` and `::1`. */
+/**
+ * IPv6 prefixes that embed an IPv4 address, checked after `::` and `::1`. A refusal names the
+ * embedding (check.ts) and the IPv4 block it carries, so the sources are here only:
+ */
 export const IPV6_EMBEDDINGS: ReadonlyArray<Embed6> = [
-  embed6('::ffff:0:0/96', 'ipv4-mapped', 6, 'IPv4-mapped IPv6 address', 'RFC 4291 §2.5.5.2'),
-  embed6('::ffff:0:0:0/96', 'ipv4-translated', 6, 'IPv4-translated IPv6 address (SIIT)', 'RFC 2765 §2.1'),
-  embed6('::/96', 'ipv4-compatible', 6, 'IPv4-compatible IPv6 address', 'RFC 4291 §2.5.5.1'),
-  embed6('64:ff9b::/96', 'nat64', 6, 'NAT64 well-known prefix', 'RFC 6052 §2.1'),
-  embed6('2002::/16', '6to4', 1, '6to4 (the IPv4 address is in bits 16 to 47)', 'RFC 3056 §2')
+  embed6('::ffff:0:0/96', 'ipv4-mapped', 6), // IPv4-mapped IPv6 address, RFC 4291 §2.5.5.2
+  embed6('::ffff:0:0:0/96', 'ipv4-translated', 6), // IPv4-translated IPv6 address (SIIT), RFC 2765 §2.1
+  embed6('::/96', 'ipv4-compatible', 6), // IPv4-compatible IPv6 address, RFC 4291 §2.5.5.1
+  embed6('64:ff9b::/96', 'nat64', 6), // NAT64 well-known prefix, RFC 6052 §2.1
+  embed6('2002::/16', '6to4', 1) // 6to4 (the IPv4 address is in bits 16 to 47), RFC 3056 §2
 ]
 
 const UNSPECIFIED6 = special6('::/128', 'unspecified', 'unspecified address', 'RFC 4291 §2.5.2')
