@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 // annotated pure (a bundle that does not use them drops them; keep new ones so), modules are read by
 // named imports (a destructured `import * as` keeps every export), checks are plain predicates rather
 // than io-ts codecs where no decode error is needed, and changeMessages compares filter texts instead
-// of hashing them. Issue 8's memory and cold-build work had brought it to 30.6 kB; these took 1.2 kB
-// off (29.5 kB before the root-event run table of util/runTable.ts came in).
+// of hashing them. Issue 8's memory and cold-build work had brought it to 30.6 kB; these took 1.3 kB
+// off (29.4 kB before the root-event run table of util/runTable.ts came in).
 const BUDGET = 30_000 // bytes, min+gzip
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const peers = Object.keys(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).peerDependencies ?? {})
