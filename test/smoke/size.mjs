@@ -1,6 +1,7 @@
 // Bundle budget: the card's pipeline (the functions of README's "pure functions" snippet), bundled
 // from dist/ for the browser with esbuild, minified and gzipped, without its peer dependencies
-// (fp-ts, io-ts, nostr-tools: the host's copies), must stay within BUDGET bytes. Prints what the bundle is made of, so a regression names its cause.
+// (fp-ts, io-ts, nostr-tools: the host's copies) and without what it shares with them (SHARED below),
+// must stay within BUDGET bytes. Prints what the bundle is made of, so a regression names its cause.
 // `node test/smoke/size.mjs --verbose` lists every input file.
 // @ts-check
 import { build } from 'esbuild'
@@ -17,6 +18,11 @@ import { fileURLToPath } from 'node:url'
 const BUDGET = 30_000 // bytes, min+gzip
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const peers = Object.keys(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).peerDependencies ?? {})
+// `@noble/hashes`: the pipeline imports `@noble/hashes/sha2.js` and `utils.js`, and so does its peer
+// `nostr-tools/pure` (which `applyBatch` imports to verify signatures), at the version nostr-tools
+// pins and package.json pins alike: an app bundles those modules once, for nostr-tools, whether or not
+// it uses this library. Left out like the peers; what it would add alone is printed below.
+const SHARED = ['@noble/hashes']
 const pipeline = ['applyBatch', 'deriveTargets', 'diff', 'applyActions', 'planActions', 'emptyRepoIndex', 'emptyRelayIndex']
 
 /** @param {string[]} extra more modules left out of the bundle */
@@ -33,9 +39,11 @@ const bundle = (extra = []) => build({
   external: [...peers, ...peers.map((p) => `${p}/*`), ...extra]
 })
 const gzip = (/** @type {Uint8Array} */ bytes) => gzipSync(bytes, { level: 9 }).length
-const result = await bundle()
+const sharedOut = SHARED.flatMap((name) => [name, `${name}/*`])
+const result = await bundle(sharedOut)
 const code = result.outputFiles[0]?.contents ?? new Uint8Array()
 const total = gzip(code)
+const withShared = gzip((await bundle()).outputFiles[0]?.contents ?? new Uint8Array())
 
 // Attribution: minified bytes per package (or per dist/ folder); for each package, what the
 // bundle would weigh without it (min+gzip), i.e. its marginal cost.
@@ -45,10 +53,10 @@ const groups = new Map()
 for (const [file, { bytesInOutput }] of inputs) groups.set(group(file), (groups.get(group(file)) ?? 0) + bytesInOutput)
 const kB = (/** @type {number} */ n) => `${(n / 1000).toFixed(1)} kB`
 const rows = [...groups].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])
-console.log(`size: ${pipeline.join(', ')}: ${kB(code.length)} minified, ${kB(total)} min+gzip (budget ${kB(BUDGET)}; peers excluded: ${peers.join(', ')})`)
+console.log(`size: ${pipeline.join(', ')}: ${kB(code.length)} minified, ${kB(total)} min+gzip (budget ${kB(BUDGET)}; peers excluded: ${peers.join(', ')}; shared with nostr-tools/pure: ${SHARED.join(', ')}, which alone would add ${kB(withShared - total)})`)
 for (const [name, n] of rows) {
   const isPackage = !name.startsWith('dist/')
-  const without = isPackage ? gzip((await bundle([name, `${name}/*`])).outputFiles[0]?.contents ?? new Uint8Array()) : 0
+  const without = isPackage ? gzip((await bundle([...sharedOut, name, `${name}/*`])).outputFiles[0]?.contents ?? new Uint8Array()) : 0
   console.log(`  ${name.padEnd(24)} ${kB(n).padStart(9)} minified${isPackage ? `, costs ${kB(total - without)} min+gzip` : ''}`)
 }
 if (process.argv.includes('--verbose')) {
