@@ -1,9 +1,12 @@
 // @ts-check
 // The mutable baseline of the cold build (bench/run.js, section 2): the same parsed batches,
 // decoded by the library's own decoder (decodeNip34Event, the same checks applyBatch makes), then
-// kept in mutable Maps with the index's rules (the latest announcement per address, root events
-// by id once, each repository's set of root ids, the ids deletions name). What applyBatch adds on
-// top of this is the persistence: every batch gives a new immutable version that shares the rest.
+// kept in mutable Maps with a simplified index (the latest announcement per address, root events
+// by id once, each repository's set of root ids, the ids deletions name). applyBatch does more:
+// live-announcement ids, address deletions and tombstones, removing stored roots that a later
+// deletion names, several authors per id, the per-author deletion bound, shared strings, and
+// persistence (every batch gives a new immutable version that shares the rest). So this baseline
+// is stricter than "applyBatch without persistence".
 import { decodeNip34Event } from '../dist/index.js'
 
 /**

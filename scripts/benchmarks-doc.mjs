@@ -199,7 +199,7 @@ export const renderMarkdown = (results) => {
   L.push(
     `Every event of the initial state, in batches of ${w.coldBatchSize} (parsing excluded from the time): \`applyBatch\` from \`emptyRepoIndex\`, against two mutable builds of the same parsed batches, the three interleaved batch by batch (the order rotates) so that load from other processes hits all alike:`,
     '',
-    "- **decoder + mutable Maps** (`bench/mapBuild.js`): each event through the library's own `decodeNip34Event` (the checks `applyBatch` makes: shape, caps, kinds, tags, relay URLs, policy), then mutable Maps with the index's rules (latest announcement per address, each root id once, each repository's set of root ids, deleted ids). The same work minus persistence: the target's baseline.",
+    "- **decoder + mutable Maps** (`bench/mapBuild.js`): each event through the library's own `decodeNip34Event` (the checks `applyBatch` makes: shape, caps, kinds, tags, relay URLs, policy), then mutable Maps with a simplified index: the latest announcement per address, each root id once (one author), each repository's set of root ids, the ids deletions name. It leaves out what the index also keeps (the live-announcement ids, address deletions and tombstones, removing a stored root a later deletion names, several authors of one id, the per-author deletion bound) and shares no strings, so it is a stricter baseline than `applyBatch`'s own work without persistence: the target's baseline.",
     "- **seed Maps** (`bench/seed.js`): the seed's build, which reads a few tags and decodes nothing (no shape or cap checks, no URL parsing); decoding alone costs several times this build.",
     ''
   )

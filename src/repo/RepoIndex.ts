@@ -203,7 +203,18 @@ export const applyBatch =
       for (const x of r) rejected.push(x)
     }
     const forgotten: Array<internal.Forgotten> = []
-    const next = internal.applyEvents(data(index), accepted, { deletionsPerAuthor: deletionsPerAuthor(resolved.caps), forgotten })
+    const dropped: Array<internal.SameIdDropped> = []
+    const next = internal.applyEvents(data(index), accepted, { deletionsPerAuthor: deletionsPerAuthor(resolved.caps), forgotten, dropped })
+    for (const d of dropped)
+      rejected.push(
+        rejection(
+          'cap-exceeded',
+          d.rule === 'authorsPerId'
+            ? `more than ${internal.SAME_ID_MAX} authors of one root-event id (forged input only): the smallest pubkeys are kept, this one is not`
+            : `more than ${internal.SAME_ID_MAX} addresses with one announcement id (forged input only): the smallest are kept, this one is not`,
+          { eventId: d.id, partial: true, value: d.value, rule: d.rule }
+        )
+      )
     for (const f of forgotten)
       rejected.push(
         rejection('cap-exceeded', `the deletion ledger keeps at most ${deletionsPerAuthor(resolved.caps)} event ids per pubkey (the smallest); this one is forgotten`, {

@@ -30,7 +30,6 @@ import { intern } from '../util/intern.js'
 import { emptyRunTable, RunEditor, type RunTable } from '../util/runTable.js'
 import type { Columns } from '../util/hexNodes.js'
 import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
-import { compareStrings } from '../util/sorted.js'
 import {
   compareAnnouncements,
   comparePositions,
@@ -229,13 +228,52 @@ export const liveKey = (a: { readonly id: string; readonly pubkey: string }): st
 const refsUnder = (v: RepoRef | ReadonlyArray<RepoRef> | undefined): ReadonlyArray<RepoRef> =>
   v === undefined ? [] : typeof v === 'string' ? [v] : v
 
-/** Records that the live announcement at `ref` has id `id`. */
-const linkLive = (live: RunEditor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
+/**
+ * How many authors one root-event id, and how many addresses one live announcement id, keep: two
+ * events with one id and different authors or addresses exist only in forged, unverified input, so
+ * this bounds what forging can cost without touching real events. The smallest (pubkey, address)
+ * are kept, so the result still does not depend on arrival order (unless deletions later remove
+ * some of the kept ones: what was dropped is not brought back). A dropped one is reported as a
+ * `cap-exceeded` rejection.
+ */
+export const SAME_ID_MAX = 16
+
+/** A value a same-id cap ({@link SAME_ID_MAX}) dropped. */
+export interface SameIdDropped {
+  readonly id: string
+  /** The author (root events) or address (announcements) dropped. */
+  readonly value: string
+  readonly rule: 'authorsPerId' | 'addressesPerId'
+}
+
+/** Inserts `x` into the sorted `xs` (a copy), or returns `xs` when it is there already. */
+const insertSorted = <A>(xs: ReadonlyArray<A>, x: A, key: (a: A) => string): ReadonlyArray<A> => {
+  const k = key(x)
+  let lo = 0
+  let hi = xs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (key(xs[mid] as A) < k) lo = mid + 1
+    else hi = mid
+  }
+  if (lo < xs.length && key(xs[lo] as A) === k) return xs
+  return [...xs.slice(0, lo), x, ...xs.slice(lo)]
+}
+
+const self = (r: RepoRef): string => r
+
+/** Records that the live announcement at `ref` has id `id` (at most {@link SAME_ID_MAX} addresses per id, the smallest). */
+const linkLive = (live: RunEditor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef, dropped?: Array<SameIdDropped>): void => {
   const v = live.get(id)
   if (v === undefined) return live.set(id, ref)
   const refs = refsUnder(v)
   if (refs.includes(ref)) return
-  live.set(id, [...refs, ref].sort(compareStrings))
+  let next = insertSorted(refs, ref, self)
+  if (next.length > SAME_ID_MAX) {
+    dropped?.push({ id, value: next[next.length - 1] as RepoRef, rule: 'addressesPerId' })
+    next = next.slice(0, SAME_ID_MAX)
+  }
+  live.set(id, next)
 }
 
 /** Forgets that the live announcement at `ref` has id `id`. */
@@ -263,6 +301,7 @@ class Batch {
   readonly changedRefs = new Set<RepoRef>()
   readonly changedRoots = new Set<RepoRef>()
   readonly forgotten: Array<Forgotten> = []
+  readonly dropped: Array<SameIdDropped> = []
 
   constructor(
     readonly addrs: StrMapEditor<AddrState, RepoRef>,
@@ -298,7 +337,7 @@ class Batch {
     if (before?._tag === 'Live') this.unlinkLive(before.ann)
     this.changedRefs.add(ref)
     this.addrs.set(ref, { _tag: 'Live', ann })
-    linkLive(this.liveIds, ann.id, ref)
+    linkLive(this.liveIds, ann.id, ref, this.dropped)
   }
 
   private unlinkLive(ann: AnnouncementFacts): void {
@@ -369,7 +408,15 @@ class Batch {
       this.removeRoot(current)
       others = rootFactsOf(this.rootEvents, ev.id)
     }
-    this.rootEvents.set(ev.id, others.length === 0 ? facts : [...others, facts].sort((a, b) => compareStrings(a.pubkey, b.pubkey)))
+    if (others.length >= SAME_ID_MAX) {
+      // forged input only: keep the smallest authors
+      const largest = others[others.length - 1] as RootFacts
+      if (ev.pubkey > largest.pubkey) return void this.dropped.push({ id: ev.id, value: ev.pubkey, rule: 'authorsPerId' })
+      this.dropped.push({ id: ev.id, value: largest.pubkey, rule: 'authorsPerId' })
+      this.removeRoot(largest)
+      others = rootFactsOf(this.rootEvents, ev.id)
+    }
+    this.rootEvents.set(ev.id, others.length === 0 ? facts : insertSorted(others, facts, (f) => f.pubkey))
     this.linkRoot(ev.id, facts.repos)
   }
 
@@ -395,6 +442,8 @@ export interface ApplyOptions {
   readonly deletionsPerAuthor?: number
   /** Receives every deletion entry the per-author bound did not keep. */
   readonly forgotten?: Array<Forgotten>
+  /** Receives every author or address a same-id cap ({@link SAME_ID_MAX}) dropped. */
+  readonly dropped?: Array<SameIdDropped>
 }
 
 /** Applies decoded events; cost proportional to the events, not to the index. */
@@ -415,6 +464,7 @@ export const applyEvents = (index: RepoIndexData, events: ReadonlyArray<Nip34Eve
   }
   b.finish()
   if (options.forgotten !== undefined) for (const f of b.forgotten) options.forgotten.push(f)
+  if (options.dropped !== undefined) for (const d of b.dropped) options.dropped.push(d)
   const rootEvents = b.rootEvents.done()
   const { ledger, byAuthor } = b.ledger.done()
   if (!b.addrs.wasAltered() && rootEvents === index.rootEvents && ledger === index.deletions) return index

@@ -34,7 +34,7 @@ import { fromRelayTargets, relayTargets, type RelayIndex, type RelayTarget } fro
 import type { RepoIndex } from '../repo/RepoIndex.js'
 import { makeRepoRef, type RepoRef } from '../model/RepoRef.js'
 import { formatDecodeErrors, rejectionCodes, type RejectionCode } from '../model/Rejection.js'
-import { dataOf, deletersOf, fromParts, rootFactsOf, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from '../repo/store.js'
+import { dataOf, deletersOf, fromParts, rootFactsOf, SAME_ID_MAX, type AddrState, type AnnouncementFacts, type RepoIndexData, type RootFacts } from '../repo/store.js'
 import { compareStrings } from '../util/sorted.js'
 
 /**
@@ -245,13 +245,21 @@ const buildRepoIndex = (body: RepoBody): E.Either<SnapshotError, RepoIndex> => {
     addrs.set(ref.right, { _tag: 'Live', ann: facts })
   }
   for (const tomb of body.tombstones) addrs.set(tomb.ref, { _tag: 'Deleted', upTo: { createdAt: tomb.createdAt, id: tomb.id } })
-  const rootEvents = new Map<string, ReadonlyArray<RootFacts>>()
+  const rootEvents = new Map<string, Array<RootFacts>>()
   for (const given of body.rootEvents) {
     const r = rootJson(given)
     if (r.repos.length === 0 || !isSortedUnique(r.repos)) return fail('invalid', `root event ${r.id}: repos must be non-empty, sorted and unique`)
     if (deletedBy.get(r.id)?.has(r.pubkey) === true) return fail('invalid', `root event ${r.id} is kept but deleted by its author`)
-    const others = (rootEvents.get(r.id) ?? []).filter((f) => f.pubkey !== r.pubkey)
-    rootEvents.set(r.id, [...others, r].sort((x, y) => compareStrings(x.pubkey, y.pubkey)))
+    const list = rootEvents.get(r.id)
+    if (list === undefined) rootEvents.set(r.id, [r])
+    else {
+      // canonical order (by id, then by author, one entry per pair), checked as it is read: no
+      // re-sorting per entry, and never more authors of one id than an index keeps
+      if (compareStrings((list[list.length - 1] as RootFacts).pubkey, r.pubkey) >= 0)
+        return fail('invalid', `root event ${r.id}: entries must be sorted by id, then by author, one per (id, author)`)
+      if (list.length >= SAME_ID_MAX) return fail('invalid', `root event ${r.id}: more than ${SAME_ID_MAX} authors of one id (an index keeps at most that many)`)
+      list.push(r)
+    }
   }
   const data = fromParts(addrs, rootEvents, body.deletions)
   // Canonical form: the body must be exactly what encoding the index it builds writes. A body

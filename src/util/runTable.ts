@@ -11,20 +11,23 @@
  * Here the table is a short list of immutable sorted runs (a log-structured merge, as in LSM
  * trees): a batch's writes become one new run, sorted once; runs of the same size class are then
  * merged, a binary counter over the sizes (`level = floor(log2(size))`; a new run absorbs every
- * newer run whose level is not above its own, in one k-way merge). Each rewrite of an entry moves
- * it to a higher level, so an entry is rewritten at most log2(size) times over its life, in
- * sequential array copies, and there are at most log2(size) + 1 runs. A version shares every run
- * it did not merge with the version it came from.
+ * newer run whose level is not above its own, in one k-way merge, then merges with older runs
+ * while its level has reached theirs). A merge into a run of level l takes at least 2^l newer
+ * entries, each written after that run was made, so the copying is amortized: each write pays for
+ * O(log2 size) entry copies, in sequential array copies, and there are at most log2(size) + 1 runs.
+ * A version shares every run it did not merge with the version it came from.
  *
  * - Lookups search the runs from newest to oldest (binary search, about log2(size) runs).
  * - A newer run's entry shadows older ones; removing a key writes a tombstone, dropped when a
  *   merge makes the oldest run. The size is kept exact (every write looks the key up first).
  * - Values are laid out by {@link Columns} (`width` slots per key in one array per run), as in the
  *   trie's leaves; a tombstone is the {@link TOMB} marker in its first slot.
- * - Iteration is in key order (a k-way merge of the runs).
+ * - Iteration is in (fence, key) order (a k-way merge of the runs): string order for the lower-case
+ *   hex keys (event ids) the index keeps, a total order for any strings.
+ * - Values must not be `undefined` (the type says so): the pending writes tell "absent" by it.
  *
  * The cost is amortized: one batch can trigger the merge of the largest run (a sequential copy
- * of the table; about 30 ms at a million keys here), and the next many batches merge nothing big.
+ * of the table), and the batches after it merge nothing big for a long while.
  *
  * @internal
  */
@@ -143,7 +146,8 @@ const NOWHERE = { run: -1, at: -1 }
 
 const isTomb = (run: Run, at: number, width: number): boolean => run.tombs && run.vals[at * width] === TOMB
 
-export class RunTable<V> {
+/** A table; `V` is any value but `undefined` and `null`. */
+export class RunTable<V extends {}> {
   /** @internal */
   constructor(
     readonly runs: ReadonlyArray<Run>,
@@ -164,9 +168,10 @@ export class RunTable<V> {
     return run >= 0 && !isTomb(this.runs[run] as Run, at, this.cols.width)
   }
 
-  /** Live keys in order. */
+  /** Live keys in order (no value is read). */
   *keys(): IterableIterator<string> {
-    for (const [k] of this.entries()) yield k
+    const w = this.cols.width
+    for (const { run, at, key } of walk(this.runs)) if (!isTomb(this.runs[run] as Run, at, w)) yield key
   }
 
   /** Live entries in key order. */
@@ -212,13 +217,13 @@ function* walk(runs: ReadonlyArray<Run>): IterableIterator<{ run: number; at: nu
 }
 
 /** The empty table whose values are laid out by `cols`. */
-export const emptyRunTable = <V>(cols: Columns<V>): RunTable<V> => new RunTable<V>([], 0, cols)
+export const emptyRunTable = <V extends {}>(cols: Columns<V>): RunTable<V> => new RunTable<V>([], 0, cols)
 
 /**
  * A batch of writes: kept in a mutable map until `done`, which sorts them into one new run and
  * merges runs of its size class. Reads see the writes made so far.
  */
-export class RunEditor<V> {
+export class RunEditor<V extends {}> {
   private readonly pending = new Map<string, V | typeof TOMB>()
   private count: number
 

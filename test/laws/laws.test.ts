@@ -14,7 +14,7 @@
 import { describe, expect } from 'vitest'
 import { test, fc } from '@fast-check/vitest'
 import { either as E, function as F } from 'fp-ts'
-import { decodeRelayActions, deriveTargets, diff } from '../../src/index.js'
+import { applyBatch, decodeRelayActions, deriveTargets, diff, encodeRepoIndex, eqRepoIndex } from '../../src/index.js'
 import { archiveConfig, batchesOf, cappedConfig, config, eventsArb, eventsWithDeletionsArb, forgedEventsArb, relayIndexArb } from '../support/arbitraries.js'
 import { applyAll, diffSelfEmpty, diffThenApply, idempotent, orderIndependent, splitIndependent, stepwiseEqualsAtOnce } from './laws.js'
 
@@ -42,6 +42,23 @@ describe('RepoIndex laws', () => {
       expect(F.pipe(a, diff(b))).toEqual([])
     }
   })
+})
+
+describe('RepoIndex versions branch', () => {
+  // two different batches applied to one index: each result equals a build from scratch of its
+  // own events, and the shared base never changes (a later version never writes into an older one)
+  test.prop([eventsWithDeletionsArb, eventsWithDeletionsArb, eventsWithDeletionsArb], { numRuns: 300 })(
+    'siblings from one base equal their own full builds; the base is unchanged',
+    (base, left, right) => {
+      const b = applyAll(config, [base])
+      const before = encodeRepoIndex(b)
+      const l = applyBatch(config, left)(b).index
+      const r = applyBatch(config, right)(b).index
+      expect(encodeRepoIndex(b)).toEqual(before)
+      expect(eqRepoIndex.equals(l, applyAll(config, [[...base, ...left]]))).toBe(true)
+      expect(eqRepoIndex.equals(r, applyAll(config, [[...base, ...right]]))).toBe(true)
+    }
+  )
 })
 
 describe('RepoIndex laws with deletions and caps in the generators', () => {

@@ -102,6 +102,43 @@ describe('RunTable', () => {
     for (const [t, m] of history) check(t, m)
   })
 
+  const anyKey = fc.oneof(pool, fc.constantFrom('', 'a', 'A0000000', '9fffffff', 'g0', 'f1', '0000000\u0080', '\uffff', 'zz:zz'))
+  const branchArb = fc.array(
+    fc.record({ from: fc.nat(), ops: fc.array(fc.record({ op: fc.constantFrom<Op['op']>('set', 'setIfAbsent', 'remove'), key: anyKey, value: fc.nat({ max: 5 }) }), { maxLength: 60 }) }),
+    { minLength: 1, maxLength: 20 }
+  )
+  test.prop([branchArb], { numRuns: 80 })(
+    'versions branch (two editors on one base), keys of any alphabet: every version agrees with its own Map',
+    (steps) => {
+      const versions: Array<[RunTable<number>, Map<string, number>]> = [[emptyRunTable(COLS), new Map()]]
+      for (const { from, ops } of steps) {
+        const [base, baseModel] = versions[from % versions.length] as [RunTable<number>, Map<string, number>]
+        const model = new Map(baseModel)
+        const e = new RunEditor(base)
+        for (const { op, key, value } of ops) {
+          if (op === 'set') {
+            e.set(key, value)
+            model.set(key, value)
+          } else if (op === 'setIfAbsent') {
+            if (e.setIfAbsent(key, value) === undefined) model.set(key, value)
+          } else {
+            e.remove(key)
+            model.delete(key)
+          }
+        }
+        const next = e.done()
+        if (ops.length === 0) expect(next).toBe(base)
+        versions.push([next, model])
+      }
+      for (const [t, m] of versions) {
+        expect(t.size).toBe(m.size)
+        for (const [k, v] of m) expect(t.get(k)).toBe(v)
+        // any alphabet: the keys come out once each (in (fence, key) order: string order for hex)
+        expect([...t.keys()].sort()).toEqual([...m.keys()].sort())
+      }
+    }
+  )
+
   afterAll(() => {
     // every branch is reached in a good share of the versions made above
     expect(reached.tombsKept / reached.versions).toBeGreaterThan(0.05)
