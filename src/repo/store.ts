@@ -27,8 +27,9 @@ import type { Announcement, Deletion, Nip34Event, RootEvent } from '../decode/Ni
 import type { RepoRef } from '../model/RepoRef.js'
 import { Editor, emptyHexSet, empty as emptyTrie, hexSet, type HexTrie } from '../util/hexTrie.js'
 import { intern } from '../util/intern.js'
-import { emptyRunTable, RunEditor, type RunTable } from '../util/runTable.js'
-import type { Columns } from '../util/hexNodes.js'
+import { RunEditor } from '../util/runTable.js'
+import { insertSorted } from '../util/sorted.js'
+import { emptyLiveIds, linkLive, refsUnder, SAME_ID_MAX, unlinkLive, type LiveIds, type SameIdDropped } from './liveIds.js'
 import { emptyStrMap, strMap, type StrMap, type StrMapEditor } from '../util/strMap.js'
 import {
   compareAnnouncements,
@@ -60,6 +61,7 @@ import {
   type DeletionsByAuthor
 } from './ledger.js'
 
+export { SAME_ID_MAX, type LiveIds, type SameIdDropped } from './liveIds.js'
 export {
   compareAnnouncements,
   comparePositions,
@@ -76,8 +78,6 @@ export { addDeleter, deletersOf, isDeleter, DELETIONS_PER_AUTHOR, type Deleters,
 /** A set of event ids (compact, persistent). */
 export type IdSet = HexTrie<undefined>
 
-/** Live announcement ids: one address, or (forged unverified input only) several, sorted. */
-export type LiveIds = RunTable<RepoRef | ReadonlyArray<RepoRef>>
 
 /**
  * What changed since an ancestor version: the addresses whose live announcement changed
@@ -157,17 +157,6 @@ const make = (
   return d
 }
 
-/** How the live-id table keeps its values: one slot, the address or the sorted addresses. */
-const ONE_SLOT: Columns<RepoRef | ReadonlyArray<RepoRef>> = {
-  width: 1,
-  write: (v, out, at) => {
-    out[at] = v
-  },
-  read: (vals, at) => vals[at] as RepoRef | ReadonlyArray<RepoRef>,
-  holds: (vals, at, v) => vals[at] === v
-}
-const emptyLiveIds: LiveIds = emptyRunTable(ONE_SLOT)
-
 export const empty: RepoIndexData = make(emptyStrMap(), emptyRootTable, emptyStrMap(), emptyTrie(false), emptyStrMap(), emptyLiveIds, undefined)
 
 /** Whether a value is an index this library made (a forged or foreign look-alike is not). */
@@ -224,64 +213,6 @@ export const fromParts = (
 
 /** `<id>:<author>` of an announcement (kept for callers of 0.2; `liveIds` is keyed by id alone). */
 export const liveKey = (a: { readonly id: string; readonly pubkey: string }): string => `${a.id}:${a.pubkey}`
-
-const refsUnder = (v: RepoRef | ReadonlyArray<RepoRef> | undefined): ReadonlyArray<RepoRef> =>
-  v === undefined ? [] : typeof v === 'string' ? [v] : v
-
-/**
- * How many authors one root-event id, and how many addresses one live announcement id, keep: two
- * events with one id and different authors or addresses exist only in forged, unverified input, so
- * this bounds what forging can cost without touching real events. The smallest (pubkey, address)
- * are kept, so the result still does not depend on arrival order (unless deletions later remove
- * some of the kept ones: what was dropped is not brought back). A dropped one is reported as a
- * `cap-exceeded` rejection.
- */
-export const SAME_ID_MAX = 16
-
-/** A value a same-id cap ({@link SAME_ID_MAX}) dropped. */
-export interface SameIdDropped {
-  readonly id: string
-  /** The author (root events) or address (announcements) dropped. */
-  readonly value: string
-  readonly rule: 'authorsPerId' | 'addressesPerId'
-}
-
-/** Inserts `x` into the sorted `xs` (a copy), or returns `xs` when it is there already. */
-const insertSorted = <A>(xs: ReadonlyArray<A>, x: A, key: (a: A) => string): ReadonlyArray<A> => {
-  const k = key(x)
-  let lo = 0
-  let hi = xs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (key(xs[mid] as A) < k) lo = mid + 1
-    else hi = mid
-  }
-  if (lo < xs.length && key(xs[lo] as A) === k) return xs
-  return [...xs.slice(0, lo), x, ...xs.slice(lo)]
-}
-
-const self = (r: RepoRef): string => r
-
-/** Records that the live announcement at `ref` has id `id` (at most {@link SAME_ID_MAX} addresses per id, the smallest). */
-const linkLive = (live: RunEditor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef, dropped?: Array<SameIdDropped>): void => {
-  const v = live.get(id)
-  if (v === undefined) return live.set(id, ref)
-  const refs = refsUnder(v)
-  if (refs.includes(ref)) return
-  let next = insertSorted(refs, ref, self)
-  if (next.length > SAME_ID_MAX) {
-    dropped?.push({ id, value: next[next.length - 1] as RepoRef, rule: 'addressesPerId' })
-    next = next.slice(0, SAME_ID_MAX)
-  }
-  live.set(id, next)
-}
-
-/** Forgets that the live announcement at `ref` has id `id`. */
-const unlinkLive = (live: RunEditor<RepoRef | ReadonlyArray<RepoRef>>, id: string, ref: RepoRef): void => {
-  const refs = refsUnder(live.get(id)).filter((r) => r !== ref)
-  if (refs.length === 0) live.remove(id)
-  else live.set(id, refs.length === 1 ? (refs[0] as RepoRef) : refs)
-}
 
 /** A deletion the per-author bound did not keep (reported by `applyBatch`). */
 export interface Forgotten {

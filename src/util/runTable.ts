@@ -69,8 +69,8 @@ const fenceOf = (k: string): number => {
   return x
 }
 
-/** Whether (fa, a) sorts before (fb, b). */
-const before = (fa: number, a: string, fb: number, b: string): boolean => (fa !== fb ? fa < fb : a < b)
+/** The order of the runs: by fence, then by key (negative when (fa, a) comes first). */
+const compareEntries = (fa: number, a: string, fb: number, b: string): number => (fa !== fb ? fa - fb : a < b ? -1 : a > b ? 1 : 0)
 
 /** The Bloom filter's two hashes of a fence. */
 let hashA = 0
@@ -201,7 +201,7 @@ function* walk(runs: ReadonlyArray<Run>): IterableIterator<{ run: number; at: nu
       else {
         const b = runs[best] as Run
         const q = pos[best] as number
-        if (before(run.fences[p] as number, run.keys[p] as string, b.fences[q] as number, b.keys[q] as string)) best = r
+        if (compareEntries(run.fences[p] as number, run.keys[p] as string, b.fences[q] as number, b.keys[q] as string) < 0) best = r
       }
     }
     if (best < 0) return
@@ -267,26 +267,24 @@ export class RunEditor<V extends {}> {
       return
     }
     const { run, at } = find(this.base.runs, key)
-    if (run >= 0) {
-      const r = this.base.runs[run] as Run
-      const w = this.base.cols.width
-      if (!isTomb(r, at, w) && this.base.cols.holds(r.vals, at * w, value)) return
-      if (isTomb(r, at, w)) this.count++
-    } else this.count++
+    const w = this.base.cols.width
+    if (run < 0 || isTomb(this.base.runs[run] as Run, at, w)) this.count++
+    else if (this.base.cols.holds((this.base.runs[run] as Run).vals, at * w, value)) return
     this.pending.set(key, value)
   }
 
   remove(key: string): void {
     const p = this.pending.get(key)
-    const inBase = find(this.base.runs, key).run >= 0
+    if (p === TOMB) return
+    const { run, at } = find(this.base.runs, key)
     if (p !== undefined) {
-      if (p === TOMB) return
+      // written in this batch: a tombstone only when an older run holds the key
       this.count--
-      if (inBase) this.pending.set(key, TOMB)
+      if (run >= 0) this.pending.set(key, TOMB)
       else this.pending.delete(key)
       return
     }
-    if (!this.base.has(key)) return
+    if (run < 0 || isTomb(this.base.runs[run] as Run, at, this.base.cols.width)) return
     this.count--
     this.pending.set(key, TOMB)
   }
@@ -329,7 +327,7 @@ export class RunEditor<V extends {}> {
 const sortKeys = (m: ReadonlyMap<string, unknown>): { keys: Array<string>; fences: Uint32Array } => {
   const items: Array<{ readonly k: string; readonly f: number }> = []
   for (const k of m.keys()) items.push({ k, f: fenceOf(k) })
-  items.sort((x, y) => (x.f !== y.f ? x.f - y.f : x.k < y.k ? -1 : x.k > y.k ? 1 : 0))
+  items.sort((x, y) => compareEntries(x.f, x.k, y.f, y.k))
   const keys = new Array<string>(items.length)
   const fences = new Uint32Array(items.length)
   for (let i = 0; i < items.length; i++) {

@@ -29,5 +29,22 @@ export const compareArrays = (a: ReadonlyArray<string>, b: ReadonlyArray<string>
   return a.length - b.length
 }
 
+/**
+ * A copy of the sorted, duplicate-free `xs` with `x` inserted at its place by `key` (code-unit
+ * order), or `xs` itself when an element with that key is there already. Binary search, one copy.
+ */
+export const insertSorted = <A>(xs: ReadonlyArray<A>, x: A, key: (a: A) => string): ReadonlyArray<A> => {
+  const k = key(x)
+  let lo = 0
+  let hi = xs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (key(xs[mid] as A) < k) lo = mid + 1
+    else hi = mid
+  }
+  if (lo < xs.length && key(xs[lo] as A) === k) return xs
+  return [...xs.slice(0, lo), x, ...xs.slice(lo)]
+}
+
 /** `show` lives in util/text.ts; re-exported for the modules that import it from here. */
 export { show } from './text.js'
